@@ -1,0 +1,87 @@
+"""Durations: parse what routine authors write, convert to samples, and say them aloud."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+_UNITS = {
+    "s": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hour": 3600, "hours": 3600,
+}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*")
+_NUMBER = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*")
+
+
+def parse_duration(value: object) -> Fraction:
+    """Seconds from `30`, `2.5`, `30s`, `1m30s`, `90 seconds` or `2 min`.
+
+    Raises ValueError with a suggested fix as its message.
+    """
+    if isinstance(value, bool):
+        raise ValueError("write a number of seconds such as 30s")
+    if isinstance(value, int):
+        seconds = Fraction(value)
+    elif isinstance(value, float):
+        seconds = Fraction(value).limit_denominator(1000)
+    elif isinstance(value, str):
+        seconds = _parse_text(value)
+    else:
+        raise ValueError("write a number of seconds such as 30s")
+    if seconds < 0:
+        raise ValueError("durations cannot be negative")
+    return seconds
+
+
+def _parse_text(text: str) -> Fraction:
+    bare = _NUMBER.fullmatch(text)
+    if bare:
+        return Fraction(bare.group(1))
+    total = Fraction(0)
+    position = 0
+    lowered = text.lower()
+    while position < len(lowered):
+        part = _PART.match(lowered, position)
+        if not part or part.group(2) not in _UNITS:
+            raise ValueError(_suggest(lowered))
+        total += Fraction(part.group(1)) * _UNITS[part.group(2)]
+        position = part.end()
+    if position == 0:
+        raise ValueError(_suggest(lowered))
+    return total
+
+
+def _suggest(text: str) -> str:
+    if text.strip().startswith("-"):
+        return "durations cannot be negative"
+    number = re.search(r"\d+(?:\.\d+)?", text)
+    unit = re.search(r"[a-z]", text)
+    if number:
+        letter = unit.group(0) if unit and unit.group(0) in "smh" else "s"
+        return f"try {number.group(0)}{letter}"
+    return "try 30s, 1m or 1m30s"
+
+
+def to_samples(seconds: Fraction, sample_rate_hz: int) -> int:
+    """The nearest whole sample to a duration."""
+    return round(seconds * sample_rate_hz)
+
+
+def spoken(seconds: Fraction) -> str:
+    """A duration as a coach says it: `30 seconds`, `1 minute`, `2 minutes and 15 seconds`."""
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    parts = []
+    if minutes:
+        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+    if secs or not minutes:
+        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
+    return " and ".join(parts)
+
+
+def display(seconds: float) -> str:
+    """A time on the track as `m:ss.mmm` for tables."""
+    millis = round(seconds * 1000)
+    minutes, millis = divmod(millis, 60_000)
+    return f"{minutes}:{millis / 1000:06.3f}"

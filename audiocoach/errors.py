@@ -1,0 +1,53 @@
+"""The one exception type audiocoach raises for problems a user can fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What the CLI returns; only `cli.py` turns errors into these."""
+
+    OK = 0
+    ROUTINE = 1  # the routine (or an output path) is wrong
+    USAGE = 2
+    ENGINE = 3  # a voice engine cannot be used
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, located as precisely as we know it."""
+
+    message: str
+    fix: str = ""
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        place = ""
+        if self.file is not None:
+            place = self.file
+            if self.line is not None:
+                place += f":{self.line}"
+                if self.col is not None:
+                    place += f":{self.col}"
+            place += ": "
+        field = f"{self.field}: " if self.field else ""
+        fix = f" ({self.fix})" if self.fix else ""
+        return f"{place}{field}{self.message}{fix}"
+
+
+class AudiocoachError(Exception):
+    """Everything a user can act on: one or more problems and the exit code they mean."""
+
+    def __init__(self, problems: list[Problem] | Problem, exit_code: ExitCode = ExitCode.ROUTINE):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.exit_code = exit_code
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def engine(cls, message: str, fix: str) -> "AudiocoachError":
+        return cls(Problem(message, fix, field="voice"), ExitCode.ENGINE)
