@@ -1,0 +1,1 @@
+"""Data shipped with audiocoach: the bundled routines."""

@@ -1,0 +1,29 @@
+"""Voice engines behind one small protocol, and the choice among them."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..model import Voice
+from .base import Engine
+from .gtts import GttsEngine, google_reachable
+from .piper import PiperEngine
+
+ENGINES: dict[str, Callable[[Voice], Engine]] = {"piper": PiperEngine, "gtts": GttsEngine}
+
+
+def choose_engine(voice: Voice, reachable: Callable[[], bool] = google_reachable) -> tuple[Engine, str]:
+    """The engine for the whole track and a one-line account of the choice.
+
+    `auto` asks Google once: gTTS if it answers, otherwise the offline piper voice.
+    """
+    if voice.engine != "auto":
+        engine = ENGINES[voice.engine](voice)
+        return engine, f"Voice: {engine.name} (as asked)"
+    if reachable():
+        return ENGINES["gtts"](voice), "Voice: gtts (Google answered)"
+    engine = ENGINES["piper"](voice)
+    return engine, f"Voice: piper, offline {engine.voice_name} (Google TTS cannot be reached)"
+
+
+__all__ = ["ENGINES", "Engine", "choose_engine"]

@@ -1,0 +1,21 @@
+"""The protocol every voice engine follows."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Engine(Protocol):
+    """Turns text into mono float32 audio at `sample_rate`; nothing else.
+
+    `settings` holds every choice that changes the audio, so the clip cache can key on it.
+    """
+
+    name: str
+    sample_rate: int
+
+    def settings(self) -> dict[str, object]: ...
+
+    def synthesize(self, text: str) -> np.ndarray: ...

@@ -1,0 +1,306 @@
+"""What the coach says and in what order, with durations but no absolute times yet.
+
+The script is a flat list of steps the timeline lays out one after another: sentences spoken in
+turn, fixed pauses, timed efforts (a hold or counted reps with their cues) and the gaps between
+efforts, whose length the timing contract fixes (SPEC §2, rule 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .durations import spoken
+from .model import Exercise, Rest, Routine, Say
+
+DEFAULT_PHRASES = {
+    "start": "Hold",
+    "end": "And release",
+    "rest": "Rest",
+    "prepare": "Get ready",
+    "switch": "Switch sides",
+    "halfway": "Halfway",
+    "reminder": "{time} left",
+    "set": "Set {set} of {sets}",
+    "left": "Left side",
+    "right": "Right side",
+}
+# "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
+# presses gets only the end phrase.
+REST_WORDS_MIN_S = Fraction(5)
+SPEECH_GAP_S = Fraction(2, 5)  # silence between two lines said one after the other
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+
+
+def sentence(text: str) -> str:
+    """Text as one spoken sentence: capitalised, ending in punctuation."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+@dataclass(frozen=True)
+class Line:
+    """One clip of speech and its role in `plan` output."""
+
+    text: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Lines spoken one after another from the cursor."""
+
+    lines: tuple[Line, ...]
+    pause_after_s: Fraction = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: Fraction
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """Starts a chapter; it ends with the last sound before the next one."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class EndChapter:
+    pass
+
+
+@dataclass(frozen=True)
+class Window:
+    """A timed effort: the start cue at t0, the end cue at t0 + length (SPEC §2 rules 1 to 4)."""
+
+    label: str  # names this effort in errors
+    group: str  # names the exercise (and step) in warnings, which are counted per group
+    start: Line
+    end: Line
+    hold_s: Fraction | None = None  # a hold...
+    tempo_s: Fraction | None = None  # ...or counted reps
+    counts: tuple[Line, ...] = ()  # count words for reps 2..n
+    countdown: tuple[Line, ...] = ()  # N ... 1
+    reminders: tuple[tuple[Fraction, Line], ...] = ()
+    halfway: Line | None = None
+    tips: tuple[Line, ...] = ()
+
+    @property
+    def length_s(self) -> Fraction:
+        if self.hold_s is not None:
+            return self.hold_s
+        return self.tempo_s * (len(self.counts) + 1)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The time before a start cue: exactly `nominal_s` unless the speech in it needs more.
+
+    `after` is said right away; `before` ends one margin before the next start cue. The gap is
+    measured from the previous end cue (or from the cursor when there was none); with
+    `from_after`, from the end of the `after` speech (switching sides, SPEC §2 rule 6).
+    """
+
+    label: str
+    nominal_s: Fraction
+    after: tuple[Line, ...] = ()
+    before: tuple[Line, ...] = ()
+    from_after: bool = False
+    warn: bool = True
+
+
+ScriptStep = Speak | Pause | Chapter | EndChapter | Window | Gap
+
+
+@dataclass
+class Script:
+    title: str
+    file: str
+    steps: list[ScriptStep] = field(default_factory=list)
+
+    def lines(self) -> list[Line]:
+        """Every line that may be spoken, in order of first use (what synthesis needs)."""
+        found: list[Line] = []
+        for step in self.steps:
+            if isinstance(step, Speak):
+                found.extend(step.lines)
+            elif isinstance(step, Gap):
+                found.extend(step.after + step.before)
+            elif isinstance(step, Window):
+                found.extend((step.start, step.end) + step.counts + step.countdown)
+                found.extend(line for _, line in step.reminders)
+                found.extend(([step.halfway] if step.halfway else []) + list(step.tips))
+        return found
+
+    def texts(self) -> list[str]:
+        return list(dict.fromkeys(line.text for line in self.lines()))
+
+
+class _Phrases:
+    def __init__(self, overrides: dict[str, str]):
+        self.words = {**DEFAULT_PHRASES, **overrides}
+
+    def line(self, key: str, role: str, **values: object) -> Line:
+        return Line(sentence(self.words[key].format(**values)), role)
+
+    def side(self, side: str | None) -> tuple[Line, ...]:
+        return (self.line(side, "side"),) if side else ()
+
+
+def dose_summary(exercise: Exercise) -> str:
+    """How much of the exercise there is, as the coach says it before starting."""
+    if exercise.dose == "hold":
+        base = (f"hold for {spoken(exercise.hold_s)}" if exercise.reps == 1
+                else f"{exercise.reps} holds of {spoken(exercise.hold_s)}")
+    elif exercise.dose == "tempo":
+        base = f"{exercise.reps} repetitions"
+    else:
+        base = (f"{len(exercise.steps)} steps" if exercise.reps == 1
+                else f"{exercise.reps} rounds of {len(exercise.steps)} steps")
+    sides = {"both": " on each side", "alternate": ", alternating sides",
+             "left": " on the left side", "right": " on the right side"}.get(exercise.sides, "")
+    sets = f", {exercise.sets} sets" if exercise.sets > 1 else ""
+    return sentence(base + sides + sets)
+
+
+def _effort_plan(exercise: Exercise) -> list[tuple[int, str | None, int]]:
+    """(set, side, effort number) for every effort, in the order they are done."""
+    per_side = 1 if exercise.dose == "tempo" else exercise.reps
+    order = []
+    for set_number in range(1, exercise.sets + 1):
+        if exercise.sides == "alternate":
+            for rep in range(1, per_side + 1):
+                order.extend((set_number, side, rep) for side in exercise.side_order)
+        else:
+            for side in exercise.side_order:
+                order.extend((set_number, side, rep) for rep in range(1, per_side + 1))
+    return order
+
+
+def _label(exercise: Exercise, set_number: int, side: str | None, rep: int) -> str:
+    parts = [exercise.name]
+    if exercise.sets > 1:
+        parts.append(f"set {set_number}")
+    if side:
+        parts.append(f"{side} side")
+    if exercise.reps > 1 and exercise.dose != "tempo":
+        parts.append(f"effort {rep}")
+    return ", ".join(parts)
+
+
+def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
+            hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None) -> Window:
+    end = phrases.line("end", "end")
+    if tempo_s is not None:
+        counts = tuple(Line(sentence(number_word(k)), "rep") for k in range(2, reps + 1))
+        # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
+        start = (phrases.line("start", "start") if "start" in exercise.phrases
+                 else Line(sentence(number_word(1)), "start"))
+        return Window(label, group, start, end, tempo_s=tempo_s, counts=counts)
+    return Window(
+        label,
+        group,
+        phrases.line("start", "start"),
+        end,
+        hold_s=hold_s,
+        countdown=tuple(Line(sentence(number_word(n)), "countdown")
+                        for n in range(exercise.countdown, 0, -1)),
+        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s)))
+                        for s in sorted(set(exercise.reminders_s), reverse=True)),
+        halfway=phrases.line("halfway", "halfway") if exercise.halfway else None,
+        tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
+    )
+
+
+def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> list[ScriptStep]:
+    """One effort: a single window, or each step's words followed by its window."""
+    if exercise.dose == "hold":
+        return [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None)]
+    if exercise.dose == "tempo":
+        return [_window(exercise, phrases, label, exercise.name, None, exercise.tempo_s,
+                        exercise.reps)]
+    steps: list[ScriptStep] = []
+    for number, step in enumerate(exercise.steps, start=1):
+        steps.append(Speak((Line(sentence(step.say), "instruction"),), pause_after_s=Fraction(1, 2)))
+        steps.append(_window(exercise, phrases, f"{label}, step {number}",
+                             f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps))
+    return steps
+
+
+def _exercise(exercise: Exercise) -> list[ScriptStep]:
+    phrases = _Phrases(dict(exercise.phrases))
+    steps: list[ScriptStep] = [Chapter(exercise.name)]
+    intro = [Line(sentence(exercise.name), "title")]
+    if exercise.instructions:
+        intro.append(Line(exercise.instructions, "instruction"))
+    intro.append(Line(dose_summary(exercise), "instruction"))
+    steps.append(Speak(tuple(intro), pause_after_s=SPEECH_GAP_S))
+
+    plan = _effort_plan(exercise)
+    previous: tuple[int, str | None, int] | None = None
+    for set_number, side, rep in plan:
+        label = _label(exercise, set_number, side, rep)
+        set_line = (phrases.line("set", "set", set=set_number, sets=exercise.sets),) \
+            if exercise.sets > 1 else ()
+        if previous is None:
+            steps.append(Gap(f"{label}: prepare", exercise.prepare_s,
+                             before=set_line + phrases.side(side) + (phrases.line("prepare", "prepare"),)))
+        elif previous[0] != set_number:
+            rest_words = exercise.set_rest_s >= REST_WORDS_MIN_S
+            steps.append(Gap(f"{label}: set rest", exercise.set_rest_s,
+                             after=(phrases.line("rest", "rest"),) if rest_words else (),
+                             before=set_line + phrases.side(side)))
+        elif previous[1] != side and exercise.sides == "both":
+            steps.append(Gap(f"{label}: switching sides", exercise.prepare_s,
+                             after=(phrases.line("switch", "switch"),),
+                             before=phrases.side(side), from_after=True))
+        else:
+            rest_words = exercise.rest_s >= REST_WORDS_MIN_S
+            side_line = phrases.side(side) if exercise.sides == "alternate" else ()
+            steps.append(Gap(f"{label}: rest", exercise.rest_s,
+                             after=(phrases.line("rest", "rest"),) if rest_words else (),
+                             before=side_line + ((phrases.line("prepare", "prepare"),)
+                                                 if rest_words else ())))
+        steps.extend(_effort(exercise, phrases, label))
+        previous = (set_number, side, rep)
+    steps.append(EndChapter())
+    return steps
+
+
+def build_script(routine: Routine) -> Script:
+    """Turn a validated routine into the ordered script the timeline lays out."""
+    script = Script(routine.title, routine.file)
+    opening = [Line(sentence(routine.title), "title")]
+    if routine.intro:
+        opening.append(Line(routine.intro, "intro"))
+    script.steps.append(Pause(Fraction(1, 2)))
+    script.steps.append(Speak(tuple(opening), pause_after_s=Fraction(3, 2)))
+    for item in routine.items:
+        if isinstance(item, Exercise):
+            script.steps.extend(_exercise(item))
+            script.steps.append(Pause(Fraction(2)))
+        elif isinstance(item, Rest):
+            lines = ((Line(f"Rest for {spoken(item.rest_s)}.", "rest"),) if item.rest_s >= 1 else ())
+            if item.say:
+                lines += (Line(sentence(item.say), "announce"),)
+            script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines))
+        elif isinstance(item, Say):
+            script.steps.append(Speak((Line(sentence(item.say), "announce"),),
+                                      pause_after_s=Fraction(3, 2)))
+    if routine.outro:
+        script.steps.append(Speak((Line(routine.outro, "outro"),), pause_after_s=Fraction(0)))
+    script.steps.append(Pause(Fraction(1)))
+    return script
+
