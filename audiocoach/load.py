@@ -125,10 +125,11 @@ def load_text(text: str, file: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        problem = (error.problem or error.context or "not valid YAML").strip()
+        message = f"not valid YAML: {(error.problem or error.context or 'unreadable').strip()}"
+        if error.context and error.context_mark and error.context_mark.line + 1 != line:
+            message += f", {error.context} that starts at line {error.context_mark.line + 1}"
         raise AudiocoachError(
-            Problem(f"not valid YAML: {problem}", "check the indentation and quoting here",
-                    file, line, col)
+            Problem(message, "check the indentation, brackets and quotes", file, line, col)
         ) from None
     except yaml.YAMLError as error:
         raise AudiocoachError(Problem(f"not valid YAML: {error}", "check the file", file)) from None

@@ -369,6 +369,7 @@ class _RoutineBuilder:
         return None
 
     def exercise(self, entry: MarkedDict, path: str, defaults: MarkedDict) -> Exercise | None:
+        problems_before = len(self.check.problems)
         self.check.keys(entry, tuple(_EXERCISE_FIELDS), path)
         layers = [(defaults, "defaults")]
         if "use" in entry:
@@ -400,8 +401,11 @@ class _RoutineBuilder:
                     ok = False
                 else:
                     values[key] = value
+        # Missing parts are reported only when nothing else was wrong: a misspelt `hodl` is
+        # the problem, not a missing dose.
+        ok = ok and len(self.check.problems) == problems_before
         if "name" not in values:
-            if "name" not in entry:
+            if ok:
                 self.check.add(entry.mark, _join(path, "name"), "an exercise needs a name",
                                "add `name: ...`")
             return None
