@@ -255,21 +255,21 @@ def _exercise(exercise: Exercise) -> list[ScriptStep]:
         set_line = (phrases.line("set", "set", set=set_number, sets=exercise.sets),) \
             if exercise.sets > 1 else ()
         if previous is None:
-            steps.append(Gap(f"{label}: prepare", exercise.prepare_s,
+            steps.append(Gap(f"{exercise.name}: prepare", exercise.prepare_s,
                              before=set_line + phrases.side(side) + (phrases.line("prepare", "prepare"),)))
         elif previous[0] != set_number:
             rest_words = exercise.set_rest_s >= REST_WORDS_MIN_S
-            steps.append(Gap(f"{label}: set rest", exercise.set_rest_s,
+            steps.append(Gap(f"{exercise.name}: set rest", exercise.set_rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
                              before=set_line + phrases.side(side)))
         elif previous[1] != side and exercise.sides == "both":
-            steps.append(Gap(f"{label}: switching sides", exercise.prepare_s,
+            steps.append(Gap(f"{exercise.name}: switching sides", exercise.prepare_s,
                              after=(phrases.line("switch", "switch"),),
                              before=phrases.side(side), from_after=True))
         else:
             rest_words = exercise.rest_s >= REST_WORDS_MIN_S
             side_line = phrases.side(side) if exercise.sides == "alternate" else ()
-            steps.append(Gap(f"{label}: rest", exercise.rest_s,
+            steps.append(Gap(f"{exercise.name}: rest", exercise.rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
                              before=side_line + ((phrases.line("prepare", "prepare"),)
                                                  if rest_words else ())))

@@ -18,6 +18,7 @@ from .script import SPEECH_GAP_S, Chapter, EndChapter, Gap, Line, Pause, Script,
 CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours
 MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
 TIP_DELAY_S = Fraction(2)  # a tip waits this long after the previous cue, so it never crowds it
+TIP_SPACING_S = Fraction(8)  # one tip at a time: the next starts at least this much later
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ class _Layout:
                 break
             busy.append((at, self.say(line, at).end))
             said.add(line.text)
-            earliest = at + length + self.s(TIP_DELAY_S)
+            earliest = at + self.s(TIP_SPACING_S)
             self.tip_turn[group] = turn + offset + 1
 
 

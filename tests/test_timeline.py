@@ -1,0 +1,333 @@
+"""Golden timelines for every rule of SPEC §2, laid out with a voice of 40 ms per character."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import FAKE_RATE, fake_length, routine_from
+
+from audiocoach.script import build_script
+from audiocoach.sounds import sound_lengths
+from audiocoach.timeline import Timeline, lay_out
+
+
+def plan(text: str) -> Timeline:
+    routine = routine_from(text)
+    script = build_script(routine)
+    return lay_out(script, {t: fake_length(t) for t in script.texts()}, routine.sounds,
+                   sound_lengths(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+
+
+def golden(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def starts(timeline: Timeline, role: str, kind: str = "speech") -> list[int]:
+    return [e.start for e in timeline.events if e.role == role and e.kind == kind]
+
+
+def assert_no_speech_overlaps(timeline: Timeline) -> None:
+    speech = [e for e in timeline.events if e.kind == "speech"]
+    for before, after in zip(speech, speech[1:]):
+        assert before.end <= after.start, (before, after)
+
+
+HOLD = """
+    title: T
+    sounds: beep
+    exercises:
+      - name: Calf
+        hold: 20s
+        countdown: 3
+        reminders: [10]
+        halfway: true
+    """
+
+
+def test_hold_window_countdown_halfway_and_sounds():
+    timeline = plan(HOLD)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 32.760 s)
+        chapter 'Calf' 2.080-29.360
+            0.500     0.580  0 speech title       T.
+            2.080     2.280  1 speech title       Calf.
+            2.680     3.480  1 speech instruction Hold for 20 seconds.
+            7.480     7.880  1 speech prepare     Get ready.
+            8.880     9.060  1 sound  start       beep
+            8.880     9.080  1 speech start       Hold.
+           18.880    19.200  1 speech halfway     Halfway.
+           25.880    26.120  1 speech countdown   Three.
+           26.880    27.040  1 speech countdown   Two.
+           27.880    28.040  1 speech countdown   One.
+           28.880    29.060  1 sound  end         beep
+           28.880    29.360  1 speech end         And release.
+        warning: Calf: reminder '10 seconds left.' does not fit and was dropped
+        """)
+    (t0,), (t1,) = starts(timeline, "start"), starts(timeline, "end")
+    assert t1 - t0 == 20 * FAKE_RATE  # rule 1, exactly
+    assert starts(timeline, "start", "sound") == [t0] and starts(timeline, "end", "sound") == [t1]
+    assert starts(timeline, "countdown") == [t1 - 3000, t1 - 2000, t1 - 1000]  # rule 2
+    assert starts(timeline, "halfway") == [t0 + 10_000]  # rule 3
+    assert_no_speech_overlaps(timeline)
+
+
+def test_reminder_lands_n_seconds_before_the_end():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Hamstring
+            hold: 30s
+            reminders: [10, 20]
+            countdown: 3
+        """)
+    (t1,) = starts(timeline, "end")
+    reminders = [(e.start, e.text) for e in timeline.events if e.role == "reminder"]
+    assert reminders == [(t1 - 20_000, "20 seconds left."), (t1 - 10_000, "10 seconds left.")]
+    assert timeline.warnings == []
+
+
+def test_counted_reps_with_tempo_and_sets():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Toe presses
+            tempo: 3s
+            reps: 4
+            sets: 2
+            set_rest: 20s
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 57.120 s)
+        chapter 'Toe presses' 2.080-53.720
+            0.500     0.580  0 speech title       T.
+            2.080     2.560  1 speech title       Toe presses.
+            2.960     3.840  1 speech instruction 4 repetitions, 2 sets.
+            7.000     7.440  1 speech set         Set 1 of 2.
+            7.840     8.240  1 speech prepare     Get ready.
+            9.240     9.400  1 speech start       One.
+           12.240    12.400  1 speech rep         Two.
+           15.240    15.480  1 speech rep         Three.
+           18.240    18.440  1 speech rep         Four.
+           21.240    21.720  1 speech end         And release.
+           22.120    22.320  1 speech rest        Rest.
+           39.800    40.240  1 speech set         Set 2 of 2.
+           41.240    41.400  1 speech start       One.
+           44.240    44.400  1 speech rep         Two.
+           47.240    47.480  1 speech rep         Three.
+           50.240    50.440  1 speech rep         Four.
+           53.240    53.720  1 speech end         And release.
+        """)
+    first, second = starts(timeline, "start")
+    assert [s for s in starts(timeline, "rep") if s < second] == [first + k * 3000 for k in (1, 2, 3)]
+    ends = starts(timeline, "end")
+    assert ends[0] == first + 4 * 3000  # rule 4: end cue at t0 + reps * tempo
+    assert second - ends[0] == 20_000  # set_rest, exactly (rule 6)
+
+
+def test_steps_follow_each_other_after_the_end_cue():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Ankle circles
+            countdown: 0
+            steps:
+              - {say: Clockwise, hold: 10s}
+              - {say: Pump, tempo: 2s, reps: 3}
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 31.120 s)
+        chapter 'Ankle circles' 2.080-27.720
+            0.500     0.580  0 speech title       T.
+            2.080     2.640  1 speech title       Ankle circles.
+            3.040     3.360  1 speech instruction 2 steps.
+            7.360     7.760  1 speech prepare     Get ready.
+            8.760     9.160  1 speech instruction Clockwise.
+            9.660     9.860  1 speech start       Hold.
+           19.660    20.140  1 speech end         And release.
+           20.540    20.740  1 speech instruction Pump.
+           21.240    21.400  1 speech start       One.
+           23.240    23.400  1 speech rep         Two.
+           25.240    25.480  1 speech rep         Three.
+           27.240    27.720  1 speech end         And release.
+        """)
+
+
+def test_both_sides_rest_exactly_and_switch_after_prepare():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Quad
+            sides: both
+            hold: 8s
+            reps: 2
+            rest: 6s
+            prepare: 4s
+            countdown: 0
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 61.720 s)
+        chapter 'Quad' 2.080-58.320
+            0.500     0.580  0 speech title       T.
+            2.080     2.280  1 speech title       Quad.
+            2.680     4.040  1 speech instruction 2 holds of 8 seconds on each side.
+            6.200     6.640  1 speech side        Right side.
+            7.040     7.440  1 speech prepare     Get ready.
+            8.440     8.640  1 speech start       Hold.
+           16.440    16.920  1 speech end         And release.
+           17.320    17.520  1 speech rest        Rest.
+           21.040    21.440  1 speech prepare     Get ready.
+           22.440    22.640  1 speech start       Hold.
+           30.440    30.920  1 speech end         And release.
+           31.320    31.840  1 speech switch      Switch sides.
+           34.440    34.840  1 speech side        Left side.
+           35.840    36.040  1 speech start       Hold.
+           43.840    44.320  1 speech end         And release.
+           44.720    44.920  1 speech rest        Rest.
+           48.440    48.840  1 speech prepare     Get ready.
+           49.840    50.040  1 speech start       Hold.
+           57.840    58.320  1 speech end         And release.
+        """)
+    t0s, t1s = starts(timeline, "start"), starts(timeline, "end")
+    assert t0s[1] - t1s[0] == 6000 and t0s[3] - t1s[2] == 6000  # rest, exactly
+    (switch,) = [e for e in timeline.events if e.role == "switch"]
+    assert t0s[2] - switch.end == 4000  # prepare after the switch-sides speech
+
+
+def test_alternate_sides_and_a_rest_too_short_for_its_speech():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Heel raise
+            sides: alternate
+            first_side: left
+            hold: 5s
+            reps: 2
+            rest: 2s
+            countdown: 0
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 40.720 s)
+        chapter 'Heel raise' 2.080-37.320
+            0.500     0.580  0 speech title       T.
+            2.080     2.520  1 speech title       Heel raise.
+            2.920     4.520  1 speech instruction 2 holds of 5 seconds, alternating sides.
+            7.720     8.120  1 speech side        Left side.
+            8.520     8.920  1 speech prepare     Get ready.
+            9.920    10.120  1 speech start       Hold.
+           14.920    15.400  1 speech end         And release.
+           15.800    16.240  1 speech side        Right side.
+           17.240    17.440  1 speech start       Hold.
+           22.240    22.720  1 speech end         And release.
+           23.120    23.520  1 speech side        Left side.
+           24.520    24.720  1 speech start       Hold.
+           29.520    30.000  1 speech end         And release.
+           30.400    30.840  1 speech side        Right side.
+           31.840    32.040  1 speech start       Hold.
+           36.840    37.320  1 speech end         And release.
+        warning: Heel raise: rest: 2 s is too short for what is said in it; lengthened to 2.3 s (3 times)
+        """)
+    # The lengthened gap is the speech in it plus a 1 s margin (rule 6).
+    side = [e for e in timeline.events if e.role == "side"][1]
+    assert starts(timeline, "start")[1] - side.end == 1000
+
+
+def test_cues_that_cannot_fit_are_dropped_in_order_with_warnings():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Pigeon
+            hold: 4s
+            countdown: 3
+            reminders: [3]
+            halfway: true
+            tips: [Breathe slowly]
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 16.800 s)
+        chapter 'Pigeon' 2.080-13.400
+            0.500     0.580  0 speech title       T.
+            2.080     2.360  1 speech title       Pigeon.
+            2.760     3.520  1 speech instruction Hold for 4 seconds.
+            7.520     7.920  1 speech prepare     Get ready.
+            8.920     9.120  1 speech start       Hold.
+            9.920    10.160  1 speech countdown   Three.
+           10.920    11.080  1 speech countdown   Two.
+           11.920    12.080  1 speech countdown   One.
+           12.920    13.400  1 speech end         And release.
+        warning: Pigeon: halfway 'Halfway.' does not fit and was dropped
+        warning: Pigeon: reminder '3 seconds left.' does not fit and was dropped
+        warning: Pigeon: tip 'Breathe slowly.' never fits in a hold and was dropped
+        """)
+
+
+def test_tips_take_turns_in_free_time_and_never_talk_over_a_cue():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Child's pose
+            hold: 20s
+            reps: 2
+            reminders: [10]
+            tips: [Let your forehead rest, Breathe into your back, Soften your shoulders]
+        """)
+    tips = [e for e in timeline.events if e.role == "tip"]
+    # Two fit in each 20 s hold, eight seconds apart; the third waits for the second hold.
+    assert [e.text for e in tips] == ["Let your forehead rest.", "Breathe into your back.",
+                                      "Soften your shoulders.", "Let your forehead rest."]
+    assert tips[1].start - tips[0].start >= 8000
+    assert_no_speech_overlaps(timeline)
+    assert timeline.warnings == []
+
+
+def test_standalone_rest_and_announcement():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - say: Lie on your back
+          - rest: 30s
+            say: Take a sip of water
+        outro: Well done
+        """)
+    rest, water = [e for e in timeline.events if e.role in ("rest", "announce")][1:]
+    outro = [e for e in timeline.events if e.role == "outro"][0]
+    assert (rest.text, water.text) == ("Rest for 30 seconds.", "Take a sip of water.")
+    assert outro.start - rest.start == 30_000
+    assert timeline.chapters == [] and all(e.chapter == 0 for e in timeline.events)
+
+
+def test_chapters_one_per_exercise_in_order():
+    timeline = plan("""
+        title: T
+        exercises:
+          - {name: First, hold: 5s, countdown: 0}
+          - {rest: 10s}
+          - {name: Second, hold: 5s, countdown: 0}
+        """)
+    assert [c.title for c in timeline.chapters] == ["First", "Second"]
+    for number, chapter in enumerate(timeline.chapters, start=1):
+        inside = [e for e in timeline.events if e.chapter == number]
+        assert chapter.start == inside[0].start and chapter.end == max(e.end for e in inside)
+    assert timeline.chapters[0].end <= timeline.chapters[1].start
+
+
+def test_same_routine_gives_the_same_timeline():
+    assert str(plan(HOLD)) == str(plan(HOLD))
+    assert plan(HOLD).to_json() == plan(HOLD).to_json()
+
+
+def test_json_matches_the_spec_shape():
+    document = plan(HOLD).to_json()
+    assert set(document) == {"title", "duration_s", "sample_rate", "engine", "chapters", "events",
+                             "warnings"}
+    assert document["chapters"] == [{"title": "Calf", "start_s": 2.08, "end_s": 29.36}]
+    assert document["events"][1] == {"start_s": 2.08, "end_s": 2.28, "kind": "speech",
+                                     "role": "title", "text": "Calf.", "chapter": 1}
+    assert document["duration_s"] == 32.76
