@@ -24,6 +24,7 @@ class FakeEngine:
     """A tone whose length is 40 ms per character: fast, deterministic, honest about length."""
 
     name = "fake"
+    voice_name = "fake voice"
     sample_rate = FAKE_RATE
     calls: list[str] = []
 

@@ -19,9 +19,10 @@ def choose_engine(voice: Voice, reachable: Callable[[], bool] = google_reachable
     """
     if voice.engine != "auto":
         engine = ENGINES[voice.engine](voice)
-        return engine, f"Voice: {engine.name} (as asked)"
+        return engine, f"Voice: {engine.name}, {engine.voice_name}"
     if reachable():
-        return ENGINES["gtts"](voice), "Voice: gtts (Google answered)"
+        engine = ENGINES["gtts"](voice)
+        return engine, f"Voice: gtts, {engine.voice_name} (Google answered)"
     engine = ENGINES["piper"](voice)
     return engine, f"Voice: piper, offline {engine.voice_name} (Google TTS cannot be reached)"
 

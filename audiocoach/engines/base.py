@@ -14,6 +14,7 @@ class Engine(Protocol):
     """
 
     name: str
+    voice_name: str  # which voice, for people: "en_US-joe-medium", "en via google.co.uk"
     sample_rate: int
 
     def settings(self) -> dict[str, object]: ...

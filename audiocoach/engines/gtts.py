@@ -67,6 +67,7 @@ class GttsEngine:
         self.accent = voice.accent
         self.speed = voice.speed
         self.sleep = sleep
+        self.voice_name = f"{voice.language} via translate.google.{voice.accent}"
 
     def settings(self) -> dict[str, object]:
         return {"language": self.language, "accent": self.accent, "speed": self.speed}

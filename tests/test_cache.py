@@ -1,0 +1,109 @@
+"""The clip cache: hits, keys that change with every voice setting, damage, and small edits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audiocoach.cache import ClipCache, clip_key
+from audiocoach.pipeline import Options, compile_routine, read_routine
+
+ROUTINE = """\
+title: Calves
+exercises:
+  - name: Wall calf stretch
+    instructions: Put your hands on the wall and step one foot back.
+    sides: both
+    hold: 20s
+"""
+OFFLINE = lambda: False  # noqa: E731  (auto picks the offline engine without asking the network)
+
+
+def compile_file(path, cache_dir, **options):
+    return compile_routine(read_routine(path), Options(cache_dir=cache_dir, **options),
+                           reachable=OFFLINE)
+
+
+def test_second_build_is_all_hits(fake_engine, write_routine, tmp_path):
+    path = write_routine(ROUTINE)
+    first = compile_file(path, tmp_path / "cache")
+    calls = len(fake_engine.calls)
+    second = compile_file(path, tmp_path / "cache")
+    assert calls == len(first.synthesis.synthesized) > 5
+    assert second.synthesis.synthesized == [] and len(fake_engine.calls) == calls
+    assert str(second.timeline) == str(first.timeline)
+    assert all(np.array_equal(first.synthesis.clips[t], second.synthesis.clips[t])
+               for t in first.synthesis.clips)
+
+
+def test_editing_one_instruction_synthesizes_exactly_that_clip(fake_engine, write_routine, tmp_path):
+    path = write_routine(ROUTINE)
+    compile_file(path, tmp_path / "cache")
+    path.write_text(ROUTINE.replace("step one foot back", "step your right foot back"))
+    rebuilt = compile_file(path, tmp_path / "cache")
+    assert rebuilt.synthesis.synthesized == [
+        "Put your hands on the wall and step your right foot back."]
+
+
+@pytest.mark.parametrize("change", [
+    {"speed": 1.1}, {"language": "de"}, {"accent": "co.uk"}, {"model": "other-voice"},
+])
+def test_any_voice_setting_change_makes_new_keys(fake_engine, write_routine, tmp_path, change):
+    path = write_routine(ROUTINE)
+    first = compile_file(path, tmp_path / "cache")
+    changed = compile_file(path, tmp_path / "cache", **change)
+    assert sorted(changed.synthesis.synthesized) == sorted(first.synthesis.synthesized)
+
+
+def test_key_covers_engine_settings_rate_and_text():
+    base = clip_key("piper", {"voice": "joe", "speed": 1.0}, 22050, "Hold.")
+    assert base == clip_key("piper", {"speed": 1.0, "voice": "joe"}, 22050, "Hold.")
+    others = {
+        clip_key("gtts", {"voice": "joe", "speed": 1.0}, 22050, "Hold."),
+        clip_key("piper", {"voice": "joe", "speed": 1.2}, 22050, "Hold."),
+        clip_key("piper", {"voice": "amy", "speed": 1.0}, 22050, "Hold."),
+        clip_key("piper", {"voice": "joe", "speed": 1.0}, 24000, "Hold."),
+        clip_key("piper", {"voice": "joe", "speed": 1.0}, 22050, "Hold"),
+    }
+    assert base not in others and len(others) == 5
+
+
+def test_a_damaged_entry_is_synthesized_again_and_repaired(fake_engine, write_routine, tmp_path):
+    path = write_routine(ROUTINE)
+    first = compile_file(path, tmp_path / "cache")
+    entries = sorted((tmp_path / "cache").rglob("*.clip"))
+    damaged, truncated = entries[0], entries[1]
+    data = bytearray(damaged.read_bytes())
+    data[-1] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    truncated.write_bytes(truncated.read_bytes()[:30])
+    again = compile_file(path, tmp_path / "cache")
+    assert len(again.synthesis.synthesized) == 2
+    assert str(again.timeline) == str(first.timeline)
+    third = compile_file(path, tmp_path / "cache")
+    assert third.synthesis.synthesized == []
+
+
+def test_no_cache_reads_and_writes_nothing(fake_engine, write_routine, tmp_path):
+    path = write_routine(ROUTINE)
+    compile_file(path, tmp_path / "cache")
+    fresh = compile_file(path, tmp_path / "cache", use_cache=False)
+    assert len(fresh.synthesis.synthesized) == len(fresh.synthesis.clips)
+    other = tmp_path / "other"
+    compile_file(path, other, use_cache=False)
+    assert not other.exists()
+
+
+def test_writes_leave_no_temporary_files(tmp_path):
+    cache = ClipCache(tmp_path)
+    cache.put("ab" * 32, 22050, np.arange(100, dtype=np.int16))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["ab" * 32 + ".clip"]
+    assert np.array_equal(cache.get("ab" * 32, 22050), np.arange(100, dtype=np.int16))
+    assert cache.get("ab" * 32, 24000) is None  # stored for another rate: a miss
+
+
+def test_cache_dir_from_the_environment(monkeypatch, tmp_path):
+    from audiocoach.cache import default_dir
+
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "x"))
+    assert default_dir() == tmp_path / "x"
