@@ -53,9 +53,9 @@ def read_routine(path: Path) -> Routine:
 
 
 def compile_routine(routine: Routine, options: Options, progress: Progress | None = None,
-                    reachable: Callable[[], bool] = google_reachable,
+                    reachable: Callable[[], bool] | None = None,
                     on_voice: Callable[[str], None] | None = None) -> Compiled:
-    engine, note = choose_engine(options.voice(routine), reachable)
+    engine, note = choose_engine(options.voice(routine), reachable or google_reachable)
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())

@@ -1,0 +1,107 @@
+"""The command line: exit codes, messages, output paths, and no half-written files."""
+
+from __future__ import annotations
+
+import json
+import wave
+
+import pytest
+from typer.testing import CliRunner
+
+from audiocoach import render
+from audiocoach.cli import app
+
+GOOD = """\
+title: Short
+exercises:
+  - name: Calf
+    hold: 5s
+    countdown: 0
+"""
+
+
+@pytest.fixture
+def run(fake_engine, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+def test_validate_reports_every_file_and_exits_1(run, write_routine):
+    good = write_routine(GOOD, "good.yaml")
+    bad = write_routine("title: T\nexercises:\n  - name: A\n    hold: 30 secs\n", "bad.yaml")
+    result = run("validate", good, bad)
+    assert result.exit_code == 1
+    assert f"{good}: ok (1 exercises)" in result.stdout
+    assert f"{bad}:4:11: exercises[0].hold: '30 secs' is not a duration (try 30s)" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
+    path = write_routine(GOOD, "short.yaml")
+    result = run("build", path, "--format", "wav")
+    assert result.exit_code == 0, result.output
+    with wave.open(str(tmp_path / "output" / "short.wav")) as track:
+        assert track.getframerate() == 1000 and track.getnchannels() == 1
+        frames = track.getnframes()
+    plan = json.loads(run("plan", path, "--json").stdout)
+    assert frames == round(plan["duration_s"] * plan["sample_rate"])
+    assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 1 chapters" in result.stdout
+
+
+def test_plan_table_shows_times_roles_words_and_total(run, write_routine):
+    result = run("plan", write_routine(GOOD))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["time", "role", "text"]
+    assert any(line.split()[1:] == ["start", "Hold."] for line in lines[1:-1])
+    assert lines[-1].startswith("total ") and "1 chapters, engine fake" in lines[-1]
+
+
+def test_bad_routine_in_build_exits_1_and_writes_nothing(run, write_routine, tmp_path):
+    result = run("build", write_routine("title: T\nexercises: []\n"))
+    assert result.exit_code == 1
+    assert "expected a list of exercises" in result.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_unknown_option_is_a_usage_error(run):
+    assert run("build", "x.yaml", "--speeed", "2").exit_code == 2
+    assert run("build", "x.yaml", "--speed", "3").exit_code == 2
+
+
+def test_unavailable_voice_exits_3_with_what_to_do(run, write_routine, monkeypatch):
+    from audiocoach import engines
+    from audiocoach.engines.piper import PiperEngine
+
+    monkeypatch.setitem(engines.ENGINES, "piper", PiperEngine)
+    result = run("plan", write_routine(GOOD), "--engine", "piper", "--voice", "no-such-voice")
+    assert result.exit_code == 3
+    assert "the piper voice 'no-such-voice' was not found" in result.stderr
+    assert "leave `model` out to use the bundled en_US-joe-medium" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_failed_build_keeps_the_previous_file(run, write_routine, tmp_path, monkeypatch):
+    path = write_routine(GOOD, "short.yaml")
+    assert run("build", path, "--format", "wav").exit_code == 0
+    good = (tmp_path / "output" / "short.wav").read_bytes()
+
+    def broken(blocks, rate, target):
+        target.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render, "_encode_wav", broken)
+    result = run("build", path, "--format", "wav")
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert (tmp_path / "output" / "short.wav").read_bytes() == good
+    assert [p.name for p in (tmp_path / "output").iterdir()] == ["short.wav"]
+
+
+def test_several_routines_go_into_a_folder(run, write_routine, tmp_path):
+    one, two = write_routine(GOOD, "one.yaml"), write_routine(GOOD, "two.yaml")
+    result = run("build", one, two, "-o", tmp_path / "tracks", "--format", "wav")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == ["one.wav", "two.wav"]

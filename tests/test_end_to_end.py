@@ -1,0 +1,141 @@
+"""The real offline voice, end to end: build, decode the MP3, and hold it against the plan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import requests
+from typer.testing import CliRunner
+
+from audiocoach.cli import app
+from audiocoach.engines.gtts import ffmpeg
+
+ROUTINE = """\
+title: Quick calves
+sounds: chime
+intro: Stand facing a wall.
+exercises:
+  - name: Calf stretch
+    instructions: Step one foot back and lean in.
+    sides: both
+    hold: 6s
+    reps: 1
+    prepare: 3s
+    countdown: 3
+  - rest: 4s
+  - name: Heel press
+    tempo: 2s
+    reps: 3
+outro: Well done.
+"""
+TOLERANCE_S = 0.060
+FRAME_S = 0.010
+SILENT_DBFS = -50
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    routine = folder / "calves.yaml"
+    routine.write_text(ROUTINE)
+    runner = CliRunner()
+    cache = str(folder / "cache")
+    with pytest.MonkeyPatch.context() as patch:  # Google is never reached, whatever the network
+        patch.setattr(requests.Session, "send",
+                      lambda *a, **k: (_ for _ in ()).throw(requests.ConnectionError("offline")))
+        plan = runner.invoke(app, ["plan", str(routine), "--json", "--cache-dir", cache])
+        build = runner.invoke(app, ["build", str(routine), "-o", str(folder / "calves.mp3"),
+                                    "--cache-dir", cache])
+    assert plan.exit_code == 0, plan.output
+    assert build.exit_code == 0, build.output
+    return folder, json.loads(plan.stdout), build
+
+
+def decode(path, rate: int) -> np.ndarray:
+    result = subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+                             "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
+                            capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<i2").astype(np.float32) / 32768
+
+
+def loud_frames(pcm: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Whether each 10 ms frame is above the silence floor, the frames' start times and length."""
+    frame = int(FRAME_S * rate)
+    frames = pcm[: pcm.size // frame * frame].reshape(-1, frame)
+    rms = np.sqrt(np.mean(frames ** 2, axis=1)) + 1e-12
+    return 20 * np.log10(rms) > SILENT_DBFS, np.arange(len(frames)) * frame / rate, frame / rate
+
+
+def test_auto_says_it_chose_the_offline_voice(built):
+    _, plan, build = built
+    assert plan["engine"] == "piper"
+    assert "Voice: piper, offline en_US-joe-medium (Google TTS cannot be reached)" in build.stderr
+
+
+def test_mp3_duration_equals_the_plan(built):
+    folder, plan, _ = built
+    pcm = decode(folder / "calves.mp3", plan["sample_rate"])
+    assert pcm.size == round(plan["duration_s"] * plan["sample_rate"])
+
+
+def test_sound_where_the_plan_has_speech_and_silence_elsewhere(built):
+    folder, plan, _ = built
+    rate = plan["sample_rate"]
+    loud, times, frame_s = loud_frames(decode(folder / "calves.mp3", rate), rate)
+    busy = np.zeros(loud.size, dtype=bool)
+    for event in plan["events"]:
+        busy |= (times + frame_s > event["start_s"] - TOLERANCE_S) & (times < event["end_s"] + TOLERANCE_S)
+        if event["kind"] != "speech":
+            continue
+        inside = (times >= event["start_s"]) & (times + frame_s <= event["end_s"])
+        onset = (times >= event["start_s"]) & (times < event["start_s"] + TOLERANCE_S)
+        offset = (times + frame_s <= event["end_s"]) & (times >= event["end_s"] - TOLERANCE_S)
+        assert loud[onset].any(), f"no sound at the start of {event}"
+        assert loud[offset].any(), f"no sound at the end of {event}"
+        assert loud[inside].mean() > 0.5, f"mostly silent inside {event}"
+    stray = times[loud & ~busy]
+    assert stray.size == 0, f"sound where the plan has none, at {stray[:5]} s"
+
+
+def test_timing_contract_holds_in_the_real_plan(built):
+    _, plan, _ = built
+    events = plan["events"]
+    speech = [e for e in events if e["kind"] == "speech"]
+    for before, after in zip(speech, speech[1:]):
+        assert before["end_s"] <= after["start_s"]
+    starts = [e["start_s"] for e in speech if e["role"] == "start"]
+    ends = [e["start_s"] for e in speech if e["role"] == "end"]
+    assert [round(b - a, 6) for a, b in zip(starts, ends)] == [6.0, 6.0, 6.0]  # 2 holds, 3 reps x 2 s
+    chimes = [e["start_s"] for e in events if e["kind"] == "sound"]
+    assert chimes == sorted(starts + ends)
+    assert [c["title"] for c in plan["chapters"]] == ["Calf stretch", "Heel press"]
+    assert plan["warnings"] == []
+
+
+def test_tags_and_chapters_are_written(built):
+    from mutagen.id3 import ID3
+
+    folder, plan, _ = built
+    tags = ID3(folder / "calves.mp3")
+    assert str(tags["TIT2"]) == "Quick calves" and str(tags["TPE1"]) == "audiocoach"
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [(str(c.sub_frames["TIT2"]), c.start_time) for c in chapters] == [
+        (c["title"], round(c["start_s"] * 1000)) for c in plan["chapters"]]
+
+
+def test_same_routine_same_pcm_without_the_cache(built, tmp_path):
+    folder, plan, _ = built
+    runner = CliRunner()
+    outputs = []
+    for name in ("a.wav", "b.wav"):
+        result = runner.invoke(app, ["build", str(folder / "calves.yaml"), "--engine", "piper",
+                                     "--no-cache", "--format", "wav", "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
+    mp3 = decode(folder / "calves.mp3", plan["sample_rate"])
+    wav = decode(tmp_path / "a.wav", plan["sample_rate"])
+    assert wav.size == mp3.size
