@@ -129,6 +129,10 @@ def render(timeline: Timeline, clips: Mapping[str, np.ndarray], out: Path, audio
         else:
             _encode_mp3(blocks, timeline.sample_rate, temporary_path)
             _tags_and_chapters(temporary_path, timeline, description)
+        # mkstemp makes the file private; a track is meant to be shared like any file you save.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary_path, 0o666 & ~umask)
         os.replace(temporary_path, out)
     except OSError as error:
         raise AudiocoachError(Problem(f"cannot write the track: {error.strerror}",

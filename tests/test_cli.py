@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import wave
 
 import pytest
@@ -41,8 +43,13 @@ def test_validate_reports_every_file_and_exits_1(run, write_routine):
 
 def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
     path = write_routine(GOOD, "short.yaml")
-    result = run("build", path, "--format", "wav")
+    old_umask = os.umask(0o022)
+    try:
+        result = run("build", path, "--format", "wav")
+    finally:
+        os.umask(old_umask)
     assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "output" / "short.wav").stat().st_mode) == 0o644  # shareable
     with wave.open(str(tmp_path / "output" / "short.wav")) as track:
         assert track.getframerate() == 1000 and track.getnchannels() == 1
         frames = track.getnframes()
