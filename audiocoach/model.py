@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Mapping
@@ -20,6 +21,8 @@ FIRST_SIDES = ("right", "left")
 PHRASE_KEYS = (
     "start", "end", "rest", "prepare", "switch", "halfway", "reminder", "set", "left", "right",
 )
+# The blanks each cue phrase may use, e.g. `reminder: "{time} to go"`.
+PHRASE_BLANKS = {"reminder": ("time",), "set": ("set", "sets")}
 DOSE_KEYS = ("hold", "tempo", "steps")
 
 
@@ -202,6 +205,24 @@ def _positive_duration(value: Any) -> Fraction:
     if seconds <= 0:
         raise ValueError("must be longer than zero", "try 2s")
     return seconds
+
+
+def _phrase(key: str) -> Callable[[Any], str]:
+    allowed = PHRASE_BLANKS.get(key, ())
+
+    def read(value: Any) -> str:
+        text = _text(value)
+        try:
+            blanks = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            blanks = {"?"}
+        wrong = sorted(blanks - set(allowed))
+        if wrong:
+            fix = ("use " + " and ".join("{" + b + "}" for b in allowed)) if allowed \
+                else "this phrase takes no {blanks}; write plain words"
+            raise ValueError(f"unknown blank {{{wrong[0]}}} in {text!r}", fix)
+        return text
+    return read
 
 
 def _bool(value: Any) -> bool:
@@ -457,7 +478,7 @@ class _RoutineBuilder:
         if raw is None:
             return None
         self.check.keys(raw, PHRASE_KEYS, path)
-        values = {key: self.read(raw, key, _text, path) for key in raw if key in PHRASE_KEYS}
+        values = {key: self.read(raw, key, _phrase(key), path) for key in raw if key in PHRASE_KEYS}
         if any(v is None for v in values.values()) or len(values) != len(raw):
             return None
         return values

@@ -96,6 +96,7 @@ class _Layout:
     def __init__(self, script: Script, clip_lengths: Mapping[str, int], sound_kind: str,
                  sound_lengths: Mapping[str, int], sample_rate: int, engine: str):
         self.rate = sample_rate
+        self.file = script.file
         self.clips = clip_lengths
         self.sound_kind = sound_kind
         self.sound_lengths = sound_lengths
@@ -198,7 +199,8 @@ class _Layout:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
                 f"{start.length / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
-                "shorten the start phrase or lengthen the hold or tempo", field="phrases.start"))
+                "shorten the start phrase or lengthen the hold or tempo", self.file,
+                field="phrases.start"))
         busy = [(start.start, start.end)]
         end_length = self.clips[window.end.text]
         busy.append((t1, t1 + end_length))

@@ -42,6 +42,12 @@ EXPECTED = {
                         "is not allowed in a routine"],
     "no_dose.yaml": ["no_dose.yaml:3:5: exercises[0]: `Calf stretch` has no dose"],
     "unknown_use.yaml": ["unknown_use.yaml:3:10: exercises[0].use: no catalog exercise `calf-strech`"],
+    "bad_phrase.yaml": [
+        "bad_phrase.yaml:6:25: exercises[0].phrases.reminder: unknown blank {seconds} in "
+        "'{seconds} to go' (use {time})",
+        "bad_phrase.yaml:6:49: exercises[0].phrases.end: unknown blank {now} in 'Relax {now}' "
+        "(this phrase takes no {blanks}; write plain words)",
+    ],
     "several.yaml": [
         "several.yaml:3:8: voice: expected a mapping, got text",
         "several.yaml:6:11: exercises[0].hold: 'long' is not a duration",
