@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .catalog import catalog_fields, resolve_routine
 from .cache import ClipCache, NoCache, default_dir
 from .engines import choose_engine
 from .engines.gtts import google_reachable
@@ -49,7 +50,9 @@ class Compiled:
 
 
 def read_routine(path: Path) -> Routine:
-    return build_routine(load_file(path), str(path))
+    """A validated routine from a file path or a bundled routine's name."""
+    path = resolve_routine(path)
+    return build_routine(load_file(path), str(path), catalog_fields())
 
 
 def compile_routine(routine: Routine, options: Options, progress: Progress | None = None,

@@ -1,0 +1,148 @@
+"""The built-in exercise catalog and the bundled routines, both shipped inside the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import AudiocoachError, Problem
+from .load import MarkedDict, MarkedList, load_file
+from .model import Exercise, build_routine
+
+POSITIONS = ("chair", "standing", "floor")
+EQUIPMENT = ("chair", "wall", "towel", "band", "belt", "pillow")
+_META = ("id", "cautions", "helps_with", "position", "equipment", "source")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: str
+    cautions: tuple[str, ...]
+    helps_with: tuple[str, ...]
+    position: str
+    equipment: tuple[str, ...]
+    source: str
+    fields: MarkedDict  # the exercise fields a routine's `use:` takes
+    exercise: Exercise  # those fields validated
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "helps_with": list(self.helps_with),
+                "position": self.position, "equipment": list(self.equipment),
+                "source": self.source, "cautions": list(self.cautions),
+                "dose": dose_fields(self)}
+
+    def words(self) -> str:
+        return " ".join([self.id, self.name, *self.helps_with, self.position, *self.equipment,
+                         self.exercise.instructions]).lower()
+
+
+def _assets() -> Path:
+    try:
+        return Path(str(resources.files("audiocoach.assets")))
+    except ModuleNotFoundError:
+        # Run from a source checkout without installing: the top-level assets/ folder.
+        return Path(__file__).resolve().parent.parent / "assets"
+
+
+def _exercise_fields(raw: MarkedDict) -> MarkedDict:
+    fields = MarkedDict(raw.mark)
+    for key, value in raw.items():
+        if key not in _META:
+            fields[key] = value
+            fields.key_marks[key] = raw.key_marks[key]
+            fields.value_marks[key] = raw.value_marks[key]
+    return fields
+
+
+def _meta_problem(path: Path, raw: MarkedDict, key: str, message: str) -> Problem:
+    mark = raw.value_marks.get(key, raw.mark)
+    return Problem(message, "fix the catalog entry", str(path), mark.line, mark.col, key)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, Entry]:
+    """Every catalog entry by id, validated like a routine's exercises."""
+    path = _assets() / "catalog.yaml"
+    raw_entries = load_file(path)
+    problems: list[Problem] = []
+    entries: dict[str, Entry] = {}
+    for raw in raw_entries:
+        fields = _exercise_fields(raw)
+        document = MarkedDict(raw.mark)
+        document["title"] = "catalog"
+        document["exercises"] = MarkedList(raw.mark)
+        document["exercises"].append(fields)
+        document["exercises"].marks.append(raw.mark)
+        for key in ("title", "exercises"):
+            document.key_marks[key] = document.value_marks[key] = raw.mark
+        try:
+            exercise = build_routine(document, str(path)).exercises[0]
+        except AudiocoachError as error:
+            problems.extend(error.problems)
+            continue
+        if raw.get("position") not in POSITIONS:
+            problems.append(_meta_problem(path, raw, "position", f"position must be one of {POSITIONS}"))
+        if not set(raw.get("equipment", [])) <= set(EQUIPMENT):
+            problems.append(_meta_problem(path, raw, "equipment", f"equipment must be from {EQUIPMENT}"))
+        entries[raw["id"]] = Entry(
+            id=raw["id"], name=exercise.name, cautions=tuple(raw.get("cautions", ())),
+            helps_with=tuple(raw.get("helps_with", ())), position=raw.get("position"),
+            equipment=tuple(raw.get("equipment", ())), source=raw["source"], fields=fields,
+            exercise=exercise)
+    if problems:
+        raise AudiocoachError(problems)
+    return entries
+
+
+def catalog_fields() -> dict[str, MarkedDict]:
+    return {id_: entry.fields for id_, entry in catalog().items()}
+
+
+def search(query: str = "", position: str | None = None, equipment: str | None = None,
+           helps: str | None = None) -> list[Entry]:
+    """Entries whose text holds every word of the query and that match each filter given."""
+    words = query.lower().split()
+    found = []
+    for entry in catalog().values():
+        text = entry.words()
+        if not all(word in text for word in words):
+            continue
+        if position and entry.position != position:
+            continue
+        if equipment and equipment not in entry.equipment:
+            continue
+        if helps and not any(helps.lower() in h.lower() for h in entry.helps_with):
+            continue
+        found.append(entry)
+    return found
+
+
+def dose_fields(entry: Entry) -> dict:
+    """The entry's dose and structure as written in the catalog (durations as written)."""
+    keep = ("hold", "reps", "tempo", "steps", "rest", "sets", "set_rest", "sides", "first_side",
+            "prepare", "countdown", "reminders", "halfway", "tips", "phrases")
+    return {key: _plain(entry.fields[key]) for key in keep if key in entry.fields}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def bundled_routines() -> dict[str, Path]:
+    """The ready routines, by name (their file stem)."""
+    folder = _assets() / "routines"
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_routine(name_or_path: Path) -> Path:
+    """A routine file: the path if it exists, else the bundled routine of that name."""
+    if name_or_path.exists() or name_or_path.suffix in (".yaml", ".yml"):
+        return name_or_path
+    return bundled_routines().get(str(name_or_path), name_or_path)
