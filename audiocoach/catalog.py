@@ -146,3 +146,36 @@ def resolve_routine(name_or_path: Path) -> Path:
     if name_or_path.exists() or name_or_path.suffix in (".yaml", ".yml"):
         return name_or_path
     return bundled_routines().get(str(name_or_path), name_or_path)
+
+
+SAFETY = ("Stop if anything hurts, and check with your doctor before you start anything new. "
+          "This track is guidance, not medical advice.")
+
+
+def new_routine_text(ids: list[str], title: str) -> str:
+    """An editable routine file made of catalog exercises, with their cautions in the intro."""
+    import difflib
+
+    import yaml
+
+    entries = catalog()
+    unknown = [i for i in ids if i not in entries]
+    if unknown or not ids:
+        problems = []
+        for i in unknown or [""]:
+            close = difflib.get_close_matches(i, list(entries), n=1)
+            fix = f"did you mean `{close[0]}`?" if close else "run `audiocoach catalog` to see the ids"
+            problems.append(Problem(f"no catalog exercise `{i}`", fix, field="--from"))
+        raise AudiocoachError(problems)
+    chosen = [entries[i] for i in ids]
+    cautions = list(dict.fromkeys(c for entry in chosen for c in entry.cautions))
+    document = {
+        "title": title,
+        "intro": " ".join(cautions + [SAFETY]),
+        "sounds": "chime",
+        "exercises": [{"use": entry.id, **dose_fields(entry)} for entry in chosen],
+        "outro": "That is the routine. Well done.",
+    }
+    header = ("# Made from the audiocoach catalog. Each exercise takes its catalog entry (`use`);\n"
+              "# the fields written under it are the catalog's dose: change them to suit you.\n")
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)

@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import typer
 
 from .errors import AudiocoachError, ExitCode
+from .catalog import bundled_routines, new_routine_text, search
 from .model import Routine
 from .pipeline import Compiled, Options, build, compile_routine, read_routine
 
@@ -75,7 +76,8 @@ NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip af
 
 @app.command("build")
 def build_command(
-    routines: list[Path] = typer.Argument(..., help="Routine files to build.", show_default=False),
+    routines: list[Path] = typer.Argument(..., help="Routine files, or names of bundled routines.",
+                                          show_default=False),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
         help="Output file (one routine) or folder (several). Default: output/<routine>.mp3"),
@@ -121,7 +123,8 @@ def _output_path(routine: Path, output: Path | None, count: int, extension: str)
 
 @app.command("plan")
 def plan_command(
-    routine: Path = typer.Argument(..., help="Routine file.", show_default=False),
+    routine: Path = typer.Argument(..., help="Routine file, or a bundled routine's name.",
+                                   show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON (SPEC §3)."),
     engine: Optional[EngineChoice] = typer.Option(None, "--engine", help="Voice engine."),
     voice: Optional[str] = typer.Option(None, "--voice", help="Piper voice name or .onnx path."),
@@ -161,6 +164,63 @@ def validate_command(
         typer.echo(f"{path}: ok ({len(routine.exercises)} exercises)")
     if failed:
         raise typer.Exit(int(ExitCode.ROUTINE))
+
+
+@app.command("routines")
+def routines_command() -> None:
+    """List the bundled ready routines; build one with `audiocoach build NAME`."""
+    try:
+        for name, path in bundled_routines().items():
+            routine = read_routine(path)
+            typer.echo(f"{name:<26} {routine.title} ({len(routine.exercises)} exercises)")
+    except AudiocoachError as error:
+        raise _fail(error) from None
+
+
+@app.command("catalog")
+def catalog_command(
+    query: str = typer.Argument("", help="Words to look for, e.g. 'knee pain'.", show_default=False),
+    position: Optional[str] = typer.Option(None, "--position", help="chair, standing or floor."),
+    equipment: Optional[str] = typer.Option(None, "--equipment", help="chair, wall, towel, band, belt or pillow."),
+    helps: Optional[str] = typer.Option(None, "--helps", help="What it helps with, e.g. sciatica."),
+    as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
+) -> None:
+    """Search the built-in exercise catalog."""
+    try:
+        found = search(query, position, equipment, helps)
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps([entry.to_json() for entry in found], indent=2, ensure_ascii=False))
+        return
+    for entry in found:
+        typer.echo(f"{entry.id:<28} {entry.name} [{entry.position}"
+                   f"{'; ' + ', '.join(entry.equipment) if entry.equipment else ''}]")
+        typer.echo(f"{'':<28} helps with: {', '.join(entry.helps_with)}")
+    typer.echo(f"{len(found)} exercises", err=True)
+
+
+@app.command("new")
+def new_command(
+    file: Path = typer.Argument(..., help="The routine file to write.", show_default=False),
+    from_ids: str = typer.Option(..., "--from", help="Catalog ids, comma-separated."),
+    title: str = typer.Option("My routine", "--title", help="The routine's title."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write an editable routine made of catalog exercises."""
+    if file.exists() and not force:
+        typer.echo(f"error: {file} exists (use --force to overwrite it)", err=True)
+        raise typer.Exit(int(ExitCode.USAGE))
+    try:
+        text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        typer.echo(f"error: {file}: {error.strerror}", err=True)
+        raise typer.Exit(int(ExitCode.ROUTINE)) from None
+    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {file}`")
 
 
 def main() -> None:

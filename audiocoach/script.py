@@ -224,19 +224,24 @@ def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
     )
 
 
-def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> list[ScriptStep]:
-    """One effort: a single window, or each step's words followed by its window."""
+def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Line, ...], list[ScriptStep]]:
+    """One effort: what to say just before its first start cue, and its windows.
+
+    With steps, the first step's words close the gap before the effort, so the rest still ends
+    exactly at a start cue (SPEC §2 rule 6); each later step's words follow the previous end cue.
+    """
     if exercise.dose == "hold":
-        return [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None)]
+        return (), [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None)]
     if exercise.dose == "tempo":
-        return [_window(exercise, phrases, label, exercise.name, None, exercise.tempo_s,
-                        exercise.reps)]
+        return (), [_window(exercise, phrases, label, exercise.name, None, exercise.tempo_s,
+                            exercise.reps)]
     steps: list[ScriptStep] = []
     for number, step in enumerate(exercise.steps, start=1):
-        steps.append(Speak((Line(sentence(step.say), "instruction"),), pause_after_s=Fraction(1, 2)))
+        if number > 1:
+            steps.append(Speak((Line(sentence(step.say), "instruction"),), pause_after_s=Fraction(1, 2)))
         steps.append(_window(exercise, phrases, f"{label}, step {number}",
                              f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps))
-    return steps
+    return (Line(sentence(exercise.steps[0].say), "instruction"),), steps
 
 
 def _exercise(exercise: Exercise) -> list[ScriptStep]:
@@ -252,28 +257,30 @@ def _exercise(exercise: Exercise) -> list[ScriptStep]:
     previous: tuple[int, str | None, int] | None = None
     for set_number, side, rep in plan:
         label = _label(exercise, set_number, side, rep)
+        first_words, windows = _effort(exercise, phrases, label)
         set_line = (phrases.line("set", "set", set=set_number, sets=exercise.sets),) \
             if exercise.sets > 1 else ()
+        # A step's own words already say what comes next: no "Get ready" before them.
+        get_ready = () if first_words else (phrases.line("prepare", "prepare"),)
         if previous is None:
             steps.append(Gap(f"{exercise.name}: prepare", exercise.prepare_s,
-                             before=set_line + phrases.side(side) + (phrases.line("prepare", "prepare"),)))
+                             before=set_line + phrases.side(side) + get_ready + first_words))
         elif previous[0] != set_number:
             rest_words = exercise.set_rest_s >= REST_WORDS_MIN_S
             steps.append(Gap(f"{exercise.name}: set rest", exercise.set_rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
-                             before=set_line + phrases.side(side)))
+                             before=set_line + phrases.side(side) + first_words))
         elif previous[1] != side and exercise.sides == "both":
             steps.append(Gap(f"{exercise.name}: switching sides", exercise.prepare_s,
                              after=(phrases.line("switch", "switch"),),
-                             before=phrases.side(side), from_after=True))
+                             before=phrases.side(side) + first_words, from_after=True))
         else:
             rest_words = exercise.rest_s >= REST_WORDS_MIN_S
             side_line = phrases.side(side) if exercise.sides == "alternate" else ()
             steps.append(Gap(f"{exercise.name}: rest", exercise.rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
-                             before=side_line + ((phrases.line("prepare", "prepare"),)
-                                                 if rest_words else ())))
-        steps.extend(_effort(exercise, phrases, label))
+                             before=side_line + (get_ready if rest_words else ()) + first_words))
+        steps.extend(windows)
         previous = (set_number, side, rep)
     steps.append(EndChapter())
     return steps

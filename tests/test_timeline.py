@@ -138,21 +138,24 @@ def test_steps_follow_each_other_after_the_end_cue():
               - {say: Pump, tempo: 2s, reps: 3}
         """)
     assert str(timeline) == golden("""
-        T (fake, 1000 Hz, 31.120 s)
-        chapter 'Ankle circles' 2.080-27.720
+        T (fake, 1000 Hz, 30.220 s)
+        chapter 'Ankle circles' 2.080-26.820
             0.500     0.580  0 speech title       T.
             2.080     2.640  1 speech title       Ankle circles.
             3.040     3.360  1 speech instruction 2 steps.
-            7.360     7.760  1 speech prepare     Get ready.
-            8.760     9.160  1 speech instruction Clockwise.
-            9.660     9.860  1 speech start       Hold.
-           19.660    20.140  1 speech end         And release.
-           20.540    20.740  1 speech instruction Pump.
-           21.240    21.400  1 speech start       One.
-           23.240    23.400  1 speech rep         Two.
-           25.240    25.480  1 speech rep         Three.
-           27.240    27.720  1 speech end         And release.
+            7.360     7.760  1 speech instruction Clockwise.
+            8.760     8.960  1 speech start       Hold.
+           18.760    19.240  1 speech end         And release.
+           19.640    19.840  1 speech instruction Pump.
+           20.340    20.500  1 speech start       One.
+           22.340    22.500  1 speech rep         Two.
+           24.340    24.580  1 speech rep         Three.
+           26.340    26.820  1 speech end         And release.
         """)
+    say, pump = [e for e in timeline.events if e.text in ("Clockwise.", "Pump.")]
+    first_end = [e for e in timeline.events if e.role == "end"][0]
+    assert pump.start == first_end.end + 400  # the next step's words follow the end cue (rule 5)
+    assert [e.start for e in timeline.events if e.role == "start"][0] - say.end == 1000
 
 
 def test_both_sides_rest_exactly_and_switch_after_prepare():

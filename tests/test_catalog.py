@@ -1,0 +1,162 @@
+"""The catalog holds every exercise of the seed articles, with the articles' doses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from audiocoach.catalog import EQUIPMENT, POSITIONS, catalog, search
+from audiocoach.cli import app
+from audiocoach.pipeline import read_routine
+
+# Every exercise the articles describe, by article.
+ARTICLES = {
+    "000_896612acc225a8ad.txt": ["seated-setup", "heel-press", "straight-leg-heel-push"],
+    "001_5e624d90eb70cfcc.txt": ["hip-flexor-stretch", "quad-stretch", "hamstring-stretch",
+                                 "calf-stretch-wall", "calf-stretch-wall-turned-in",
+                                 "calf-stretch-wall-turned-out", "seated-glute-stretch",
+                                 "pigeon-stretch", "childs-pose", "childs-pose-side-bend"],
+    "002_5b0ce07c0acc1a21.txt": ["heel-raises", "ankle-circles-lying", "toe-walking",
+                                 "towel-toe-curls", "tibialis-band-pull"],
+    "003_d0d7a99a3319d7fe.txt": ["toe-presses", "ankle-circles-timed", "active-flexion",
+                                 "side-to-side", "wall-calf-stretch"],
+    "004_491db49f9b456451.txt": ["hip-balancing", "passive-hamstring-stretch",
+                                 "passive-quad-stretch"],
+}
+
+
+def test_every_exercise_of_every_article_is_in_the_catalog():
+    entries = catalog()
+    for source, ids in ARTICLES.items():
+        for id_ in ids:
+            assert entries[id_].source == source, id_
+    assert sorted(entries) == sorted(i for ids in ARTICLES.values() for i in ids)
+
+
+def test_entries_describe_themselves():
+    for entry in catalog().values():
+        assert entry.name and entry.exercise.instructions and entry.cautions and entry.helps_with
+        assert entry.position in POSITIONS and set(entry.equipment) <= set(EQUIPMENT)
+
+
+def dose(id_):
+    e = catalog()[id_].exercise
+    return e
+
+
+@pytest.mark.parametrize("id_", ARTICLES["001_5e624d90eb70cfcc.txt"])
+def test_001_stretches_hold_20_to_30_s_three_times_on_both_sides(id_):
+    e = dose(id_)
+    holds = [e.hold_s] if e.dose == "hold" else [s.hold_s for s in e.steps]
+    assert all(20 <= h <= 30 for h in holds)
+    if id_ != "childs-pose-side-bend":  # the side bend is a variation, once each way
+        assert e.reps == 3
+    if id_ != "childs-pose":  # child's pose is symmetrical
+        assert e.sides == "both"
+
+
+def test_001_seated_glute_stretch_has_its_three_positions_as_steps():
+    steps = dose("seated-glute-stretch").steps
+    assert len(steps) == 3
+    assert "knee" in steps[0].say and "shoulder" in steps[1].say and "forward" in steps[2].say
+
+
+def test_000_doses():
+    press = dose("heel-press")
+    assert (press.hold_s, press.reps, press.sides) == (3, 10, "none")  # a few seconds, repeated
+    push = dose("straight-leg-heel-push")
+    assert push.sides == "both" and push.first_side == "right"  # right leg, then left
+    assert len(dose("seated-setup").steps) == 3
+
+
+def test_002_doses():
+    raises = dose("heel-raises")
+    assert raises.sides == "both" and 10 <= raises.reps <= 15 and raises.sets >= 2
+    circles = dose("ankle-circles-lying")
+    assert [5 <= s.reps <= 10 for s in circles.steps] == [True, True]
+    assert circles.sets == 5 and circles.sides == "both"
+    walking = dose("toe-walking")
+    assert (walking.hold_s, walking.reps) == (15, 5)
+    curls = dose("towel-toe-curls")
+    assert 5 <= curls.reps <= 10 and curls.sets == 5
+    band = dose("tibialis-band-pull")
+    assert band.reps == 10 and 2 <= band.sets <= 3 and band.sides == "both"
+
+
+def test_003_doses():
+    presses = dose("toe-presses")
+    assert (presses.hold_s, presses.reps, presses.sets) == (3, 10, 3)
+    circles = dose("ankle-circles-timed")
+    assert [s.hold_s for s in circles.steps] == [10, 10] and circles.sets == 2
+    assert circles.sides == "both"
+    flexion = dose("active-flexion")
+    assert (flexion.reps, flexion.sets, flexion.sides, len(flexion.steps)) == (20, 2, "both", 2)
+    wall = dose("wall-calf-stretch")
+    assert (wall.hold_s, wall.reps, wall.sides) == (30, 3, "alternate")
+
+
+def test_004_doses():
+    for id_ in ARTICLES["004_491db49f9b456451.txt"]:
+        e = dose(id_)
+        assert e.hold_s == 120 and e.sides == "both"  # up to two minutes on each side
+
+
+def test_search_by_words_and_filters():
+    knee_in_chair = {e.id for e in search("knee pain", position="chair")}
+    assert knee_in_chair == {"seated-glute-stretch", "towel-toe-curls", "active-flexion",
+                             "side-to-side"}
+    assert {e.id for e in search(equipment="belt")} == {"passive-hamstring-stretch",
+                                                       "passive-quad-stretch"}
+    assert "pigeon-stretch" in {e.id for e in search(helps="sciatica")}
+    assert search("no such words at all") == []
+
+
+def test_catalog_command_json():
+    result = CliRunner().invoke(app, ["catalog", "knee", "--position", "chair", "--json"])
+    assert result.exit_code == 0
+    found = json.loads(result.stdout)
+    assert {"id", "name", "helps_with", "position", "equipment", "source"} <= set(found[0])
+    assert all(item["position"] == "chair" for item in found) and len(found) == 4
+
+
+def test_use_takes_the_entry_and_the_item_overrides_it(write_routine):
+    path = write_routine("""\
+        title: T
+        exercises:
+          - use: hip-flexor-stretch
+          - use: hip-flexor-stretch
+            hold: 20s
+            sides: left
+          - use: toe-presses
+            tempo: 2s
+            reps: 5
+        """)
+    full, short, counted = read_routine(path).exercises
+    assert (full.name, full.hold_s, full.reps, full.sides) == ("Hip flexor stretch", 25, 3, "both")
+    assert (short.hold_s, short.reps, short.sides) == (20, 3, "left")
+    assert (counted.dose, counted.hold_s, counted.tempo_s, counted.reps, counted.sets) == (
+        "tempo", None, 2, 5, 3)
+
+
+def test_new_writes_a_routine_that_validates_and_builds(fake_engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    runner = CliRunner()
+    target = tmp_path / "mine.yaml"
+    result = runner.invoke(app, ["new", str(target), "--from", "heel-press,pigeon-stretch",
+                                 "--title", "Mine"])
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(target.read_text())
+    assert [e["use"] for e in document["exercises"]] == ["heel-press", "pigeon-stretch"]
+    assert "not medical advice" in document["intro"] and "never stretch into pain" in document["intro"].lower()
+    routine = read_routine(target)
+    assert [e.name for e in routine.exercises] == ["Heel press", "Pigeon stretch"]
+    built = runner.invoke(app, ["build", str(target), "-o", str(tmp_path / "mine.wav"),
+                                "--format", "wav"])
+    assert built.exit_code == 0, built.output
+    assert runner.invoke(app, ["new", str(target), "--from", "heel-press"]).exit_code == 2
+    wrong = runner.invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", "heel-pres"])
+    assert wrong.exit_code == 1 and "did you mean `heel-press`?" in wrong.stderr
