@@ -69,9 +69,21 @@ def _compile(routine: Routine, options: Options) -> Compiled:
         close()
 
 
+# Options `build` and `plan` share.
+EngineOption = typer.Option(None, "--engine", help="Voice engine (default: the routine's, else auto).")
+VoiceOption = typer.Option(None, "--voice", help="Piper voice name or .onnx path.")
+LanguageOption = typer.Option(None, "--language", help="Language code, e.g. en, de.")
+AccentOption = typer.Option(None, "--accent", help="gTTS accent domain, e.g. co.uk.")
+SpeedOption = typer.Option(None, "--speed", min=0.5, max=2.0, help="Speaking speed, 0.5 to 2.0.")
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
+
+
+def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
+             accent: str | None, speed: float | None, cache_dir: Path | None, no_cache: bool) -> Options:
+    return Options(engine=engine.value if engine else None, model=voice, language=language,
+                   accent=accent, speed=speed, cache_dir=cache_dir, use_cache=not no_cache)
 
 
 @app.command("build")
@@ -81,18 +93,17 @@ def build_command(
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
         help="Output file (one routine) or folder (several). Default: output/<routine>.mp3"),
-    engine: Optional[EngineChoice] = typer.Option(None, "--engine", help="Voice engine (default: the routine's, else auto)."),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Piper voice name or .onnx path."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. en, de."),
-    accent: Optional[str] = typer.Option(None, "--accent", help="gTTS accent domain, e.g. co.uk."),
-    speed: Optional[float] = typer.Option(None, "--speed", min=0.5, max=2.0, help="Speaking speed, 0.5 to 2.0."),
+    engine: Optional[EngineChoice] = EngineOption,
+    voice: Optional[str] = VoiceOption,
+    language: Optional[str] = LanguageOption,
+    accent: Optional[str] = AccentOption,
+    speed: Optional[float] = SpeedOption,
     audio_format: AudioFormat = typer.Option(AudioFormat.mp3, "--format", help="Audio format."),
     cache_dir: Optional[Path] = CacheDir,
     no_cache: bool = NoCacheOption,
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file."""
-    options = Options(engine=engine.value if engine else None, model=voice, language=language,
-                      accent=accent, speed=speed, cache_dir=cache_dir, use_cache=not no_cache)
+    options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
     if output is not None and len(routines) > 1 and output.suffix:
         typer.echo("error: with several routines, -o names a folder (it has a file extension)", err=True)
         raise typer.Exit(int(ExitCode.USAGE))
@@ -125,18 +136,17 @@ def _output_path(routine: Path, output: Path | None, count: int, extension: str)
 def plan_command(
     routine: Path = typer.Argument(..., help="Routine file, or a bundled routine's name.",
                                    show_default=False),
-    as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON (SPEC §3)."),
-    engine: Optional[EngineChoice] = typer.Option(None, "--engine", help="Voice engine."),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Piper voice name or .onnx path."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language code."),
-    accent: Optional[str] = typer.Option(None, "--accent", help="gTTS accent domain."),
-    speed: Optional[float] = typer.Option(None, "--speed", min=0.5, max=2.0, help="Speaking speed."),
+    as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
+    engine: Optional[EngineChoice] = EngineOption,
+    voice: Optional[str] = VoiceOption,
+    language: Optional[str] = LanguageOption,
+    accent: Optional[str] = AccentOption,
+    speed: Optional[float] = SpeedOption,
     cache_dir: Optional[Path] = CacheDir,
     no_cache: bool = NoCacheOption,
 ) -> None:
     """Show when every word and sound will play, without encoding audio."""
-    options = Options(engine=engine.value if engine else None, model=voice, language=language,
-                      accent=accent, speed=speed, cache_dir=cache_dir, use_cache=not no_cache)
+    options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
     try:
         compiled = _compile(read_routine(routine), options)
     except AudiocoachError as error:
@@ -181,7 +191,8 @@ def routines_command() -> None:
 def catalog_command(
     query: str = typer.Argument("", help="Words to look for, e.g. 'knee pain'.", show_default=False),
     position: Optional[str] = typer.Option(None, "--position", help="chair, standing or floor."),
-    equipment: Optional[str] = typer.Option(None, "--equipment", help="chair, wall, towel, band, belt or pillow."),
+    equipment: Optional[str] = typer.Option(None, "--equipment",
+                                            help="chair, wall, towel, band, belt or pillow."),
     helps: Optional[str] = typer.Option(None, "--helps", help="What it helps with, e.g. sciatica."),
     as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
 ) -> None:

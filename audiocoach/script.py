@@ -118,7 +118,6 @@ class Gap:
     after: tuple[Line, ...] = ()
     before: tuple[Line, ...] = ()
     from_after: bool = False
-    warn: bool = True
 
 
 ScriptStep = Speak | Pause | Chapter | EndChapter | Window | Gap

@@ -181,7 +181,7 @@ class _Layout:
         else:
             required = self.speech_end + self.s(MARGIN_S) if (gap.after or end_cue is not None) else anchor
         start = max(target, required)
-        if required > target and gap.warn:
+        if required > target:
             needed = Fraction(start - measured_from, self.rate)
             self.dropped[(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
                           f"in it; lengthened to {float(needed):.1f} s")] += 1
