@@ -115,12 +115,16 @@ def build_command(
             build(compiled, out, audio_format.value)
             timeline = compiled.timeline
             typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
-                       f"{len(timeline.chapters)} chapters, {len(compiled.synthesis.synthesized)} "
-                       f"clips synthesized)")
+                       f"{_count(len(timeline.chapters), 'chapter')}, "
+                       f"{_count(len(compiled.synthesis.synthesized), 'clip')} synthesized)")
             for warning in timeline.warnings:
                 typer.echo(f"warning: {warning}", err=True)
     except AudiocoachError as error:
         raise _fail(error) from None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _output_path(routine: Path, output: Path | None, count: int, extension: str) -> Path:
@@ -171,7 +175,7 @@ def validate_command(
             for problem in error.problems:
                 typer.echo(str(problem), err=True)
             continue
-        typer.echo(f"{path}: ok ({len(routine.exercises)} exercises)")
+        typer.echo(f"{path}: ok ({_count(len(routine.exercises), 'exercise')})")
     if failed:
         raise typer.Exit(int(ExitCode.ROUTINE))
 
@@ -208,7 +212,7 @@ def catalog_command(
         typer.echo(f"{entry.id:<28} {entry.name} [{entry.position}"
                    f"{'; ' + ', '.join(entry.equipment) if entry.equipment else ''}]")
         typer.echo(f"{'':<28} helps with: {', '.join(entry.helps_with)}")
-    typer.echo(f"{len(found)} exercises", err=True)
+    typer.echo(_count(len(found), "exercise"), err=True)
 
 
 @app.command("new")

@@ -86,8 +86,9 @@ class Timeline:
         for e in self.events:
             if e.kind == "speech":
                 rows.append(f"{display(self.seconds(e.start)):>10}  {e.role:<11} {e.text}")
+        chapters = f"{len(self.chapters)} chapter" + ("" if len(self.chapters) == 1 else "s")
         rows.append(f"total {display(self.seconds(self.length))} ({self.seconds(self.length):.3f} s), "
-                    f"{len(self.chapters)} chapters, engine {self.engine}")
+                    f"{chapters}, engine {self.engine}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
 

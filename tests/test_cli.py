@@ -36,7 +36,7 @@ def test_validate_reports_every_file_and_exits_1(run, write_routine):
     bad = write_routine("title: T\nexercises:\n  - name: A\n    hold: 30 secs\n", "bad.yaml")
     result = run("validate", good, bad)
     assert result.exit_code == 1
-    assert f"{good}: ok (1 exercises)" in result.stdout
+    assert f"{good}: ok (1 exercise)" in result.stdout
     assert f"{bad}:4:11: exercises[0].hold: '30 secs' is not a duration (try 30s)" in result.stderr
     assert "Traceback" not in result.output
 
@@ -55,7 +55,7 @@ def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
         frames = track.getnframes()
     plan = json.loads(run("plan", path, "--json").stdout)
     assert frames == round(plan["duration_s"] * plan["sample_rate"])
-    assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 1 chapters" in result.stdout
+    assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 1 chapter, " in result.stdout
 
 
 def test_plan_table_shows_times_roles_words_and_total(run, write_routine):
@@ -64,7 +64,7 @@ def test_plan_table_shows_times_roles_words_and_total(run, write_routine):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["time", "role", "text"]
     assert any(line.split()[1:] == ["start", "Hold."] for line in lines[1:-1])
-    assert lines[-1].startswith("total ") and "1 chapters, engine fake" in lines[-1]
+    assert lines[-1].startswith("total ") and "1 chapter, engine fake" in lines[-1]
 
 
 def test_bad_routine_in_build_exits_1_and_writes_nothing(run, write_routine, tmp_path):
