@@ -66,7 +66,9 @@ def _tags_and_chapters(path: Path, timeline: Timeline, description: str) -> None
     tags.add(TALB(encoding=3, text=timeline.title))
     if description:
         tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
-    ms = lambda samples: int(round(samples * 1000 / timeline.sample_rate))  # noqa: E731
+    def ms(samples: int) -> int:  # ID3 chapter times are whole milliseconds
+        return round(samples * 1000 / timeline.sample_rate)
+
     ids = [f"chp{n}" for n in range(1, len(timeline.chapters) + 1)]
     for element_id, chapter in zip(ids, timeline.chapters):
         tags.add(CHAP(element_id=element_id, start_time=ms(chapter.start), end_time=ms(chapter.end),

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import routine_from
 
 from audiocoach.errors import AudiocoachError
 from audiocoach.load import load_file
@@ -99,8 +100,6 @@ def test_python_tag_never_runs(tmp_path, monkeypatch):
 
 
 def test_a_good_routine_keeps_every_field():
-    from conftest import routine_from
-
     routine = routine_from("""\
         title: Legs
         voice: {engine: piper, speed: 1.2}
@@ -131,8 +130,6 @@ def test_a_good_routine_keeps_every_field():
 
 
 def test_a_dose_from_defaults_applies_only_without_a_dose_of_its_own():
-    from conftest import routine_from
-
     routine = routine_from("""\
         title: T
         defaults: {hold: 30s, reps: 3}
