@@ -65,17 +65,17 @@ class ClipCache:
         payload = clip.astype("<i2").tobytes()
         header = _HEADER.pack(_MAGIC, sample_rate_hz, clip.size, hashlib.sha256(payload).digest())
         target = self.path(key)
+        temporary: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".tmp") as handle:
+                temporary = handle.name
                 handle.write(header + payload)
-            os.replace(handle.name, target)
+            os.replace(temporary, target)
         except OSError:
             # A cache that cannot be written only costs speed next time.
-            try:
-                os.unlink(handle.name)
-            except (OSError, UnboundLocalError):
-                pass
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
 
 
 class NoCache:

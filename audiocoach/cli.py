@@ -10,8 +10,9 @@ from typing import Callable, Optional
 
 import typer
 
-from .errors import AudiocoachError, ExitCode
 from .catalog import bundled_routines, new_routine_text, search
+from .durations import plural
+from .errors import AudiocoachError, ExitCode
 from .model import Routine
 from .pipeline import Compiled, Options, build, compile_routine, read_routine
 
@@ -115,16 +116,12 @@ def build_command(
             build(compiled, out, audio_format.value)
             timeline = compiled.timeline
             typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
-                       f"{_count(len(timeline.chapters), 'chapter')}, "
-                       f"{_count(len(compiled.synthesis.synthesized), 'clip')} synthesized)")
+                       f"{plural(len(timeline.chapters), 'chapter')}, "
+                       f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized)")
             for warning in timeline.warnings:
                 typer.echo(f"warning: {warning}", err=True)
     except AudiocoachError as error:
         raise _fail(error) from None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _output_path(routine: Path, output: Path | None, count: int, extension: str) -> Path:
@@ -175,7 +172,7 @@ def validate_command(
             for problem in error.problems:
                 typer.echo(str(problem), err=True)
             continue
-        typer.echo(f"{path}: ok ({_count(len(routine.exercises), 'exercise')})")
+        typer.echo(f"{path}: ok ({plural(len(routine.exercises), 'exercise')})")
     if failed:
         raise typer.Exit(int(ExitCode.ROUTINE))
 
@@ -212,7 +209,7 @@ def catalog_command(
         typer.echo(f"{entry.id:<28} {entry.name} [{entry.position}"
                    f"{'; ' + ', '.join(entry.equipment) if entry.equipment else ''}]")
         typer.echo(f"{'':<28} helps with: {', '.join(entry.helps_with)}")
-    typer.echo(_count(len(found), "exercise"), err=True)
+    typer.echo(plural(len(found), "exercise"), err=True)
 
 
 @app.command("new")

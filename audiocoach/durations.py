@@ -80,6 +80,11 @@ def spoken(seconds: Fraction) -> str:
     return " and ".join(parts)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 chapter`, `3 chapters`."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def display(seconds: float) -> str:
     """A time on the track as `m:ss.mmm` for tables."""
     millis = round(seconds * 1000)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .catalog import catalog_fields, resolve_routine
 from .cache import ClipCache, NoCache, default_dir
+from .catalog import catalog_fields, resolve_routine
 from .engines import choose_engine
 from .engines.gtts import google_reachable
 from .load import load_file

@@ -15,6 +15,7 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
+from . import ffmpeg
 from .clips import from_int16, to_int16
 from .errors import AudiocoachError, Problem
 from .sounds import sound
@@ -55,7 +56,17 @@ def pcm_blocks(timeline: Timeline, clips: Mapping[str, np.ndarray]) -> Iterator[
 
 
 def _tags_and_chapters(path: Path, timeline: Timeline, description: str) -> None:
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TIT2, TPE1, TALB, CTOCFlags, ID3NoHeaderError
+    from mutagen.id3 import (
+        CHAP,
+        COMM,
+        CTOC,
+        ID3,
+        TALB,
+        TIT2,
+        TPE1,
+        CTOCFlags,
+        ID3NoHeaderError,
+    )
 
     try:
         tags = ID3(path)
@@ -80,9 +91,7 @@ def _tags_and_chapters(path: Path, timeline: Timeline, description: str) -> None
 
 
 def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
-    from .engines.gtts import ffmpeg
-
-    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
+    command = [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y",
                "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
                "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-write_xing", "1",
                "-f", "mp3", str(target)]

@@ -10,10 +10,20 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .durations import display, spoken, to_samples
+from .durations import display, plural, spoken, to_samples
 from .errors import AudiocoachError, Problem
 from .model import MAX_ROUTINE_S
-from .script import SPEECH_GAP_S, Chapter, EndChapter, Gap, Line, Pause, Script, Speak, Window
+from .script import (
+    SPEECH_GAP_S,
+    Chapter,
+    EndChapter,
+    Gap,
+    Line,
+    Pause,
+    Script,
+    Speak,
+    Window,
+)
 
 CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours
 MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
@@ -86,9 +96,8 @@ class Timeline:
         for e in self.events:
             if e.kind == "speech":
                 rows.append(f"{display(self.seconds(e.start)):>10}  {e.role:<11} {e.text}")
-        chapters = f"{len(self.chapters)} chapter" + ("" if len(self.chapters) == 1 else "s")
         rows.append(f"total {display(self.seconds(self.length))} ({self.seconds(self.length):.3f} s), "
-                    f"{chapters}, engine {self.engine}")
+                    f"{plural(len(self.chapters), 'chapter')}, engine {self.engine}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
 
@@ -97,6 +106,7 @@ class _Layout:
     def __init__(self, script: Script, clip_lengths: Mapping[str, int], sound_kind: str,
                  sound_lengths: Mapping[str, int], sample_rate: int, engine: str):
         self.rate = sample_rate
+        self.script = script
         self.file = script.file
         self.clips = clip_lengths
         self.sound_kind = sound_kind
@@ -126,7 +136,8 @@ class _Layout:
             self.timeline.events.append(Event(at, self.sound_lengths[role], "sound", role,
                                               self.sound_kind, self.chapter))
 
-    def run(self, script: Script) -> Timeline:
+    def run(self) -> Timeline:
+        script = self.script
         for step in script.steps:
             after_window = self.last_end_cue
             self.last_end_cue = None
@@ -261,7 +272,7 @@ def lay_out(script: Script, clip_lengths: Mapping[str, int], sound_kind: str,
     `clip_lengths` maps each text to its clip's length in samples; `sound_lengths` maps the
     roles `start` and `end` to their sound's length.
     """
-    timeline = _Layout(script, clip_lengths, sound_kind, sound_lengths, sample_rate, engine).run(script)
+    timeline = _Layout(script, clip_lengths, sound_kind, sound_lengths, sample_rate, engine).run()
     if timeline.length > MAX_ROUTINE_S * sample_rate:
         raise AudiocoachError(Problem(
             f"the track would last {spoken(Fraction(timeline.length, sample_rate))}, over the 4-hour limit",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from audiocoach import engines
+from audiocoach import engines, ffmpeg
 from audiocoach.load import load_text
 from audiocoach.model import Routine, Voice, build_routine
 
@@ -48,6 +49,14 @@ def fake_engine(monkeypatch):
     monkeypatch.setitem(engines.ENGINES, "piper", FakeEngine)
     monkeypatch.setitem(engines.ENGINES, "gtts", FakeEngine)
     return FakeEngine
+
+
+def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
+    """An audio file as mono float32 PCM, decoded the way a player would."""
+    result = subprocess.run([ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+                             "-f", "s16le", "-ac", "1", "-ar", str(sample_rate_hz), "pipe:1"],
+                            capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<i2").astype(np.float32) / 32768
 
 
 def routine_from(text: str, file: str = "routine.yaml") -> Routine:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 import requests
+from conftest import decode
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
-from audiocoach.engines.gtts import ffmpeg
 
 ROUTINE = """\
 title: Quick calves
@@ -52,13 +51,6 @@ def built(tmp_path_factory):
     assert plan.exit_code == 0, plan.output
     assert build.exit_code == 0, build.output
     return folder, json.loads(plan.stdout), build
-
-
-def decode(path, rate: int) -> np.ndarray:
-    result = subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", str(path),
-                             "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
-                            capture_output=True, check=True)
-    return np.frombuffer(result.stdout, dtype="<i2").astype(np.float32) / 32768
 
 
 def loud_frames(pcm: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, float]:

@@ -11,8 +11,9 @@ import requests
 
 from audiocoach.clips import finish
 from audiocoach.engines import choose_engine
-from audiocoach.engines.gtts import SAMPLE_RATE, GttsEngine, ffmpeg, google_reachable
+from audiocoach.engines.gtts import SAMPLE_RATE, GttsEngine, google_reachable
 from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.ffmpeg import executable as ffmpeg
 from audiocoach.model import Voice
 
 TONE_S, PAD_S = 0.5, 0.3

@@ -3,15 +3,12 @@ with the real offline voice."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
-from conftest import check_timing_contract
+from conftest import check_timing_contract, decode
 from typer.testing import CliRunner
 
 from audiocoach.catalog import bundled_routines
 from audiocoach.cli import app
-from audiocoach.engines.gtts import ffmpeg
 from audiocoach.pipeline import Options, build, compile_routine, read_routine
 from audiocoach.script import build_script
 
@@ -43,9 +40,7 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     check_timing_contract(build_script(routine), timeline)
     out = tmp_path / f"{name}.mp3"
     build(compiled, out)
-    decoded = subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", str(out),
-                              "-f", "s16le", "-ac", "1", "pipe:1"], capture_output=True, check=True)
-    assert len(decoded.stdout) // 2 == timeline.length
+    assert decode(out, timeline.sample_rate).size == timeline.length
 
 
 def test_build_and_plan_take_a_bundled_routine_by_name(cache, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import ffmpeg
 from ..errors import AudiocoachError
 from ..model import Voice
 
@@ -21,15 +22,9 @@ PROBE_URL = "https://translate.google.com"
 PROBE_TIMEOUT_S = 3.0
 
 
-def ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def decode_mp3(data: bytes, sample_rate_hz: int, speed: float = 1.0) -> np.ndarray:
     """Mono float32 PCM from MP3 bytes, optionally time-stretched without changing pitch."""
-    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0"]
+    command = [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0"]
     if speed != 1.0:
         command += ["-filter:a", f"atempo={speed}"]
     command += ["-f", "f32le", "-ac", "1", "-ar", str(sample_rate_hz), "pipe:1"]

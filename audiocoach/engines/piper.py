@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -79,9 +80,6 @@ class PiperEngine:
     def __init__(self, voice: Voice):
         self.voice_name, self.model_path, self.config_path = resolve_voice(voice)
         self.speed = voice.speed
-        self._voice = None
-        import json
-
         with open(self.config_path, encoding="utf-8") as handle:
             self.sample_rate = int(json.load(handle)["audio"]["sample_rate"])
 
