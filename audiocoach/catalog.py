@@ -7,9 +7,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import AudiocoachError, Problem
-from .load import MarkedDict, MarkedList, load_file
-from .model import Exercise, build_routine
+from .errors import AudiocoachError, Problem, suggest
+from .load import MarkedDict, load_file
+from .model import Exercise, build_exercise
 
 POSITIONS = ("chair", "standing", "floor")
 EQUIPMENT = ("chair", "wall", "towel", "band", "belt", "pillow")
@@ -71,15 +71,8 @@ def catalog() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for raw in raw_entries:
         fields = _exercise_fields(raw)
-        document = MarkedDict(raw.mark)
-        document["title"] = "catalog"
-        document["exercises"] = MarkedList(raw.mark)
-        document["exercises"].append(fields)
-        document["exercises"].marks.append(raw.mark)
-        for key in ("title", "exercises"):
-            document.key_marks[key] = document.value_marks[key] = raw.mark
         try:
-            exercise = build_routine(document, str(path)).exercises[0]
+            exercise = build_exercise(fields, str(path))
         except AudiocoachError as error:
             problems.extend(error.problems)
             continue
@@ -154,8 +147,6 @@ SAFETY = ("Stop if anything hurts, and check with your doctor before you start a
 
 def new_routine_text(ids: list[str], title: str) -> str:
     """An editable routine file made of catalog exercises, with their cautions in the intro."""
-    import difflib
-
     import yaml
 
     entries = catalog()
@@ -163,9 +154,9 @@ def new_routine_text(ids: list[str], title: str) -> str:
     if unknown or not ids:
         problems = []
         for i in unknown or [""]:
-            close = difflib.get_close_matches(i, list(entries), n=1)
-            fix = f"did you mean `{close[0]}`?" if close else "run `audiocoach catalog` to see the ids"
-            problems.append(Problem(f"no catalog exercise `{i}`", fix, field="--from"))
+            problems.append(Problem(f"no catalog exercise `{i}`",
+                                    suggest(i, entries, "run `audiocoach catalog` to see the ids"),
+                                    field="--from"))
         raise AudiocoachError(problems)
     chosen = [entries[i] for i in ids]
     cautions = list(dict.fromkeys(c for entry in chosen for c in entry.cautions))

@@ -63,20 +63,33 @@ def _suggest(text: str) -> str:
     return "try 30s, 1m or 1m30s"
 
 
-def to_samples(seconds: Fraction, sample_rate_hz: int) -> int:
+# A position or a length on the track, counted in samples at the track's rate. Timing is kept in
+# samples from layout to rendering; seconds exist only for people (tables, JSON, speech).
+Samples = int
+
+
+def to_samples(seconds: Fraction, sample_rate_hz: int) -> Samples:
     """The nearest whole sample to a duration."""
     return round(seconds * sample_rate_hz)
 
 
+def _decimal(value: Fraction) -> str:
+    """`2`, `2.5`, `0.333`: at most three decimals, no trailing zeros."""
+    text = f"{float(value):.3f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
 def spoken(seconds: Fraction) -> str:
-    """A duration as a coach says it: `30 seconds`, `1 minute`, `2 minutes and 15 seconds`."""
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
+    """A duration as a coach says it: `30 seconds`, `2.5 seconds`, `2 minutes and 15 seconds`.
+
+    Never rounded: a hold of 2.5 s is announced as 2.5 seconds, not 2 or 3.
+    """
+    minutes, secs = divmod(Fraction(seconds), 60)
     parts = []
     if minutes:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+        parts.append(plural(int(minutes), "minute"))
     if secs or not minutes:
-        parts.append(f"{secs} second" + ("s" if secs != 1 else ""))
+        parts.append(f"{_decimal(secs)} second" + ("" if secs == 1 else "s"))
     return " and ".join(parts)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Iterable
 
 
 class ExitCode(IntEnum):
@@ -51,3 +53,9 @@ class AudiocoachError(Exception):
     @classmethod
     def engine(cls, message: str, fix: str) -> "AudiocoachError":
         return cls(Problem(message, fix, field="voice"), ExitCode.ENGINE)
+
+
+def suggest(word: str, options: Iterable[str], otherwise: str, quote: str = "`") -> str:
+    """The fix for a misspelt name: the closest option, or `otherwise` when none is close."""
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"did you mean {quote}{close[0]}{quote}?" if close else otherwise

@@ -1,0 +1,149 @@
+"""Readers for single routine fields: a raw YAML value in, the model's value out.
+
+Each reader raises ValueError(message, fix) for a value it refuses; the model turns that into a
+located problem. Readers know nothing of files or lines.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from fractions import Fraction
+from typing import Any, Callable
+
+from .durations import parse_duration, spoken
+from .errors import suggest
+
+ENGINES = ("auto", "piper", "gtts")
+SOUNDS = ("chime", "beep", "none")
+SIDES = ("none", "both", "alternate", "left", "right")
+FIRST_SIDES = ("right", "left")
+PHRASE_KEYS = (
+    "start", "end", "rest", "prepare", "switch", "halfway", "reminder", "set", "left", "right",
+)
+# The blanks each cue phrase may use, e.g. `reminder: "{time} to go"`, with the kind of value the
+# script fills in (so a phrase is tried exactly the way it will be used).
+PHRASE_BLANKS: dict[str, dict[str, object]] = {
+    "reminder": {"time": spoken(Fraction(10))},
+    "set": {"set": 1, "sets": 3},
+}
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "text"
+
+
+def text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"expected text, got {type_name(value)}", "write a sentence")
+    words = " ".join(str(value).split())
+    if not words:
+        raise ValueError("is empty", "write a sentence or remove the field")
+    return words
+
+
+def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def read(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"{value!r} is not one of {', '.join(options)}",
+                             suggest(str(value), options, "use one of " + ", ".join(options), quote=""))
+        return value
+    return read
+
+
+def count(minimum: int, maximum: int) -> Callable[[Any], int]:
+    def read(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {type_name(value)} {value!r}",
+                             f"write a number such as {max(minimum, 3)}")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{value} is out of range", f"use {minimum} to {maximum}")
+        return value
+    return read
+
+
+def duration(value: Any) -> Fraction:
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        shown = f"'{value}'" if isinstance(value, str) else repr(value)
+        raise ValueError(f"{shown} is not a duration", str(error)) from None
+
+
+def hold(value: Any) -> Fraction:
+    seconds = duration(value)
+    if seconds < 1:
+        raise ValueError(f"a hold of {float(seconds):g} s is too short", "a hold must be at least 1s")
+    return seconds
+
+
+def positive_duration(value: Any) -> Fraction:
+    seconds = duration(value)
+    if seconds <= 0:
+        raise ValueError("must be longer than zero", "try 2s")
+    return seconds
+
+
+def phrase(key: str) -> Callable[[Any], str]:
+    """A cue phrase whose blanks are exactly `{name}` for the names this cue fills in."""
+    values = PHRASE_BLANKS.get(key, {})
+    fix = ("use " + " and ".join("{" + b + "}" for b in values)) if values \
+        else "this phrase takes no {blanks}; write plain words"
+
+    def read(value: Any) -> str:
+        words = text(value)
+        try:
+            parts = list(string.Formatter().parse(words))
+        except ValueError:
+            raise ValueError(f"unmatched brace in {words!r}",
+                             "write {{ or }} for a brace that is not a blank; " + fix) from None
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in values:
+                raise ValueError(f"unknown blank {{{name}}} in {words!r}", fix)
+            if spec or conversion:
+                raise ValueError(f"the blank in {words!r} has a format or conversion",
+                                 f"write the blank as plain {{{name}}}")
+        try:
+            words.format(**values)  # exactly how the script fills it in
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
+            raise ValueError(f"{words!r} cannot be filled in: {error}", fix) from None
+        return words
+    return read
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}", "write true or false")
+    return value
+
+
+def speed(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type_name(value)}", "write a number such as 1.0")
+    if not 0.5 <= value <= 2.0:
+        raise ValueError(f"{value} is out of range", "use 0.5 to 2.0")
+    return float(value)
+
+
+def accent(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}(\.[a-z]{2,3})?", value):
+        raise ValueError(f"{value!r} is not a Google domain", "use com, co.uk, com.au, ca, co.in or ie")
+    return value
+
+
+def language(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]{2,3}([-_][a-zA-Z]{2,4})?", value):
+        raise ValueError(f"{value!r} is not a language code", "use a code such as en, de or fr")
+    return value
