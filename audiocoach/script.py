@@ -83,7 +83,11 @@ class EndChapter:
 
 @dataclass(frozen=True)
 class Window:
-    """A timed effort: the start cue at t0, the end cue at t0 + length (SPEC §2 rules 1 to 4)."""
+    """A timed effort: the start cue at t0, the end cue at t0 + length (SPEC §2 rules 1 to 4).
+
+    Cues inside it are placed in its free time by the timeline; the count words of counted reps
+    come first, as every beat must be marked.
+    """
 
     label: str  # names this effort in errors
     group: str  # names the exercise (and step) in warnings, which are counted per group
@@ -101,7 +105,12 @@ class Window:
     def length_s(self) -> Fraction:
         if self.hold_s is not None:
             return self.hold_s
-        return self.tempo_s * (len(self.counts) + 1)
+        return self.tempo_s * self.reps
+
+    @property
+    def reps(self) -> int:
+        """Counted repetitions (beats) in the window; 0 for a hold."""
+        return len(self.counts) + 1 if self.tempo_s is not None else 0
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ def dose_summary(exercise: Exercise) -> str:
 
 def _effort_plan(exercise: Exercise) -> list[tuple[int, str | None, int]]:
     """(set, side, effort number) for every effort, in the order they are done."""
-    per_side = 1 if exercise.dose == "tempo" else exercise.reps
+    per_side = exercise.efforts_per_side
     order = []
     for set_number in range(1, exercise.sets + 1):
         if exercise.sides == "alternate":
@@ -194,33 +203,31 @@ def _label(exercise: Exercise, set_number: int, side: str | None, rep: int) -> s
         parts.append(f"set {set_number}")
     if side:
         parts.append(f"{side} side")
-    if exercise.reps > 1 and exercise.dose != "tempo":
+    if exercise.efforts_per_side > 1:
         parts.append(f"effort {rep}")
     return ", ".join(parts)
 
 
 def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
             hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None) -> Window:
+    """One effort's window; halfway, reminders and tips apply to counted reps too (SPEC §2 rule 3)."""
+    cues = dict(
+        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s)))
+                        for s in sorted(set(exercise.reminders_s), reverse=True)),
+        halfway=phrases.line("halfway", "halfway") if exercise.halfway else None,
+        tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
+    )
     end = phrases.line("end", "end")
     if tempo_s is not None:
         counts = tuple(Line(sentence(number_word(k)), "rep") for k in range(2, reps + 1))
         # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
         start = (phrases.line("start", "start") if "start" in exercise.phrases
                  else Line(sentence(number_word(1)), "start"))
-        return Window(label, group, start, end, tempo_s=tempo_s, counts=counts)
-    return Window(
-        label,
-        group,
-        phrases.line("start", "start"),
-        end,
-        hold_s=hold_s,
-        countdown=tuple(Line(sentence(number_word(n)), "countdown")
-                        for n in range(exercise.countdown, 0, -1)),
-        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s)))
-                        for s in sorted(set(exercise.reminders_s), reverse=True)),
-        halfway=phrases.line("halfway", "halfway") if exercise.halfway else None,
-        tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
-    )
+        return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
+    countdown = tuple(Line(sentence(number_word(n)), "countdown")
+                      for n in range(exercise.countdown, 0, -1))
+    return Window(label, group, phrases.line("start", "start"), end, hold_s=hold_s,
+                  countdown=countdown, **cues)
 
 
 def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Line, ...], list[ScriptStep]]:

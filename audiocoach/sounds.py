@@ -1,4 +1,5 @@
-"""The short tones mixed under the start and end cues, generated at the track's rate."""
+"""The short tones of a track, generated at its rate: cue sounds under the start and end cues, and
+the tick that marks a counted beat when its count word cannot fit (SPEC §2 rule 4)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ def _tone(sample_rate_hz: int, seconds: float, partials: list[tuple[float, float
     return (tone / np.max(np.abs(tone)) * SOUND_PEAK).astype(np.float32)
 
 
+TICK = "tick"
+
+
 def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
-    """The `chime` or `beep` for a `start` or `end` cue."""
+    """The `chime` or `beep` for a `start` or `end` cue, or the `tick` of a beat."""
+    if kind == TICK:
+        # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
+        # blurs into the next beat even at fast tempos.
+        return _tone(sample_rate_hz, 0.06, [(1600.0, 1.0), (3900.0, 0.4)], 60.0)
     if kind == "chime":
         # A bell-like partial series; the start rings higher than the end.
         base = 880.0 if role == "start" else 660.0
@@ -30,7 +38,11 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
     raise ValueError(f"unknown sound {kind!r}")
 
 
-def sound_lengths(kind: str, sample_rate_hz: int) -> dict[str, int]:
-    if kind == "none":
-        return {}
-    return {role: sound(kind, role, sample_rate_hz).size for role in ("start", "end")}
+def sound_lengths(kind: str, sample_rate_hz: int) -> dict[tuple[str, str], int]:
+    """The length in samples of every sound a track with these cue sounds may use, by (name, role).
+
+    The tick is always there: a beat must be heard even when `sounds` is `none`.
+    """
+    names = [(kind, role) for role in ("start", "end")] if kind != "none" else []
+    names.append((TICK, "rep"))
+    return {(name, role): sound(name, role, sample_rate_hz).size for name, role in names}

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .durations import display, plural, spoken, to_samples
+from .durations import Samples, display, plural, spoken, to_samples
 from .errors import AudiocoachError, Problem
 from .model import MAX_ROUTINE_S
+from .sounds import TICK
 from .script import (
     SPEECH_GAP_S,
     Chapter,
@@ -33,23 +34,23 @@ TIP_SPACING_S = Fraction(8)  # one tip at a time: the next starts at least this 
 
 @dataclass(frozen=True)
 class Event:
-    start: int  # sample index
-    length: int  # samples
+    start: Samples
+    length: Samples
     kind: str  # "speech" or "sound"
     role: str
     text: str  # the words spoken, or the sound's name
     chapter: int  # 1-based, 0 outside every chapter
 
     @property
-    def end(self) -> int:
+    def end(self) -> Samples:
         return self.start + self.length
 
 
 @dataclass(frozen=True)
 class ChapterSpan:
     title: str
-    start: int
-    end: int
+    start: Samples
+    end: Samples
 
 
 @dataclass
@@ -57,12 +58,12 @@ class Timeline:
     title: str
     sample_rate: int
     engine: str
-    length: int  # samples in the rendered track
+    length: Samples  # of the rendered track
     events: list[Event] = field(default_factory=list)
     chapters: list[ChapterSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def seconds(self, samples: int) -> float:
+    def seconds(self, samples: Samples) -> float:
         return round(samples / self.sample_rate, 6)
 
     def to_json(self) -> dict:
@@ -102,43 +103,89 @@ class Timeline:
         return "\n".join(rows)
 
 
+class _Warnings:
+    """What `plan` reports, counted per group and message so a repeated drop is one line."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, group: str, message: str, once: bool = False) -> None:
+        if once and (group, message) in self.counts:
+            return
+        self.counts[(group, message)] += 1
+
+    def lines(self) -> list[str]:
+        return [f"{group}: {message}" + (f" ({count} times)" if count > 1 else "")
+                for (group, message), count in self.counts.items()]
+
+
+class _Slots:
+    """The busy spans of one effort's window: a cue fits only in free time (SPEC §2 rule 7).
+
+    Free time keeps `gap` samples of silence on each side of every cue, and everything said
+    inside the window ends `gap` samples before its end cue.
+    """
+
+    def __init__(self, t0: Samples, t1: Samples, gap: Samples):
+        self.t0, self.t1, self.gap = t0, t1, gap
+        self.busy: list[tuple[Samples, Samples]] = []
+
+    def fits(self, at: Samples, length: Samples) -> bool:
+        if at < self.t0 or at + length + self.gap > self.t1:
+            return False
+        return all(at + length + self.gap <= start or at >= end + self.gap
+                   for start, end in self.busy)
+
+    def take(self, start: Samples, end: Samples) -> None:
+        self.busy.append((start, end))
+
+    def copy(self) -> _Slots:
+        other = _Slots(self.t0, self.t1, self.gap)
+        other.busy = list(self.busy)
+        return other
+
+
 class _Layout:
-    def __init__(self, script: Script, clip_lengths: Mapping[str, int], sound_kind: str,
-                 sound_lengths: Mapping[str, int], sample_rate: int, engine: str):
+    """Walks the script once, keeping a cursor in samples, and places every event."""
+
+    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sound_kind: str,
+                 sound_lengths: Mapping[tuple[str, str], Samples], sample_rate: int, engine: str):
         self.rate = sample_rate
         self.script = script
-        self.file = script.file
         self.clips = clip_lengths
         self.sound_kind = sound_kind
         self.sound_lengths = sound_lengths
         self.timeline = Timeline(script.title, sample_rate, engine, 0)
-        self.cursor = 0  # earliest start of the next speech
-        self.speech_end = 0  # end of the latest speech
-        self.last_end_cue: int | None = None  # t1 of the window just laid out
+        self.warnings = _Warnings()
+        self.cursor: Samples = 0  # earliest start of the next speech
+        self.speech_end: Samples = 0  # end of the latest speech
+        self.last_end_cue: Samples | None = None  # t1 of the window just laid out
         self.chapter = 0
-        self.chapter_start = 0
+        self.chapter_start: Samples = 0
         self.chapter_title = ""
-        self.dropped: Counter[tuple[str, str]] = Counter()
         self.tip_turn: dict[str, int] = {}
         self.tips_said: dict[str, set[str]] = {}
 
-    def s(self, seconds: Fraction) -> int:
+    def s(self, seconds: Fraction) -> Samples:
         return to_samples(seconds, self.rate)
 
-    def say(self, line: Line, at: int) -> Event:
+    def say(self, line: Line, at: Samples) -> Event:
         event = Event(at, self.clips[line.text], "speech", line.role, line.text, self.chapter)
         self.timeline.events.append(event)
         self.speech_end = max(self.speech_end, event.end)
         return event
 
-    def sound(self, role: str, at: int) -> None:
+    def sound(self, name: str, role: str, at: Samples) -> Event:
+        event = Event(at, self.sound_lengths[(name, role)], "sound", role, name, self.chapter)
+        self.timeline.events.append(event)
+        return event
+
+    def cue_sound(self, role: str, at: Samples) -> None:
         if self.sound_kind != "none":
-            self.timeline.events.append(Event(at, self.sound_lengths[role], "sound", role,
-                                              self.sound_kind, self.chapter))
+            self.sound(self.sound_kind, role, at)
 
     def run(self) -> Timeline:
-        script = self.script
-        for step in script.steps:
+        for step in self.script.steps:
             after_window = self.last_end_cue
             self.last_end_cue = None
             if isinstance(step, Speak):
@@ -150,23 +197,29 @@ class _Layout:
                 self.chapter_start = self.cursor
                 self.chapter_title = step.title
             elif isinstance(step, EndChapter):
-                end = max(e.end for e in self.timeline.events if e.chapter == self.chapter)
-                self.timeline.chapters.append(ChapterSpan(self.chapter_title, self.chapter_start, end))
-                self.chapter = 0
+                self.end_chapter()
                 self.last_end_cue = after_window
             elif isinstance(step, Gap):
                 self.gap(step, after_window)
             elif isinstance(step, Window):
                 self.window(step)
+        return self.finish()
+
+    def end_chapter(self) -> None:
+        end = max(e.end for e in self.timeline.events if e.chapter == self.chapter)
+        self.timeline.chapters.append(ChapterSpan(self.chapter_title, self.chapter_start, end))
+        self.chapter = 0
+
+    def finish(self) -> Timeline:
         timeline = self.timeline
         timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
         timeline.length = max([self.cursor] + [e.end for e in timeline.events])
-        for window in (step for step in script.steps if isinstance(step, Window)):
+        for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
                 if tip.text not in self.tips_said.get(window.group, set()):
-                    self.dropped[(window.group, f"tip '{tip.text}' never fits in a hold and was dropped")] = 1
-        for (group, message), count in self.dropped.items():
-            timeline.warnings.append(f"{group}: {message}" + (f" ({count} times)" if count > 1 else ""))
+                    self.warnings.add(window.group,
+                                      f"tip '{tip.text}' never fits in a hold and was dropped", once=True)
+        timeline.warnings.extend(self.warnings.lines())
         return timeline
 
     def speak(self, step: Speak) -> None:
@@ -175,13 +228,13 @@ class _Layout:
             last = index == len(step.lines) - 1
             self.cursor = event.end + self.s(step.pause_after_s if last else SPEECH_GAP_S)
 
-    def run_of(self, lines: tuple[Line, ...]) -> int:
+    def run_of(self, lines: tuple[Line, ...]) -> Samples:
         """Samples that lines said one after another take."""
         if not lines:
             return 0
         return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.s(SPEECH_GAP_S)
 
-    def gap(self, gap: Gap, end_cue: int | None) -> None:
+    def gap(self, gap: Gap, end_cue: Samples | None) -> None:
         anchor = end_cue if end_cue is not None else self.cursor
         position = self.cursor
         for line in gap.after:
@@ -195,8 +248,8 @@ class _Layout:
         start = max(target, required)
         if required > target:
             needed = Fraction(start - measured_from, self.rate)
-            self.dropped[(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
-                          f"in it; lengthened to {float(needed):.1f} s")] += 1
+            self.warnings.add(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
+                              f"in it; lengthened to {float(needed):.1f} s")
         position = start - self.s(MARGIN_S) - self.run_of(gap.before)
         for line in gap.before:
             position = self.say(line, position).end + self.s(SPEECH_GAP_S)
@@ -205,72 +258,90 @@ class _Layout:
     def window(self, window: Window) -> None:
         t0 = self.cursor
         t1 = t0 + self.s(window.length_s)
+        slots = _Slots(t0, t1, self.s(CUE_GAP_S))
         start = self.say(window.start, t0)
-        self.sound("start", t0)
-        if start.end + self.s(CUE_GAP_S) > t1:
+        self.cue_sound("start", t0)
+        if start.end + slots.gap > t1:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
                 f"{start.length / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
-                "shorten the start phrase or lengthen the hold or tempo", self.file,
+                "shorten the start phrase or lengthen the hold or tempo", self.script.file,
                 field="phrases.start"))
-        busy = [(start.start, start.end)]
-        end_length = self.clips[window.end.text]
-        busy.append((t1, t1 + end_length))
-        group = window.group
-
-        def fits(at: int, length: int) -> bool:
-            gap = self.s(CUE_GAP_S)
-            if at < t0 or at + length + gap > t1:
-                return False
-            return all(at + length + gap <= b_start or at >= b_end + gap for b_start, b_end in busy)
-
-        def place(line: Line, at: int, what: str) -> None:
-            if fits(at, self.clips[line.text]):
-                busy.append((at, self.say(line, at).end))
-            else:
-                self.dropped[(group, f"{what} '{line.text}' does not fit and was dropped")] += 1
-
-        for k, line in enumerate(window.counts, start=2):
-            place(line, t0 + self.s((k - 1) * window.tempo_s), "rep count")
+        slots.take(start.start, start.end)
+        slots.take(t1, t1 + self.clips[window.end.text])
+        if window.tempo_s is not None:
+            self.beats(window, slots)
+        # In the order of SPEC §2 rule 7, most important first: a later cue only takes free time.
         for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
-            place(line, t1 - self.s(Fraction(n)), "countdown")
+            self.place(line, t1 - self.s(Fraction(n)), "countdown", window.group, slots)
         if window.halfway:
-            place(window.halfway, t0 + self.s(window.hold_s / 2), "halfway")
+            self.place(window.halfway, t0 + self.s(window.length_s / 2), "halfway", window.group, slots)
         for seconds, line in window.reminders:
-            place(line, t1 - self.s(seconds), "reminder")
-        self.tips(window, group, fits, busy, t0)
+            self.place(line, t1 - self.s(seconds), "reminder", window.group, slots)
+        self.tips(window, slots)
 
-        self.say(window.end, t1)
-        self.sound("end", t1)
-        self.cursor = t1 + end_length + self.s(SPEECH_GAP_S)
+        end = self.say(window.end, t1)
+        self.cue_sound("end", t1)
+        self.cursor = end.end + self.s(SPEECH_GAP_S)
         self.last_end_cue = t1
 
-    def tips(self, window: Window, group: str, fits, busy: list[tuple[int, int]], t0: int) -> None:
+    def place(self, line: Line, at: Samples, what: str, group: str, slots: _Slots) -> None:
+        if slots.fits(at, self.clips[line.text]):
+            slots.take(at, self.say(line, at).end)
+        else:
+            self.warnings.add(group, f"{what} '{line.text}' does not fit and was dropped")
+
+    def beats(self, window: Window, slots: _Slots) -> None:
+        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
+
+        A beat is never left silent. When one count word is too long for its beat (a fast tempo,
+        a slow voice, a long number), every beat of the effort gets the same tick instead, so the
+        rhythm stays even; the start cue is still said on the first beat.
+        """
+        beat_starts = [slots.t0 + self.s(k * window.tempo_s) for k in range(window.reps)]
+        trial = slots.copy()
+        for line, at in zip(window.counts, beat_starts[1:]):
+            if not trial.fits(at, self.clips[line.text]):
+                break
+            trial.take(at, at + self.clips[line.text])
+        else:
+            for line, at in zip(window.counts, beat_starts[1:]):
+                slots.take(at, self.say(line, at).end)
+            return
+        for at in beat_starts:
+            tick = self.sound(TICK, "rep", at)
+            slots.take(tick.start, tick.end)
+        self.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
+                          "beat, so every beat is marked with a tick instead", once=True)
+
+    def tips(self, window: Window, slots: _Slots) -> None:
         """Say tips in the free time of a hold, taking turns across the exercise's efforts."""
         if not window.tips:
             return
+        group = window.group
         said = self.tips_said.setdefault(group, set())
         turn = self.tip_turn.get(group, 0)
-        earliest = busy[0][1] + self.s(TIP_DELAY_S)
+        delay = self.s(TIP_DELAY_S)
+        earliest = slots.busy[0][1] + delay  # after the start cue
         for offset in range(len(window.tips)):
             line = window.tips[(turn + offset) % len(window.tips)]
             length = self.clips[line.text]
-            at = next((t for t in sorted([earliest] + [end + self.s(TIP_DELAY_S) for _, end in busy])
-                       if t >= earliest and fits(t, length)), None)
+            candidates = sorted([earliest] + [end + delay for _, end in slots.busy])
+            at = next((t for t in candidates if t >= earliest and slots.fits(t, length)), None)
             if at is None:
                 break
-            busy.append((at, self.say(line, at).end))
+            slots.take(at, self.say(line, at).end)
             said.add(line.text)
             earliest = at + self.s(TIP_SPACING_S)
             self.tip_turn[group] = turn + offset + 1
 
 
-def lay_out(script: Script, clip_lengths: Mapping[str, int], sound_kind: str,
-            sound_lengths: Mapping[str, int], sample_rate: int, engine: str) -> Timeline:
+def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sound_kind: str,
+            sound_lengths: Mapping[tuple[str, str], Samples], sample_rate: int, engine: str) -> Timeline:
     """Place every line and sound of the script at its sample index (SPEC §2).
 
-    `clip_lengths` maps each text to its clip's length in samples; `sound_lengths` maps the
-    roles `start` and `end` to their sound's length.
+    `clip_lengths` maps each text to its clip's length; `sound_lengths` maps each sound's
+    (name, role) to its length, as `sounds.sound_lengths` gives them.
     """
     timeline = _Layout(script, clip_lengths, sound_kind, sound_lengths, sample_rate, engine).run()
     if timeline.length > MAX_ROUTINE_S * sample_rate:
