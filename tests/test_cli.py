@@ -113,3 +113,100 @@ def test_several_routines_go_into_a_folder(run, write_routine, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == ["one.wav", "two.wav"]
 
+
+
+@pytest.mark.parametrize("phrase", ["{time:d} to go", "{time!z} to go"])
+def test_validate_refuses_a_phrase_plan_could_not_fill_in(run, write_routine, phrase):
+    path = write_routine(f"""\
+        title: T
+        exercises:
+          - name: Calf
+            hold: 20s
+            reminders: [10]
+            phrases: {{reminder: "{phrase}"}}
+        """)
+    for command in ("validate", "plan"):
+        result = run(command, path)
+        assert result.exit_code == 1, result.output
+        assert (f"{path}:6:25: exercises[0].phrases.reminder: the blank in '{phrase}' has a format "
+                "or conversion (write the blank as plain {time})") in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_a_plain_blank_is_filled_in_with_the_spoken_time(run, write_routine):
+    path = write_routine("""\
+        title: T
+        sounds: none
+        exercises:
+          - {name: Calf, hold: 20s, countdown: 0, reminders: [7.5], phrases: {reminder: "{time} to go"}}
+        """)
+    assert run("validate", path).exit_code == 0
+    plan = json.loads(run("plan", path, "--json").stdout)
+    (end,) = [e for e in plan["events"] if e["role"] == "end"]
+    assert [(e["text"], round(end["start_s"] - e["start_s"], 6)) for e in plan["events"]
+            if e["role"] == "reminder"] == [("7.5 seconds to go.", 7.5)]
+
+
+def test_a_fractional_hold_is_announced_unrounded(run, write_routine):
+    plan = json.loads(run("plan", write_routine("""\
+        title: T
+        exercises:
+          - {name: Squeeze, hold: 2.5s, reps: 2, countdown: 0}
+        """), "--json").stdout)
+    assert "2 holds of 2.5 seconds." in [e["text"] for e in plan["events"]]
+    starts = [e["start_s"] for e in plan["events"] if e["role"] == "start" and e["kind"] == "speech"]
+    ends = [e["start_s"] for e in plan["events"] if e["role"] == "end" and e["kind"] == "speech"]
+    assert [round(b - a, 6) for a, b in zip(starts, ends)] == [2.5, 2.5]
+
+
+def file_type(path) -> str:
+    head = path.read_bytes()[:4]
+    if head == b"RIFF":
+        return "wav"
+    return "mp3" if head[:3] == b"ID3" or head[:2] in (b"\xff\xfb", b"\xff\xf3") else "other"
+
+
+@pytest.mark.parametrize("name, extra, expected", [
+    ("x.wav", [], "wav"), ("x.mp3", [], "mp3"), ("X.WAV", [], "wav"),
+    ("x.wav", ["--format", "wav"], "wav"), ("x.mp3", ["--format", "mp3"], "mp3"),
+])
+def test_the_output_extension_gives_the_format(run, write_routine, tmp_path, name, extra, expected):
+    result = run("build", write_routine(GOOD), "-o", tmp_path / name, *extra)
+    assert result.exit_code == 0, result.output
+    assert file_type(tmp_path / name) == expected
+
+
+@pytest.mark.parametrize("name, extra, message", [
+    ("y.mp3", ["--format", "wav"], "-o {out} is a .mp3 file but --format is wav (drop --format, or "
+                                   "name the file .wav)"),
+    ("y.wav", ["--format", "mp3"], "-o {out} is a .wav file but --format is mp3"),
+    ("y.ogg", [], "{out}: audiocoach writes .mp3 or .wav files, not .ogg"),
+])
+def test_an_output_name_that_contradicts_the_format_is_a_usage_error(run, write_routine, tmp_path,
+                                                                     name, extra, message):
+    out = tmp_path / name
+    result = run("build", write_routine(GOOD), "-o", out, *extra)
+    assert result.exit_code == 2
+    assert message.format(out=out) in result.stderr
+    assert not out.exists()
+
+
+def test_a_folder_output_takes_the_format_option(run, write_routine, tmp_path):
+    (tmp_path / "tracks").mkdir()
+    result = run("build", write_routine(GOOD, "calf.yaml"), "-o", tmp_path / "tracks", "--format", "wav")
+    assert result.exit_code == 0, result.output
+    assert file_type(tmp_path / "tracks" / "calf.wav") == "wav"
+
+
+@pytest.mark.parametrize("to_folder", [True, False])
+def test_two_routines_with_one_name_are_refused_before_building(run, tmp_path, to_folder):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "r.yaml").write_text(GOOD)
+    out = ["-o", tmp_path / "outdir"] if to_folder else []
+    result = run("build", tmp_path / "a" / "r.yaml", tmp_path / "b" / "r.yaml", *out)
+    target = (tmp_path / "outdir" / "r.mp3") if to_folder else "output/r.mp3"
+    assert result.exit_code == 2
+    assert (f"error: {tmp_path / 'a' / 'r.yaml'} and {tmp_path / 'b' / 'r.yaml'} would both be "
+            f"written to {target}") in result.stderr
+    assert not (tmp_path / "outdir").exists() and not (tmp_path / "output").exists()

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import requests
-from conftest import decode
+from conftest import decode, expected_mix
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
@@ -51,6 +51,28 @@ def built(tmp_path_factory):
     assert plan.exit_code == 0, plan.output
     assert build.exit_code == 0, build.output
     return folder, json.loads(plan.stdout), build
+
+
+def test_mp3_holds_every_event_at_one_constant_offset(built):
+    from audiocoach.pipeline import Options, compile_routine, read_routine
+
+    folder, plan, _ = built
+    track = compile_routine(read_routine(folder / "calves.yaml"),
+                            Options(engine="piper", cache_dir=folder / "cache"))
+    assert track.synthesis.synthesized == []  # the clips the build used
+    timeline = track.timeline
+    expected = expected_mix(timeline, track.synthesis.clips).astype(np.float64)
+    mp3 = decode(folder / "calves.mp3", timeline.sample_rate).astype(np.float64)
+    search = int(TOLERANCE_S * timeline.sample_rate)
+    padded = np.concatenate([np.zeros(search), mp3, np.zeros(search)])
+    offsets = []
+    for event in (e for e in timeline.events if e.kind == "speech"):
+        reference = expected[event.start:event.start + min(event.length, int(0.3 * timeline.sample_rate))]
+        window = padded[event.start:event.start + reference.size + 2 * search]
+        offsets.append(int(np.argmax(np.correlate(window, reference, mode="valid"))) - search)
+    # SPEC §2: the MP3 may delay everything by one constant under 60 ms, nothing by more.
+    assert max(offsets) - min(offsets) <= 1, offsets
+    assert abs(offsets[0]) < search, offsets
 
 
 def loud_frames(pcm: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, float]:

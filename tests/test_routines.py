@@ -4,7 +4,8 @@ with the real offline voice."""
 from __future__ import annotations
 
 import pytest
-from conftest import check_timing_contract, decode
+from conftest import decode
+from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.catalog import bundled_routines
@@ -37,7 +38,7 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     timeline = compiled.timeline
     assert timeline.warnings == []
     assert [c.title for c in timeline.chapters] == [e.name for e in routine.exercises]
-    check_timing_contract(build_script(routine), timeline)
+    check_timing_contract(build_script(routine), timeline, routine.sounds)
     out = tmp_path / f"{name}.mp3"
     build(compiled, out)
     assert decode(out, timeline.sample_rate).size == timeline.length

@@ -5,17 +5,21 @@ from __future__ import annotations
 import textwrap
 
 from conftest import FAKE_RATE, fake_length, routine_from
+from contract import check_timing_contract
 
 from audiocoach.script import build_script
 from audiocoach.sounds import sound_lengths
 from audiocoach.timeline import Timeline, lay_out
 
 
-def plan(text: str) -> Timeline:
+def plan(text: str, length=fake_length) -> Timeline:
+    """Lay a routine out with the fake voice, and hold the result against the whole contract."""
     routine = routine_from(text)
     script = build_script(routine)
-    return lay_out(script, {t: fake_length(t) for t in script.texts()}, routine.sounds,
-                   sound_lengths(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+    timeline = lay_out(script, {t: length(t) for t in script.texts()}, routine.sounds,
+                       sound_lengths(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+    check_timing_contract(script, timeline, routine.sounds)
+    return timeline
 
 
 def golden(text: str) -> str:
@@ -334,3 +338,76 @@ def test_json_matches_the_spec_shape():
     assert document["events"][1] == {"start_s": 2.08, "end_s": 2.28, "kind": "speech",
                                      "role": "title", "text": "Calf.", "chapter": 1}
     assert document["duration_s"] == 32.76
+
+
+
+def test_counts_that_cannot_fit_their_beat_become_a_tick_on_every_beat():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Fast taps
+            tempo: 0.4s
+            reps: 6
+            sides: both
+        """)
+    # "Three." takes 240 ms, and with the 200 ms of silence a cue keeps it overruns a 400 ms beat:
+    # so no beat gets a word and every beat gets the same tick, even with sounds: none.
+    for t0 in starts(timeline, "start"):
+        assert [e.start for e in timeline.events if e.role == "rep" and t0 <= e.start < t0 + 2400] == [
+            t0 + k * 400 for k in range(6)]
+    assert {(e.kind, e.text) for e in timeline.events if e.role == "rep"} == {("sound", "tick")}
+    assert timeline.warnings == [
+        "Fast taps: the count words do not fit a 0.4 s beat, so every beat is marked with a tick instead"]
+
+
+def test_one_long_count_word_ticks_every_beat_of_the_effort():
+    # The probe that found this: with a slow voice, "Eighteen." no longer fit a 0.8 s beat and
+    # beats 18 and 22 to 30 were silent.
+    timeline = plan("""
+        title: T
+        sounds: chime
+        exercises:
+          - {name: Toe taps, tempo: 0.8s, reps: 30}
+        """, length=lambda text: 700 if text == "Eighteen." else fake_length(text))
+    (t0,), (t1,) = starts(timeline, "start"), starts(timeline, "end")
+    ticks = [e.start for e in timeline.events if e.kind == "sound" and e.text == "tick"]
+    assert ticks == [t0 + k * 800 for k in range(30)] and t1 == t0 + 24_000
+    assert starts(timeline, "rep") == []  # no beat has a word when one cannot have one
+    assert starts(timeline, "start", "sound") == [t0]  # the start chime still marks the start
+    assert len(timeline.warnings) == 1 and "0.8 s beat" in timeline.warnings[0]
+
+
+def test_halfway_reminders_and_tips_in_counted_reps_take_free_time_between_counts():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Heel presses
+            tempo: 3s
+            reps: 9
+            halfway: true
+            reminders: [10]
+            tips: [Breathe]
+        """)
+    (t0,), (t1,) = starts(timeline, "start"), starts(timeline, "end")
+    assert starts(timeline, "rep") == [t0 + k * 3000 for k in range(1, 9)]  # counts untouched
+    assert starts(timeline, "halfway") == [t0 + 13_500]
+    assert starts(timeline, "reminder") == [t1 - 10_000]
+    assert [e.text for e in timeline.events if e.role == "tip"] == ["Breathe."]
+    assert timeline.warnings == []
+
+
+def test_a_cue_on_a_count_is_dropped_with_a_warning():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Heel presses, tempo: 3s, reps: 10, halfway: true, reminders: [9]}
+        """)
+    # 15 s is the sixth count, and 9 s before the end is the eighth: each cue is named.
+    assert starts(timeline, "halfway") == starts(timeline, "reminder") == []
+    assert timeline.warnings == [
+        "Heel presses: halfway 'Halfway.' does not fit and was dropped",
+        "Heel presses: reminder '9 seconds left.' does not fit and was dropped",
+    ]

@@ -1,0 +1,141 @@
+"""SPEC §2, the timing contract, checked on a laid-out script from its events alone.
+
+The checker walks the script and the timeline's speech side by side and holds every rule against
+sample positions: each effort's length, each count word or tick on its beat, each countdown number,
+reminder and halfway at its time or named in a warning as dropped, every gap (rests, set rests,
+getting ready, switching sides, standalone rests) exact or lengthened to its speech plus the margin
+with a warning, cue sounds at their cues, and no speech over speech.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from audiocoach.durations import to_samples
+from audiocoach.script import SPEECH_GAP_S, Chapter, EndChapter, Gap, Pause, Speak, Window
+from audiocoach.timeline import MARGIN_S
+
+
+class _Walk:
+    def __init__(self, script, timeline, sounds: str):
+        self.script = script
+        self.cue_sounds = sounds != "none"
+        self.timeline = timeline
+        self.rate = timeline.sample_rate
+        self.speech = [e for e in timeline.events if e.kind == "speech"]
+        self.sounds = [e for e in timeline.events if e.kind == "sound"]
+        self.next = 0  # index of the next speech event to account for
+        self.cursor = 0  # where the next step begins, derived from the events already seen
+        self.pending: tuple[Gap, int] | None = None  # a gap waiting for what ends it
+        self.paused = 0  # pauses since the pending gap ended
+
+    def s(self, seconds) -> int:
+        return to_samples(Fraction(seconds), self.rate)
+
+    def take(self, line):
+        event = self.speech[self.next]
+        assert (event.text, event.role) == (line.text, line.role), (event, line)
+        self.next += 1
+        return event
+
+    def warned(self, group: str, words: str) -> bool:
+        return any(w.startswith(f"{group}: ") and words in w for w in self.timeline.warnings)
+
+    def close_gap(self, target: int) -> None:
+        """The pending gap ends at `target`: exactly its length, or lengthened with a warning."""
+        if self.pending is None:
+            return
+        gap, anchor = self.pending
+        self.pending = None
+        self.cursor = target + self.paused
+        length = target - anchor
+        if length != self.s(gap.nominal_s):
+            assert length > self.s(gap.nominal_s), (gap.label, length)
+            assert self.warned(gap.label, "too short for what is said in it"), gap.label
+            spoken_end = max(e.end for e in self.speech[:self.next] if e.start < target)
+            assert target == spoken_end + self.s(MARGIN_S), gap.label  # speech plus the margin
+
+    def run(self) -> None:
+        speech = self.speech
+        for before, after in zip(speech, speech[1:]):  # rule 7: never speech over speech
+            assert before.end <= after.start, (before, after)
+        previous = None
+        for step in self.script.steps:
+            if isinstance(step, Speak):
+                first = self.take(step.lines[0])
+                self.close_gap(first.start - self.paused)
+                assert first.start == self.cursor, step
+                last = first
+                for line in step.lines[1:]:
+                    last = self.take(line)
+                self.cursor = last.end + self.s(step.pause_after_s)
+            elif isinstance(step, Pause):
+                self.cursor += self.s(step.seconds)
+                if self.pending:
+                    self.paused += self.s(step.seconds)
+            elif isinstance(step, Gap):
+                self.gap(step, previous)
+            elif isinstance(step, Window):
+                self.window(step)
+            elif not isinstance(step, (Chapter, EndChapter)):
+                raise AssertionError(step)
+            if not isinstance(step, (Chapter, EndChapter)):
+                previous = step
+        self.close_gap(self.timeline.length - self.paused)
+        assert self.next == len(speech), speech[self.next:]
+
+    def gap(self, gap: Gap, previous) -> None:
+        self.close_gap(self.cursor)
+        anchor = self.end_cue if isinstance(previous, Window) else self.cursor
+        after = [self.take(line) for line in gap.after]
+        if after:
+            assert after[0].start == self.cursor
+        if gap.from_after and after:
+            anchor = after[-1].end  # switching sides: prepare counts from the end of the words
+        for line in gap.before:
+            self.take(line)
+        self.pending, self.paused = (gap, anchor), 0
+
+    def window(self, window: Window) -> None:
+        start = self.take(window.start)
+        self.close_gap(start.start)
+        assert start.start == self.cursor, window.label  # rule 5: steps follow one another
+        t0, t1 = start.start, start.start + self.s(window.length_s)
+        inner = []
+        while self.speech[self.next].role != "end" or self.speech[self.next].start < t1:
+            inner.append(self.speech[self.next])
+            self.next += 1
+        end = self.take(window.end)
+        assert end.start == t1, window.label  # rule 1 (and rule 4: t0 + reps * tempo)
+        assert all(t0 < e.start and e.end <= t1 for e in inner), window.label
+        if self.cue_sounds:
+            assert self.sound_at(t0, "start") and self.sound_at(t1, "end"), window.label
+        said = {(e.start, e.text) for e in inner}
+
+        def at_or_dropped(line, at, what):
+            assert (at, line.text) in said or self.warned(
+                window.group, f"{what} '{line.text}' does not fit and was dropped"), (window.label, line)
+
+        for n, line in enumerate(window.countdown[::-1], start=1):  # rule 2
+            at_or_dropped(line, t1 - self.s(n), "countdown")
+        for seconds, line in window.reminders:  # rule 3
+            at_or_dropped(line, t1 - self.s(seconds), "reminder")
+        if window.halfway:
+            at_or_dropped(window.halfway, t0 + self.s(window.length_s / 2), "halfway")
+        if window.tempo_s is not None:  # rule 4: every beat is marked
+            beats = [t0 + self.s(k * window.tempo_s) for k in range(window.reps)]
+            words = [(at, line.text) for at, line in zip(beats[1:], window.counts)]
+            if not all(word in said for word in words):
+                assert not any(word in said for word in words), window.label  # one way for all
+                assert all(self.sound_at(at, "rep") for at in beats), window.label
+                assert self.warned(window.group, "every beat is marked with a tick"), window.label
+        self.end_cue = t1
+        self.cursor = end.end + self.s(SPEECH_GAP_S)
+
+    def sound_at(self, at: int, role: str) -> bool:
+        return any(e.start == at and e.role == role for e in self.sounds)
+
+
+def check_timing_contract(script, timeline, sounds: str) -> None:
+    """Fail on the first rule of SPEC §2 the timeline breaks; `sounds` is the routine's cue sounds."""
+    _Walk(script, timeline, sounds).run()

@@ -1,0 +1,63 @@
+"""Single-field readers, above all cue phrases: a phrase `validate` accepts never fails later."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from audiocoach import fields
+from audiocoach.fields import PHRASE_KEYS
+
+
+@pytest.mark.parametrize("key, text, message", [
+    ("reminder", "{time:d} to go", "the blank in '{time:d} to go' has a format or conversion"),
+    ("reminder", "{time!z} to go", "the blank in '{time!z} to go' has a format or conversion"),
+    ("reminder", "{time!r} to go", "the blank in '{time!r} to go' has a format or conversion"),
+    ("reminder", "{time.real} to go", "unknown blank {time.real}"),
+    ("reminder", "{time[0]} to go", "unknown blank {time[0]}"),
+    ("reminder", "{} to go", "unknown blank {}"),
+    ("reminder", "{time to go", "unmatched brace in '{time to go'"),
+    ("set", "Round {set} of {total}", "unknown blank {total}"),
+    ("end", "Relax {now}", "unknown blank {now}"),
+    ("end", "Relax }", "unmatched brace"),
+])
+def test_a_phrase_that_cannot_be_filled_in_is_refused(key, text, message):
+    with pytest.raises(ValueError) as caught:
+        fields.phrase(key)(text)
+    assert caught.value.args[0].startswith(message)
+
+
+@pytest.mark.parametrize("key, text", [
+    ("reminder", "{time} to go"), ("set", "Round {set} of {sets}"), ("set", "Last round"),
+    ("end", "Relax"), ("start", "Press {{firmly}}"),
+])
+def test_a_good_phrase_is_kept_as_written(key, text):
+    assert fields.phrase(key)(text) == text
+
+
+def test_every_blank_a_phrase_may_use_is_one_the_script_fills_in():
+    # The script fills reminders with a spoken duration and sets with numbers; each key's sample
+    # values are what `validate` tries the phrase with.
+    assert set(fields.PHRASE_BLANKS) <= set(PHRASE_KEYS)
+    assert fields.PHRASE_BLANKS["reminder"] == {"time": "10 seconds"}
+    assert set(fields.PHRASE_BLANKS["set"]) == {"set", "sets"}
+
+
+@pytest.mark.parametrize("value, seconds", [(30, 30), ("1m30s", 90), ("2.5s", Fraction(5, 2)),
+                                            ("90 seconds", 90), (0, 0)])
+def test_durations(value, seconds):
+    assert fields.duration(value) == seconds
+
+
+@pytest.mark.parametrize("reader, value, fix", [
+    (fields.choice(fields.SIDES), "bothe", "did you mean both?"),
+    (fields.choice(fields.SIDES), "up", "use one of none, both, alternate, left, right"),
+    (fields.hold, "0.5s", "a hold must be at least 1s"),
+    (fields.speed, 3, "use 0.5 to 2.0"),
+    (fields.count(1, 100), True, "write a number such as 3"),
+])
+def test_each_refusal_carries_a_fix(reader, value, fix):
+    with pytest.raises(ValueError) as caught:
+        reader(value)
+    assert caught.value.args[1] == fix
