@@ -153,3 +153,28 @@ def test_same_routine_same_pcm_without_the_cache(built, tmp_path):
     mp3 = decode(folder / "calves.mp3", plan["sample_rate"])
     wav = decode(tmp_path / "a.wav", plan["sample_rate"])
     assert wav.size == mp3.size
+
+
+FAST = """\
+title: Fast counts
+sounds: none
+exercises:
+  - {name: Toe taps, tempo: 0.8s, reps: 30}
+  - {name: Quick presses, tempo: 0.6s, reps: 8}
+"""
+
+
+@pytest.mark.parametrize("speed", ["1.0", "0.6"])
+def test_every_beat_of_fast_counted_reps_is_heard_with_the_real_voice(tmp_path, speed):
+    routine = tmp_path / "fast.yaml"
+    routine.write_text(FAST)
+    result = CliRunner().invoke(app, ["plan", str(routine), "--json", "--engine", "piper",
+                                      "--speed", speed, "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    for (reps, tempo_s), chapter in zip([(30, 0.8), (8, 0.6)], (1, 2)):
+        events = [e for e in plan["events"] if e["chapter"] == chapter]
+        (t0,) = [e["start_s"] for e in events if e["role"] == "start"]
+        marks = {round(e["start_s"] - t0, 6) for e in events if e["role"] in ("start", "rep")}
+        assert {round(k * tempo_s, 6) for k in range(reps)} <= marks  # a word or a tick on every beat
+    assert not [w for w in plan["warnings"] if "dropped" in w]
