@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import Enum
@@ -13,6 +14,7 @@ import typer
 from .catalog import bundled_routines, new_routine_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
+from .fields import loudness as read_loudness
 from .model import Routine
 from .pipeline import Compiled, Options, build, compile_routine, read_routine
 
@@ -103,19 +105,28 @@ def build_command(
         None, "--format", help="Audio format (default: from the -o file's extension, else mp3)."),
     cache_dir: Optional[Path] = CacheDir,
     no_cache: bool = NoCacheOption,
+    loudness: Optional[str] = typer.Option(
+        None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off (default: the "
+        "routine's, else -19).", show_default=False),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file."""
     options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
+    if loudness is not None:
+        try:
+            options = dataclasses.replace(options, loudness_lufs=read_loudness(loudness))
+        except ValueError as error:
+            raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
     chosen_format, targets = _targets(routines, output, audio_format)
     try:
         parsed = [read_routine(path) for path in routines]  # every file checked before any work
         for routine, out in zip(parsed, targets):
             compiled = _compile(routine, options)
-            build(compiled, out, chosen_format)
+            report = build(compiled, out, chosen_format)
             timeline = compiled.timeline
             typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
                        f"{plural(len(timeline.chapters), 'chapter')}, "
-                       f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized)")
+                       f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized; "
+                       f"{report})")
             for warning in timeline.warnings:
                 typer.echo(f"warning: {warning}", err=True)
     except AudiocoachError as error:

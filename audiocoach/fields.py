@@ -147,3 +147,50 @@ def language(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]{2,3}([-_][a-zA-Z]{2,4})?", value):
         raise ValueError(f"{value!r} is not a language code", "use a code such as en, de or fr")
     return value
+
+
+_DECIBELS = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:db)?\s*", re.IGNORECASE)
+
+
+def decibels(value: Any) -> float:
+    """A level in dB: `-18dB`, `12 dB` or a bare number."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a level in dB, got {value!r}", "write a level such as -18dB")
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _DECIBELS.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a level in dB", "write a level such as -18dB")
+    return float(match.group(1))
+
+
+def music_level(value: Any) -> float:
+    level = decibels(value)
+    if not -60 <= level <= 0:
+        raise ValueError(f"{level:g} dB is out of range", "the music sits -60dB to 0dB below the voice, "
+                         "e.g. -18dB")
+    return level
+
+
+def duck(value: Any) -> float:
+    amount = decibels(value)
+    if not 0 <= amount <= 60:
+        raise ValueError(f"{amount:g} dB is out of range", "duck by 0dB to 60dB, e.g. 12dB")
+    return amount
+
+
+def loudness(value: Any) -> float | None:
+    """Target loudness in LUFS, or None for `off` (YAML reads a bare `off` as false)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a loudness in LUFS or off, got {type_name(value)}",
+                         "write a number such as -19, or off")
+    try:
+        lufs = float(str(value).lower().replace("lufs", "").strip()) if isinstance(value, str) \
+            else float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a loudness", "write a number such as -19, or off") from None
+    if not -40 <= lufs <= -5:
+        raise ValueError(f"{lufs:g} LUFS is out of range", "use -40 to -5 (podcasts use -16 to -20)")
+    return lufs

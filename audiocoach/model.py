@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import fields as read
 from .errors import AudiocoachError, Problem, suggest
 from .fields import ENGINES, PHRASE_KEYS, SOUNDS, type_name
+from .loudness import DEFAULT_LUFS
 from .load import Mark, MarkedDict, MarkedList
 
 MAX_ROUTINE_S = 4 * 3600
@@ -104,6 +107,45 @@ class Say:
 
 Item = Exercise | Rest | Say
 
+SOUND_CUES = ("start", "end", "finish")
+BUILTIN_SOUNDS = ("chime", "beep", "gong")
+
+
+@dataclass(frozen=True)
+class SoundChoice:
+    """The sound of one cue: a built-in, or an audio file found relative to the routine."""
+
+    name: str  # the built-in's name, or the file as the routine writes it
+    line: int
+    path: Path | None = None  # the file; None for a built-in
+
+
+@dataclass(frozen=True)
+class Music:
+    """A music bed under the whole track (SPEC §5.1)."""
+
+    name: str  # the file as the routine writes it
+    path: Path
+    line: int
+    level_db: float = -18.0  # below the voice, between speech
+    duck_db: float = 12.0  # further down while anything is said
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The routine's own cover picture."""
+
+    name: str  # the file as the routine writes it
+    path: Path
+    line: int
+
+
+def default_sounds(kind: str = "chime", line: int = 1) -> dict[str, SoundChoice]:
+    """SPEC v1's `sounds: chime | beep | none`: the tone under every start and end cue."""
+    if kind == "none":
+        return {}
+    return {cue: SoundChoice(kind, line) for cue in ("start", "end")}
+
 
 @dataclass(frozen=True)
 class Routine:
@@ -112,9 +154,13 @@ class Routine:
     items: tuple[Item, ...]
     description: str = ""
     voice: Voice = Voice()
-    sounds: str = "chime"
-    intro: str = ""
+    sounds: Mapping[str, SoundChoice] = field(default_factory=default_sounds)  # by cue: a cue
+    intro: str = ""  # missing from it has no sound
     outro: str = ""
+    phrases: Mapping[str, str] = field(default_factory=dict)  # routine-wide cue words
+    loudness_lufs: float | None = DEFAULT_LUFS  # None: clip levels only
+    music: Music | None = None
+    cover: Picture | None = None
 
     @property
     def exercises(self) -> list[Exercise]:
@@ -153,7 +199,10 @@ _VOICE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "model": read.text,
     "speed": read.speed,
 }
-_TOP_FIELDS = ("title", "description", "voice", "sounds", "defaults", "intro", "exercises", "outro")
+_TOP_FIELDS = ("title", "description", "voice", "sounds", "defaults", "intro", "exercises", "outro",
+               "phrases", "loudness", "music", "cover")
+_MUSIC_FIELDS = ("file", "level", "duck")
+_COVER_TYPES = (".jpg", ".jpeg", ".png")
 _STEP_FIELDS = ("say", "hold", "reps", "tempo")
 
 
@@ -171,6 +220,7 @@ class _Problems:
 
     def __init__(self, file: str):
         self.file = file
+        self.file_name = file  # where relative paths in the routine start from
         self.found: list[Problem] = []
 
     def add(self, mark: Mark | None, path: str, message: str, fix: str = "") -> None:
@@ -203,6 +253,40 @@ class _Problems:
         self.add(mark, path, f"expected {what}, got {type_name(value)}",
                  f"write {what} as `key: value` lines")
         return None
+
+    def phrases(self, value: Any, mark: Mark, path: str) -> dict[str, str] | None:
+        raw = self.mapping(value, mark, path, "a mapping of cue words")
+        if raw is None:
+            return None
+        self.keys(raw, PHRASE_KEYS, path)
+        values = {key: self.read(raw, key, read.phrase(key), path) for key in raw if key in PHRASE_KEYS}
+        if any(v is None for v in values.values()) or len(values) != len(raw):
+            return None
+        return values
+
+    def file(self, data: MarkedDict, key: str, path: str, what: str,
+             suffixes: tuple[str, ...] = ()) -> Path | None:
+        """A file the routine names, relative to the routine's folder: it must be a regular file."""
+        name = self.read(data, key, read.text, path)
+        if name is None:
+            return None
+        found = Path(self.file_name).parent / Path(name).expanduser()
+        mark = data.value_marks.get(key, data.mark)
+        try:
+            mode = found.stat().st_mode
+        except OSError as error:
+            self.add(mark, _join(path, key), f"cannot open {what} '{name}': {error.strerror}",
+                     f"give the path of {what}, relative to the routine file")
+            return None
+        if not stat.S_ISREG(mode):
+            self.add(mark, _join(path, key), f"'{name}' is not a file",
+                     f"give the path of {what}, not a folder or device")
+            return None
+        if suffixes and found.suffix.lower() not in suffixes:
+            self.add(mark, _join(path, key), f"'{name}' is not a {' or '.join(suffixes)} file",
+                     f"use a {' or '.join(s.lstrip('.').upper() for s in suffixes)} picture")
+            return None
+        return found
 
     def list_of(self, value: Any, mark: Mark, path: str, reader: Callable[[Any], Any],
                 what: str) -> tuple | None:
@@ -299,19 +383,8 @@ class _ExerciseReader:
         if key == "tips":
             return self.problems.list_of(value, mark, where, read.text, "sentences")
         if key == "phrases":
-            return self.phrases(value, mark, where)
+            return self.problems.phrases(value, mark, where)
         return value
-
-    def phrases(self, value: Any, mark: Mark, path: str) -> dict[str, str] | None:
-        raw = self.problems.mapping(value, mark, path, "a mapping of cue words")
-        if raw is None:
-            return None
-        self.problems.keys(raw, PHRASE_KEYS, path)
-        values = {key: self.problems.read(raw, key, read.phrase(key), path)
-                  for key in raw if key in PHRASE_KEYS}
-        if any(v is None for v in values.values()) or len(values) != len(raw):
-            return None
-        return values
 
     def steps(self, value: Any, mark: Mark, path: str) -> tuple[Step, ...] | None:
         if not isinstance(value, MarkedList) or not value:
@@ -367,19 +440,84 @@ class _RoutineBuilder:
             problems.add(data.mark, "title", "a routine needs a title", "add `title: My routine`")
         title = problems.read(data, "title", read.text, "") if "title" in data else None
         voice = self.voice(data)
-        sounds = problems.read(data, "sounds", read.choice(SOUNDS), "") if "sounds" in data else "chime"
         texts = {key: problems.read(data, key, read.text, "") if key in data else ""
                  for key in ("description", "intro", "outro")}
+        extras = self.sound_of_the_track(data)
         items = self.items(data, self.defaults(data))
         problems.raise_if_any()
         routine = Routine(title=title, file=problems.file, items=tuple(items), voice=voice,
-                          sounds=sounds, **texts)
+                          **texts, **extras)
         minimum_s = sum(_minimum_s(item) for item in routine.items)
         if minimum_s > MAX_ROUTINE_S:
             raise AudiocoachError(Problem(
                 f"the routine lasts at least {float(minimum_s) / 3600:.1f} hours, over the 4-hour limit",
                 "shorten holds or rests, or split it into several routines", problems.file, 1, 1))
         return routine
+
+    def sound_of_the_track(self, data: MarkedDict) -> dict[str, Any]:
+        """SPEC §5's fields: sounds, routine-wide phrases, loudness, music and cover."""
+        problems = self.problems
+        extras: dict[str, Any] = {}
+        if "sounds" in data:
+            extras["sounds"] = self.sounds(data)
+        if "phrases" in data:
+            extras["phrases"] = problems.phrases(data["phrases"], data.value_marks["phrases"],
+                                                 "phrases") or {}
+        if "loudness" in data:
+            extras["loudness_lufs"] = problems.read(data, "loudness", read.loudness, "")
+        if "music" in data:
+            extras["music"] = self.music(data)
+        if "cover" in data:
+            found = problems.file(data, "cover", "", "a picture", _COVER_TYPES)
+            if found is not None:
+                extras["cover"] = Picture(read.text(data["cover"]), found, data.value_marks["cover"].line)
+        return extras
+
+    def sounds(self, data: MarkedDict) -> dict[str, SoundChoice]:
+        line = data.value_marks["sounds"].line
+        if not isinstance(data["sounds"], MarkedDict):
+            kind = self.problems.read(data, "sounds", read.choice(SOUNDS), "")
+            return default_sounds(kind or "chime", line)
+        raw = data["sounds"]
+        self.problems.keys(raw, SOUND_CUES, "sounds")
+        chosen = default_sounds("chime", line)
+        for cue in (cue for cue in SOUND_CUES if cue in raw):
+            name = self.problems.read(raw, cue, read.text, "sounds")
+            cue_line = raw.value_marks[cue].line
+            if name is None:
+                continue
+            if name == "none":
+                chosen.pop(cue, None)
+            elif name in BUILTIN_SOUNDS:
+                chosen[cue] = SoundChoice(name, cue_line)
+            elif "/" not in name and "." not in name:
+                self.problems.add(raw.value_marks[cue], _join("sounds", cue),
+                                  f"'{name}' is not a built-in sound",
+                                  suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
+                                          ", none, or the path of an audio file", quote=""))
+            else:
+                found = self.problems.file(raw, cue, "sounds", "a sound file")
+                if found is not None:
+                    chosen[cue] = SoundChoice(name, cue_line, found)
+        return chosen
+
+    def music(self, data: MarkedDict) -> Music | None:
+        raw = self.problems.mapping(data["music"], data.value_marks["music"], "music",
+                                    "a mapping with `file:`")
+        if raw is None:
+            return None
+        self.problems.keys(raw, _MUSIC_FIELDS, "music")
+        if "file" not in raw:
+            self.problems.add(raw.mark, "music.file", "music needs a file",
+                              "add `file: music/calm.ogg` (any format ffmpeg reads)")
+            return None
+        found = self.problems.file(raw, "file", "music", "a music file")
+        levels = {key: self.problems.read(raw, key, reader, "music")
+                  for key, reader in (("level", read.music_level), ("duck", read.duck)) if key in raw}
+        if found is None or None in levels.values():
+            return None
+        return Music(read.text(raw["file"]), found, raw.value_marks["file"].line,
+                     **{f"{key}_db": value for key, value in levels.items()})
 
     def voice(self, data: MarkedDict) -> Voice:
         if "voice" not in data:

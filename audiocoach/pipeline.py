@@ -16,11 +16,17 @@ from .engines import choose_engine
 from .engines.gtts import google_reachable
 from .load import load_file
 from .model import Routine, Voice, build_routine
-from .render import render
+from .cover import draw_cover, read_cover
+from .mix import Mixer
+from .music import MusicBed
+from .render import Report, measure, render
 from .script import build_script
-from .sounds import sound_lengths
+from .sounds import SoundSet
 from .synthesize import Progress, Synthesis, synthesize_all
+from .tags import write_tags
 from .timeline import Timeline, lay_out
+
+ROUTINE_LOUDNESS = "routine"  # Options.loudness_lufs: keep the routine's own
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,10 @@ class Options:
     speed: float | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
+    loudness_lufs: float | None | str = ROUTINE_LOUDNESS  # a target, None for off
+
+    def loudness(self, routine: Routine) -> float | None:
+        return routine.loudness_lufs if self.loudness_lufs == ROUTINE_LOUDNESS else self.loudness_lufs
 
     def voice(self, routine: Routine) -> Voice:
         changes = {name: getattr(self, name) for name in ("engine", "model", "language", "accent", "speed")
@@ -46,7 +56,9 @@ class Compiled:
     routine: Routine
     timeline: Timeline
     synthesis: Synthesis
+    sounds: SoundSet
     voice_note: str  # which engine was used and why, in one line
+    loudness_lufs: float | None  # the target the track is mastered to; None: off
 
 
 def read_routine(path: Path) -> Routine:
@@ -63,12 +75,36 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
     script = build_script(routine)
+    sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     synthesis = synthesize_all(script.texts(), engine, cache, progress)
-    timeline = lay_out(script, synthesis.lengths(), routine.sounds,
-                       sound_lengths(routine.sounds, engine.sample_rate), engine.sample_rate,
-                       engine.name)
-    return Compiled(routine, timeline, synthesis, note)
+    timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name)
+    return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine))
 
 
-def build(compiled: Compiled, out: Path, audio_format: str = "mp3") -> None:
-    render(compiled.timeline, compiled.synthesis.clips, out, audio_format, compiled.routine.description)
+def mixer(compiled: Compiled) -> Mixer:
+    """The compiled track's mix, music and all, with the music set relative to the voice."""
+    routine, timeline = compiled.routine, compiled.timeline
+    bed = MusicBed(routine.music, timeline, routine.file) if routine.music else None
+    mix = Mixer(timeline, compiled.synthesis.clips, compiled.sounds, bed)
+    if bed is not None:
+        bed.voice_lufs = measure(mix.voice, mix)
+    return mix
+
+
+def cover(compiled: Compiled) -> tuple[bytes, str]:
+    """The picture for the MP3: the routine's `cover`, or one drawn for it."""
+    routine, timeline = compiled.routine, compiled.timeline
+    if routine.cover is not None:
+        return read_cover(routine.cover, routine.file)
+    return draw_cover(routine.title, timeline.seconds(timeline.length),
+                      [exercise.name for exercise in routine.exercises]), "image/png"
+
+
+def build(compiled: Compiled, out: Path, audio_format: str = "mp3") -> Report:
+    """Render the compiled routine into `out` (MP3 with tags, chapters and cover, or WAV)."""
+    picture = cover(compiled) if audio_format == "mp3" else None
+
+    def tag(path: Path) -> None:
+        write_tags(path, compiled.timeline, compiled.routine.description, picture)
+
+    return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag)

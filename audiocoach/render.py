@@ -1,93 +1,75 @@
-"""Mix the timeline into PCM block by block and encode it once: MP3 (with tags and chapters) or WAV.
+"""Master the mix and encode it once: MP3 (with tags, chapters and cover) or WAV.
 
-Memory stays flat however long the track: only one block of PCM exists at a time, and each clip
-is added at its sample index (never `+=` on a growing track).
+Mastering is one gain to the routine's loudness, measured on the whole mix beforehand, and a
+look-ahead limiter that keeps true peaks under the ceiling. Every pass walks the track block by
+block, so memory stays flat however long it is, and no sample ever moves.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import tempfile
 import wave
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator
 
 import numpy as np
 
 from . import ffmpeg
-from .clips import from_int16, to_int16
+from .clips import to_int16
 from .errors import AudiocoachError, Problem
-from .sounds import sound
-from .timeline import Timeline
+from .loudness import Limiter, LoudnessMeter, Mastering
+from .mix import Mixer
 
-BLOCK_S = 10
 MP3_BITRATE = "64k"  # plenty for a mono voice
 
 
-def pcm_blocks(timeline: Timeline, clips: Mapping[str, np.ndarray]) -> Iterator[np.ndarray]:
-    """The mixed track as consecutive int16 blocks."""
-    rate = timeline.sample_rate
-    block = BLOCK_S * rate
-    sounds = {(e.text, e.role): sound(e.text, e.role, rate)
-              for e in timeline.events if e.kind == "sound"}
-    events = sorted(timeline.events, key=lambda e: e.start)
-    next_event = 0
-    active: list = []
-    for block_start in range(0, timeline.length, block):
-        block_end = min(block_start + block, timeline.length)
-        mix = np.zeros(block_end - block_start, dtype=np.float32)
-        while next_event < len(events) and events[next_event].start < block_end:
-            active.append(events[next_event])
-            next_event += 1
-        still_active = []
-        for event in active:
-            audio = sounds[(event.text, event.role)] if event.kind == "sound" else clips[event.text]
-            lo = max(event.start, block_start)
-            hi = min(event.end, block_end)
-            if hi > lo:
-                piece = audio[lo - event.start:hi - event.start]
-                mix[lo - block_start:hi - block_start] += (
-                    piece if piece.dtype == np.float32 else from_int16(piece))
-            if event.end > block_end:
-                still_active.append(event)
-        active = still_active
-        yield to_int16(mix)
+@dataclass
+class Report:
+    """What mastering did, for `build` to print."""
+
+    mastering: Mastering | None = None
+    output_lufs: float = -math.inf
+    true_peak_dbtp: float = -math.inf
+
+    def __str__(self) -> str:
+        if self.mastering is None:
+            return "loudness off"
+        return (f"loudness {self.output_lufs:.1f} LUFS (gain {self.mastering.gain_db:+.1f} dB), "
+                f"true peak {self.true_peak_dbtp:.1f} dBTP")
 
 
-def _tags_and_chapters(path: Path, timeline: Timeline, description: str) -> None:
-    from mutagen.id3 import (
-        CHAP,
-        COMM,
-        CTOC,
-        ID3,
-        TALB,
-        TIT2,
-        TPE1,
-        CTOCFlags,
-        ID3NoHeaderError,
-    )
+def measure(source: Callable[[int, int], np.ndarray], mixer: Mixer) -> float:
+    """The integrated loudness of `source` (e.g. `mixer.voice`) over the whole track, in LUFS."""
+    meter = LoudnessMeter(mixer.timeline.sample_rate)
+    for start, end in mixer.spans():
+        meter.add(source(start, end))
+    return meter.integrated_lufs()
 
-    try:
-        tags = ID3(path)
-    except ID3NoHeaderError:
-        tags = ID3()
-    tags.add(TIT2(encoding=3, text=timeline.title))
-    tags.add(TPE1(encoding=3, text="audiocoach"))
-    tags.add(TALB(encoding=3, text=timeline.title))
-    if description:
-        tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
-    def ms(samples: int) -> int:  # ID3 chapter times are whole milliseconds
-        return round(samples * 1000 / timeline.sample_rate)
 
-    ids = [f"chp{n}" for n in range(1, len(timeline.chapters) + 1)]
-    for element_id, chapter in zip(ids, timeline.chapters):
-        tags.add(CHAP(element_id=element_id, start_time=ms(chapter.start), end_time=ms(chapter.end),
-                      sub_frames=[TIT2(encoding=3, text=chapter.title)]))
-    if ids:
-        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=timeline.title)]))
-    tags.save(path, v2_version=4)
+def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> Iterator[np.ndarray]:
+    """The track as int16 blocks, at `target_lufs` (None: as mixed), filling in `report`."""
+    if target_lufs is None:
+        for start, end in mixer.spans():
+            yield to_int16(mixer.mix(start, end))
+        return
+    mastering = Mastering.to_target(measure(mixer.mix, mixer), target_lufs)
+    report.mastering = mastering
+    gain = 10 ** (mastering.gain_db / 20)
+    limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
+    context = limiter.context_samples
+    meter = LoudnessMeter(mixer.timeline.sample_rate)
+    peak = 0.0
+    for start, end in mixer.spans():
+        limited, block_peak = limiter.apply(mixer.mix(start - context, end + context) * gain, context)
+        peak = max(peak, block_peak)
+        meter.add(limited)
+        yield to_int16(limited)
+    report.output_lufs = meter.integrated_lufs()
+    report.true_peak_dbtp = 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
@@ -105,6 +87,8 @@ def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
         except BrokenPipeError:
             pass
         finally:
+            if not process.stdin.closed:
+                process.stdin.close()
             code = process.wait()
         if code != 0:
             errors.seek(0)
@@ -122,9 +106,9 @@ def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
             writer.writeframes(block.astype("<i2").tobytes())
 
 
-def render(timeline: Timeline, clips: Mapping[str, np.ndarray], out: Path, audio_format: str,
-           description: str = "") -> None:
-    """Write the track to `out` through a temporary file, so a failed build leaves no half file."""
+def write_atomically(out: Path, write: Callable[[Path], None]) -> None:
+    """Call `write` on a temporary file beside `out`, then rename it into place: a failed or
+    interrupted build never leaves a half file where a good one was."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
@@ -134,12 +118,7 @@ def render(timeline: Timeline, clips: Mapping[str, np.ndarray], out: Path, audio
                                       "choose another output path with -o", str(out))) from None
     temporary_path = Path(temporary)
     try:
-        blocks = pcm_blocks(timeline, clips)
-        if audio_format == "wav":
-            _encode_wav(blocks, timeline.sample_rate, temporary_path)
-        else:
-            _encode_mp3(blocks, timeline.sample_rate, temporary_path)
-            _tags_and_chapters(temporary_path, timeline, description)
+        write(temporary_path)
         # mkstemp makes the file private; a track is meant to be shared like any file you save.
         umask = os.umask(0)
         os.umask(umask)
@@ -150,3 +129,22 @@ def render(timeline: Timeline, clips: Mapping[str, np.ndarray], out: Path, audio
                                       "check free disk space and the output folder", str(out))) from None
     finally:
         temporary_path.unlink(missing_ok=True)
+
+
+def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None,
+           tag: Callable[[Path], None] | None = None) -> Report:
+    """Master and encode the mix into `out`; `tag` adds the MP3's tags before it is renamed."""
+    report = Report()
+    rate = mixer.timeline.sample_rate
+
+    def write(temporary: Path) -> None:
+        blocks = mastered_blocks(mixer, target_lufs, report)
+        if audio_format == "wav":
+            _encode_wav(blocks, rate, temporary)
+        else:
+            _encode_mp3(blocks, rate, temporary)
+            if tag is not None:
+                tag(temporary)
+
+    write_atomically(out, write)
+    return report

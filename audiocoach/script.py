@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Mapping
 
 from .durations import spoken
 from .model import Exercise, Rest, Routine, Say
@@ -71,14 +72,14 @@ class Pause:
 
 @dataclass(frozen=True)
 class Chapter:
-    """Starts a chapter; it ends with the last sound before the next one."""
+    """Starts a chapter here; it lasts until the next one starts, or the track ends."""
 
     title: str
 
 
 @dataclass(frozen=True)
-class EndChapter:
-    pass
+class FinishSound:
+    """The routine's `finish` sound, if it has one, once everything has been said."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Gap:
     from_after: bool = False
 
 
-ScriptStep = Speak | Pause | Chapter | EndChapter | Window | Gap
+ScriptStep = Speak | Pause | Chapter | Window | Gap | FinishSound
 
 
 @dataclass
@@ -157,7 +158,8 @@ class Script:
 
 
 class _Phrases:
-    def __init__(self, overrides: dict[str, str]):
+    def __init__(self, overrides: Mapping[str, str]):
+        self.named = set(overrides)  # the cues the routine words itself
         self.words = {**DEFAULT_PHRASES, **overrides}
 
     def line(self, key: str, role: str, **values: object) -> Line:
@@ -221,7 +223,7 @@ def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
     if tempo_s is not None:
         counts = tuple(Line(sentence(number_word(k)), "rep") for k in range(2, reps + 1))
         # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
-        start = (phrases.line("start", "start") if "start" in exercise.phrases
+        start = (phrases.line("start", "start") if "start" in phrases.named
                  else Line(sentence(number_word(1)), "start"))
         return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
     countdown = tuple(Line(sentence(number_word(n)), "countdown")
@@ -250,8 +252,8 @@ def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Li
     return (Line(sentence(exercise.steps[0].say), "instruction"),), steps
 
 
-def _exercise(exercise: Exercise) -> list[ScriptStep]:
-    phrases = _Phrases(dict(exercise.phrases))
+def _exercise(exercise: Exercise, routine_phrases: Mapping[str, str]) -> list[ScriptStep]:
+    phrases = _Phrases({**routine_phrases, **exercise.phrases})
     steps: list[ScriptStep] = [Chapter(exercise.name)]
     intro = [Line(sentence(exercise.name), "title")]
     if exercise.instructions:
@@ -288,13 +290,15 @@ def _exercise(exercise: Exercise) -> list[ScriptStep]:
                              before=side_line + (get_ready if rest_words else ()) + first_words))
         steps.extend(windows)
         previous = (set_number, side, rep)
-    steps.append(EndChapter())
     return steps
 
 
 def build_script(routine: Routine) -> Script:
     """Turn a validated routine into the ordered script the timeline lays out."""
     script = Script(routine.title, routine.file)
+    if routine.intro:
+        # The intro is a chapter of its own, titled with the routine (SPEC §5.1).
+        script.steps.append(Chapter(routine.title))
     opening = [Line(sentence(routine.title), "title")]
     if routine.intro:
         opening.append(Line(routine.intro, "intro"))
@@ -302,7 +306,7 @@ def build_script(routine: Routine) -> Script:
     script.steps.append(Speak(tuple(opening), pause_after_s=Fraction(3, 2)))
     for item in routine.items:
         if isinstance(item, Exercise):
-            script.steps.extend(_exercise(item))
+            script.steps.extend(_exercise(item, routine.phrases))
             script.steps.append(Pause(Fraction(2)))
         elif isinstance(item, Rest):
             lines = ((Line(f"Rest for {spoken(item.rest_s)}.", "rest"),) if item.rest_s >= 1 else ())
@@ -314,6 +318,9 @@ def build_script(routine: Routine) -> Script:
                                       pause_after_s=Fraction(3, 2)))
     if routine.outro:
         script.steps.append(Speak((Line(routine.outro, "outro"),), pause_after_s=Fraction(0)))
+    if "finish" in routine.sounds:
+        script.steps.append(Pause(Fraction(1, 2)))
+        script.steps.append(FinishSound())
     script.steps.append(Pause(Fraction(1)))
     return script
 

@@ -1,11 +1,20 @@
-"""The short tones of a track, generated at its rate: cue sounds under the start and end cues, and
-the tick that marks a counted beat when its count word cannot fit (SPEC §2 rule 4)."""
+"""The short sounds of a track at its rate: built-in tones or the routine's own files for the
+start, end and finish cues, and the tick that marks a counted beat when its count word cannot
+fit (SPEC §2 rule 4)."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
+from . import ffmpeg
+from .errors import AudiocoachError, Problem
+from .model import SoundChoice
+
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
+MAX_SOUND_S = 3.0  # a cue sound longer than this would run into what follows it
+FILE_SILENCE = 10 ** (-50 / 20)  # a file's lead-in below this (after levelling) is trimmed
 
 
 def _tone(sample_rate_hz: int, seconds: float, partials: list[tuple[float, float]],
@@ -23,11 +32,16 @@ TICK = "tick"
 
 
 def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
-    """The `chime` or `beep` for a `start` or `end` cue, or the `tick` of a beat."""
+    """A built-in: the `chime` or `beep` for a `start` or `end` cue, the `gong` that closes a
+    track, or the `tick` of a beat."""
     if kind == TICK:
         # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
         # blurs into the next beat even at fast tempos.
         return _tone(sample_rate_hz, 0.06, [(1600.0, 1.0), (3900.0, 0.4)], 60.0)
+    if kind == "gong":
+        # Low and long, with inharmonic partials: unlike any cue, so it can only mean "done".
+        return _tone(sample_rate_hz, 2.5, [(196.0, 1.0), (293.0, 0.5), (415.0, 0.35), (587.0, 0.2)],
+                     1.6)
     if kind == "chime":
         # A bell-like partial series; the start rings higher than the end.
         base = 880.0 if role == "start" else 660.0
@@ -38,11 +52,44 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
     raise ValueError(f"unknown sound {kind!r}")
 
 
-def sound_lengths(kind: str, sample_rate_hz: int) -> dict[tuple[str, str], int]:
-    """The length in samples of every sound a track with these cue sounds may use, by (name, role).
+def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file: str) -> np.ndarray:
+    """A sound file decoded at the track's rate, levelled like the built-ins, starting on its onset."""
+    def problem(message: str, fix: str) -> AudiocoachError:
+        return AudiocoachError(Problem(message, fix, routine_file, choice.line, None, f"sounds.{role}"))
 
-    The tick is always there: a beat must be heard even when `sounds` is `none`.
+    try:
+        audio = ffmpeg.decode(choice.path, sample_rate_hz, max_seconds=MAX_SOUND_S + 10)
+    except ffmpeg.DecodeError as error:
+        raise problem(f"cannot read the sound '{choice.name}': {error}",
+                      "use an audio file ffmpeg reads, such as WAV, MP3, OGG or FLAC") from None
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak < 1e-4:
+        raise problem(f"the sound '{choice.name}' is silent", "choose a file you can hear")
+    audio = audio * np.float32(SOUND_PEAK / peak)
+    loud = np.flatnonzero(np.abs(audio) > FILE_SILENCE)
+    audio = audio[loud[0]:loud[-1] + 1]  # the sound begins exactly on its cue (SPEC §2 rule 1)
+    if audio.size > MAX_SOUND_S * sample_rate_hz:
+        raise problem(f"the sound '{choice.name}' lasts {audio.size / sample_rate_hz:.1f} s, "
+                      f"longer than the {MAX_SOUND_S:g} s a cue sound may last", "trim the file")
+    fade = min(audio.size, int(0.01 * sample_rate_hz))  # no click where a long file was cut
+    audio[audio.size - fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
+    return audio.astype(np.float32)
+
+
+class SoundSet:
+    """The audio of every sound a track may use, by (name, role), at the track's rate.
+
+    `names` says which sound each cue role plays; a role missing from it is silent. The tick is
+    always there: a beat must be heard even when `sounds` is `none`.
     """
-    names = [(kind, role) for role in ("start", "end")] if kind != "none" else []
-    names.append((TICK, "rep"))
-    return {(name, role): sound(name, role, sample_rate_hz).size for name, role in names}
+
+    def __init__(self, chosen: Mapping[str, SoundChoice], sample_rate_hz: int, routine_file: str = ""):
+        self.names = {role: choice.name for role, choice in chosen.items()}
+        self.audio: dict[tuple[str, str], np.ndarray] = {(TICK, "rep"): sound(TICK, "rep", sample_rate_hz)}
+        for role, choice in chosen.items():
+            self.audio[(choice.name, role)] = (
+                sound(choice.name, role, sample_rate_hz) if choice.path is None
+                else _from_file(choice, role, sample_rate_hz, routine_file))
+
+    def lengths(self) -> dict[tuple[str, str], int]:
+        return {key: audio.size for key, audio in self.audio.items()}

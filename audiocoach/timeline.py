@@ -5,19 +5,20 @@ Every position is an integer sample index; seconds appear only in `__str__` and 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Mapping
 
 from .durations import Samples, display, plural, spoken, to_samples
 from .errors import AudiocoachError, Problem
 from .model import MAX_ROUTINE_S
-from .sounds import TICK
+from .sounds import TICK, SoundSet
 from .script import (
     SPEECH_GAP_S,
     Chapter,
-    EndChapter,
+    FinishSound,
     Gap,
     Line,
     Pause,
@@ -148,21 +149,19 @@ class _Slots:
 class _Layout:
     """Walks the script once, keeping a cursor in samples, and places every event."""
 
-    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sound_kind: str,
-                 sound_lengths: Mapping[tuple[str, str], Samples], sample_rate: int, engine: str):
+    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+                 sample_rate: int, engine: str):
         self.rate = sample_rate
         self.script = script
         self.clips = clip_lengths
-        self.sound_kind = sound_kind
-        self.sound_lengths = sound_lengths
+        self.sound_names = sounds.names
+        self.sound_lengths = sounds.lengths()
         self.timeline = Timeline(script.title, sample_rate, engine, 0)
         self.warnings = _Warnings()
         self.cursor: Samples = 0  # earliest start of the next speech
         self.speech_end: Samples = 0  # end of the latest speech
         self.last_end_cue: Samples | None = None  # t1 of the window just laid out
-        self.chapter = 0
-        self.chapter_start: Samples = 0
-        self.chapter_title = ""
+        self.chapter_starts: list[tuple[str, Samples]] = []
         self.tip_turn: dict[str, int] = {}
         self.tips_said: dict[str, set[str]] = {}
 
@@ -170,19 +169,20 @@ class _Layout:
         return to_samples(seconds, self.rate)
 
     def say(self, line: Line, at: Samples) -> Event:
-        event = Event(at, self.clips[line.text], "speech", line.role, line.text, self.chapter)
+        event = Event(at, self.clips[line.text], "speech", line.role, line.text, 0)
         self.timeline.events.append(event)
         self.speech_end = max(self.speech_end, event.end)
         return event
 
     def sound(self, name: str, role: str, at: Samples) -> Event:
-        event = Event(at, self.sound_lengths[(name, role)], "sound", role, name, self.chapter)
+        event = Event(at, self.sound_lengths[(name, role)], "sound", role, name, 0)
         self.timeline.events.append(event)
         return event
 
-    def cue_sound(self, role: str, at: Samples) -> None:
-        if self.sound_kind != "none":
-            self.sound(self.sound_kind, role, at)
+    def cue_sound(self, role: str, at: Samples) -> Event | None:
+        if role in self.sound_names:
+            return self.sound(self.sound_names[role], role, at)
+        return None
 
     def run(self) -> Timeline:
         for step in self.script.steps:
@@ -193,27 +193,22 @@ class _Layout:
             elif isinstance(step, Pause):
                 self.cursor += self.s(step.seconds)
             elif isinstance(step, Chapter):
-                self.chapter = len(self.timeline.chapters) + 1
-                self.chapter_start = self.cursor
-                self.chapter_title = step.title
-            elif isinstance(step, EndChapter):
-                self.end_chapter()
+                self.chapter_starts.append((step.title, self.cursor))
                 self.last_end_cue = after_window
             elif isinstance(step, Gap):
                 self.gap(step, after_window)
             elif isinstance(step, Window):
                 self.window(step)
+            elif isinstance(step, FinishSound):
+                played = self.cue_sound("finish", self.cursor)
+                self.cursor = played.end if played else self.cursor
         return self.finish()
-
-    def end_chapter(self) -> None:
-        end = max(e.end for e in self.timeline.events if e.chapter == self.chapter)
-        self.timeline.chapters.append(ChapterSpan(self.chapter_title, self.chapter_start, end))
-        self.chapter = 0
 
     def finish(self) -> Timeline:
         timeline = self.timeline
         timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
         timeline.length = max([self.cursor] + [e.end for e in timeline.events])
+        self.chapters()
         for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
                 if tip.text not in self.tips_said.get(window.group, set()):
@@ -221,6 +216,18 @@ class _Layout:
                                       f"tip '{tip.text}' never fits in a hold and was dropped", once=True)
         timeline.warnings.extend(self.warnings.lines())
         return timeline
+
+    def chapters(self) -> None:
+        """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
+        begins, the last until the end; every event belongs to the chapter it starts in."""
+        timeline = self.timeline
+        if not self.chapter_starts:
+            return
+        starts = [0] + [start for _, start in self.chapter_starts[1:]]
+        ends = starts[1:] + [timeline.length]
+        timeline.chapters = [ChapterSpan(title, start, end) for (title, _), start, end
+                             in zip(self.chapter_starts, starts, ends)]
+        timeline.events = [replace(e, chapter=bisect_right(starts, e.start)) for e in timeline.events]
 
     def speak(self, step: Speak) -> None:
         for index, line in enumerate(step.lines):
@@ -336,14 +343,14 @@ class _Layout:
             self.tip_turn[group] = turn + offset + 1
 
 
-def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sound_kind: str,
-            sound_lengths: Mapping[tuple[str, str], Samples], sample_rate: int, engine: str) -> Timeline:
+def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+            sample_rate: int, engine: str) -> Timeline:
     """Place every line and sound of the script at its sample index (SPEC §2).
 
-    `clip_lengths` maps each text to its clip's length; `sound_lengths` maps each sound's
-    (name, role) to its length, as `sounds.sound_lengths` gives them.
+    `clip_lengths` maps each text to its clip's length; `sounds` says which sound each cue
+    plays and how long it is.
     """
-    timeline = _Layout(script, clip_lengths, sound_kind, sound_lengths, sample_rate, engine).run()
+    timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine).run()
     if timeline.length > MAX_ROUTINE_S * sample_rate:
         raise AudiocoachError(Problem(
             f"the track would last {spoken(Fraction(timeline.length, sample_rate))}, over the 4-hour limit",

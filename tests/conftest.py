@@ -72,18 +72,17 @@ def write_routine(tmp_path):
     return write
 
 
-def expected_mix(timeline, clips) -> np.ndarray:
-    """The track as it must sound: every clip and sound added whole at its planned sample.
+def expected_mix(timeline, clips, sounds) -> np.ndarray:
+    """The track as it must sound before mastering: every clip and sound (from the SoundSet
+    `sounds`) added whole at its planned sample.
 
-    Written independently of the block renderer, to hold it to SPEC §2's "every event starts at
+    Written independently of the block mixer, to hold it to SPEC §2's "every event starts at
     its planned sample index".
     """
-    from audiocoach.sounds import sound
-
     mix = np.zeros(timeline.length, dtype=np.float64)
     for event in timeline.events:
         if event.kind == "sound":
-            audio = sound(event.text, event.role, timeline.sample_rate).astype(np.float64)
+            audio = sounds.audio[(event.text, event.role)].astype(np.float64)
         else:
             audio = clips[event.text].astype(np.float64) / 32767
         assert audio.size == event.length, event

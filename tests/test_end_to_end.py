@@ -61,7 +61,7 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
                             Options(engine="piper", cache_dir=folder / "cache"))
     assert track.synthesis.synthesized == []  # the clips the build used
     timeline = track.timeline
-    expected = expected_mix(timeline, track.synthesis.clips).astype(np.float64)
+    expected = expected_mix(timeline, track.synthesis.clips, track.sounds).astype(np.float64)
     mp3 = decode(folder / "calves.mp3", timeline.sample_rate).astype(np.float64)
     search = int(TOLERANCE_S * timeline.sample_rate)
     padded = np.concatenate([np.zeros(search), mp3, np.zeros(search)])
@@ -125,7 +125,11 @@ def test_timing_contract_holds_in_the_real_plan(built):
     assert [round(b - a, 6) for a, b in zip(starts, ends)] == [6.0, 6.0, 6.0]  # 2 holds, 3 reps x 2 s
     chimes = [e["start_s"] for e in events if e["kind"] == "sound"]
     assert chimes == sorted(starts + ends)
-    assert [c["title"] for c in plan["chapters"]] == ["Calf stretch", "Heel press"]
+    # The intro is a chapter of its own, and chapters cover the whole track (SPEC §5.1).
+    assert [c["title"] for c in plan["chapters"]] == ["Quick calves", "Calf stretch", "Heel press"]
+    assert plan["chapters"][0]["start_s"] == 0
+    assert [c["end_s"] for c in plan["chapters"]] == [c["start_s"] for c in plan["chapters"][1:]] + [
+        plan["duration_s"]]
     assert plan["warnings"] == []
 
 
@@ -136,8 +140,8 @@ def test_tags_and_chapters_are_written(built):
     tags = ID3(folder / "calves.mp3")
     assert str(tags["TIT2"]) == "Quick calves" and str(tags["TPE1"]) == "audiocoach"
     chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
-    assert [(str(c.sub_frames["TIT2"]), c.start_time) for c in chapters] == [
-        (c["title"], round(c["start_s"] * 1000)) for c in plan["chapters"]]
+    assert [(str(c.sub_frames["TIT2"]), c.start_time, c.end_time) for c in chapters] == [
+        (c["title"], round(c["start_s"] * 1000), round(c["end_s"] * 1000)) for c in plan["chapters"]]
 
 
 def test_same_routine_same_pcm_without_the_cache(built, tmp_path):
@@ -178,3 +182,55 @@ def test_every_beat_of_fast_counted_reps_is_heard_with_the_real_voice(tmp_path, 
         marks = {round(e["start_s"] - t0, 6) for e in events if e["role"] in ("start", "rep")}
         assert {round(k * tempo_s, 6) for k in range(reps)} <= marks  # a word or a tick on every beat
     assert not [w for w in plan["warnings"] if "dropped" in w]
+
+
+def ffmpeg_metadata(path) -> str:
+    """What ffmpeg (and so VLC, mpv, ffprobe) reads from the file's tags, as ffmetadata text."""
+    import subprocess
+
+    from audiocoach.ffmpeg import executable
+
+    return subprocess.run([executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+                           "-f", "ffmetadata", "-"], capture_output=True, check=True, text=True).stdout
+
+
+def test_ffmpeg_lists_the_chapters_in_time_order_from_0(built):
+    folder, plan, _ = built
+    sections = ffmpeg_metadata(folder / "calves.mp3").split("[CHAPTER]")[1:]
+    chapters = [dict(line.split("=", 1) for line in section.strip().splitlines() if "=" in line)
+                for section in sections]
+    assert [c["title"] for c in chapters] == [c["title"] for c in plan["chapters"]]
+    starts = [int(c["START"]) for c in chapters]
+    assert starts[0] == 0 and starts == sorted(set(starts))
+    ends = [int(c["END"]) for c in chapters]
+    assert ends[:-1] == starts[1:]
+    # ffmpeg cuts the last chapter at its own estimate of the length, which leaves out the
+    # encoder's padding; the tag itself ends at the track's end (test_tags_and_chapters_are_written).
+    assert abs(ends[-1] - plan["duration_s"] * 1000) <= 60
+
+
+def test_the_mp3_has_a_cover_a_phone_can_show(built):
+    import io
+
+    from mutagen.id3 import ID3
+    from PIL import Image
+
+    folder, _, _ = built
+    (cover,) = ID3(folder / "calves.mp3").getall("APIC")
+    assert cover.type == 3 and cover.mime == "image/png"
+    with Image.open(io.BytesIO(cover.data)) as image:
+        assert image.size == (1400, 1400)
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert len(colours) > 50  # drawn text, not a blank square
+
+
+def test_the_decoded_mp3_is_at_podcast_loudness(built):
+    from audiocoach.loudness import LoudnessMeter, true_peak_db
+
+    folder, plan, build = built
+    pcm = decode(folder / "calves.mp3", plan["sample_rate"]).astype(np.float64)
+    meter = LoudnessMeter(plan["sample_rate"])
+    meter.add(pcm)
+    assert abs(meter.integrated_lufs() - (-19.0)) <= 1.0
+    assert true_peak_db(pcm) <= -1.0
+    assert "loudness -19." in build.stdout or "loudness -18." in build.stdout

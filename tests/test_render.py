@@ -1,14 +1,16 @@
-"""Rendering: every event of the plan is in the PCM at exactly its planned sample."""
+"""Mixing and mastering: every event at exactly its planned sample, then one gain and a limiter."""
 
 from __future__ import annotations
 
 import wave
 
 import numpy as np
+import pytest
 from conftest import expected_mix
 
-from audiocoach.pipeline import Options, build, compile_routine, read_routine
-from audiocoach.render import BLOCK_S, pcm_blocks
+from audiocoach.loudness import LoudnessMeter, true_peak_db
+from audiocoach.mix import BLOCK_S
+from audiocoach.pipeline import Options, build, compile_routine, mixer, read_routine
 
 ROUTINE = """\
 title: Calves
@@ -31,20 +33,24 @@ outro: Well done.
 """
 
 
-def compiled(fake_engine, write_routine, tmp_path):
-    return compile_routine(read_routine(write_routine(ROUTINE)), Options(cache_dir=tmp_path / "cache"),
-                           reachable=lambda: False)
+def compiled(write_routine, tmp_path, **options):
+    return compile_routine(read_routine(write_routine(ROUTINE)),
+                           Options(cache_dir=tmp_path / "cache", **options), reachable=lambda: False)
+
+
+def read_wav(path) -> np.ndarray:
+    with wave.open(str(path)) as reader:
+        return np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
 
 
 def test_wav_holds_every_event_at_its_planned_sample(fake_engine, write_routine, tmp_path):
-    track = compiled(fake_engine, write_routine, tmp_path)
+    track = compiled(write_routine, tmp_path, loudness_lufs=None)
     timeline = track.timeline
     assert timeline.length > 3 * BLOCK_S * timeline.sample_rate  # events cross block borders
     assert {e.text for e in timeline.events if e.kind == "sound"} == {"chime", "tick"}
     build(track, tmp_path / "calves.wav", "wav")
-    with wave.open(str(tmp_path / "calves.wav")) as reader:
-        pcm = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
-    expected = expected_mix(timeline, track.synthesis.clips)
+    pcm = read_wav(tmp_path / "calves.wav")
+    expected = expected_mix(timeline, track.synthesis.clips, track.sounds)
     assert pcm.size == expected.size == timeline.length
     # At 0 samples: a shift of one sample anywhere would leave differences far above 1 LSB.
     assert np.max(np.abs(pcm.astype(np.int32) - expected.astype(np.int32))) <= 1
@@ -54,9 +60,47 @@ def test_wav_holds_every_event_at_its_planned_sample(fake_engine, write_routine,
             assert pcm[event.start - 1] == expected[event.start - 1]
 
 
-def test_blocks_join_into_the_whole_track(fake_engine, write_routine, tmp_path):
-    track = compiled(fake_engine, write_routine, tmp_path)
-    blocks = list(pcm_blocks(track.timeline, track.synthesis.clips))
-    rate = track.timeline.sample_rate
-    assert all(block.size == BLOCK_S * rate for block in blocks[:-1])
-    assert sum(block.size for block in blocks) == track.timeline.length
+def test_mastering_is_one_gain_to_the_target_with_peaks_held_under_the_ceiling(
+        fake_engine, write_routine, tmp_path):
+    track = compiled(write_routine, tmp_path, loudness_lufs=-16.0)
+    report = build(track, tmp_path / "calves.wav", "wav")
+    pcm = read_wav(tmp_path / "calves.wav").astype(np.float64) / 32767
+    raw = expected_mix(track.timeline, track.synthesis.clips, track.sounds).astype(np.float64) / 32767
+    meter = LoudnessMeter(track.timeline.sample_rate)
+    meter.add(pcm)
+    assert abs(meter.integrated_lufs() - (-16.0)) < 0.5
+    assert true_peak_db(pcm) <= -1.0
+    # Where the limiter had nothing to do, the output is the mix times one gain, sample for sample.
+    gain = 10 ** (report.mastering.gain_db / 20)
+    peaks = np.flatnonzero(np.abs(raw) * gain > 10 ** (-1.5 / 20) / 2)
+    near_a_peak = np.zeros(raw.size, dtype=bool)
+    for offset in range(-60, 61):  # the limiter's look-ahead and hold at 1000 Hz, both sides
+        near_a_peak[np.clip(peaks + offset, 0, raw.size - 1)] = True
+    quiet = ~near_a_peak & (np.abs(raw) > 0.01)
+    assert quiet.sum() > 2_000
+    assert np.allclose(pcm[quiet] / raw[quiet], gain, rtol=0.01)
+    assert str(report).startswith("loudness -16.")
+
+
+def test_blocks_mix_like_the_whole(fake_engine, write_routine, tmp_path):
+    track = compiled(write_routine, tmp_path)
+    mix = mixer(track)
+    whole = mix.mix(0, mix.length)
+    joined = np.concatenate([mix.mix(start, end) for start, end in mix.spans()])
+    assert np.array_equal(whole, joined)
+    assert np.array_equal(mix.mix(-100, 0), np.zeros(100))  # outside the track: silence
+
+
+@pytest.mark.parametrize("lufs", [-23.0, -19.0, -14.0])
+def test_the_meter_agrees_with_pyloudnorm(lufs):
+    import pyloudnorm
+
+    rate = 22_050
+    rng = np.random.default_rng(7)
+    t = np.arange(12 * rate) / rate
+    signal = (np.sin(2 * np.pi * 440 * t) * (t % 3 < 2) + 0.1 * rng.standard_normal(t.size)) * 0.1
+    signal *= 10 ** ((lufs - pyloudnorm.Meter(rate).integrated_loudness(signal)) / 20)
+    meter = LoudnessMeter(rate)
+    for start in range(0, signal.size, 10_000):  # blocks that do not line up with 100 ms steps
+        meter.add(signal[start:start + 10_000])
+    assert meter.integrated_lufs() == pytest.approx(lufs, abs=0.01)

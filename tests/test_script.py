@@ -67,7 +67,7 @@ def test_steps_say_each_part_then_its_effort():
     gap = next(s for s in steps if isinstance(s, Gap))
     assert [line.text for line in gap.before] == ["Clockwise."]  # the first step closes the gap
     kinds = [type(s).__name__ for s in steps[steps.index(gap):]]
-    assert kinds == ["Gap", "Window", "Speak", "Window", "EndChapter", "Pause", "Pause"]  # then the end
+    assert kinds == ["Gap", "Window", "Speak", "Window", "Pause", "Pause"]  # then the end
     speak = steps[steps.index(gap) + 2]
     assert isinstance(speak, Speak) and speak.lines[0].text == "Pump your foot."
 

@@ -8,7 +8,7 @@ from conftest import FAKE_RATE, fake_length, routine_from
 from contract import check_timing_contract
 
 from audiocoach.script import build_script
-from audiocoach.sounds import sound_lengths
+from audiocoach.sounds import SoundSet
 from audiocoach.timeline import Timeline, lay_out
 
 
@@ -16,8 +16,8 @@ def plan(text: str, length=fake_length) -> Timeline:
     """Lay a routine out with the fake voice, and hold the result against the whole contract."""
     routine = routine_from(text)
     script = build_script(routine)
-    timeline = lay_out(script, {t: length(t) for t in script.texts()}, routine.sounds,
-                       sound_lengths(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+    timeline = lay_out(script, {t: length(t) for t in script.texts()},
+                       SoundSet(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
     check_timing_contract(script, timeline, routine.sounds)
     return timeline
 

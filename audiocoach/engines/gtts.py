@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import subprocess
 import time
 from typing import Callable
 
@@ -24,16 +23,12 @@ PROBE_TIMEOUT_S = 3.0
 
 def decode_mp3(data: bytes, sample_rate_hz: int, speed: float = 1.0) -> np.ndarray:
     """Mono float32 PCM from MP3 bytes, optionally time-stretched without changing pitch."""
-    command = [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0"]
-    if speed != 1.0:
-        command += ["-filter:a", f"atempo={speed}"]
-    command += ["-f", "f32le", "-ac", "1", "-ar", str(sample_rate_hz), "pipe:1"]
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise AudiocoachError.engine(
-            f"Google's audio could not be decoded: {result.stderr.decode(errors='replace').strip()}",
-            "try again, or use --engine piper")
-    return np.frombuffer(result.stdout, dtype="<f4").copy()
+    try:
+        return ffmpeg.decode(data, sample_rate_hz, input_format="mp3",
+                             audio_filter=f"atempo={speed}" if speed != 1.0 else None)
+    except ffmpeg.DecodeError as error:
+        raise AudiocoachError.engine(f"Google's audio could not be decoded: {error}",
+                                     "try again, or use --engine piper") from None
 
 
 def google_reachable() -> bool:
