@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the stored clip changes for the same key (e.g. `clips.finish` levels differently).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the piper voice speaks with its seeded noise
 _MAGIC = b"ACCLIP1\n"
 _HEADER = struct.Struct("<8sII32s")  # magic, sample rate, sample count, sha256 of the samples
 ENV_VAR = "AUDIOCOACH_CACHE_DIR"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from audiocoach.durations import to_samples
-from audiocoach.script import SPEECH_GAP_S, Chapter, Gap, Pause, Speak, Window
+from audiocoach.script import SPEECH_GAP_S, Chapter, FinishSound, Gap, Pause, Speak, Window
 from audiocoach.timeline import MARGIN_S
 
 
@@ -77,6 +77,13 @@ class _Walk:
                 self.gap(step, previous)
             elif isinstance(step, Window):
                 self.window(step)
+            elif isinstance(step, FinishSound):
+                (finish,) = [e for e in self.sounds if e.role == "finish"] or [None]
+                assert (finish is not None) == ("finish" in self.cue_sounds)
+                if finish is not None:
+                    self.close_gap(finish.start - self.paused)
+                    assert finish.start == self.cursor  # once everything has been said
+                    self.cursor = finish.end
             elif not isinstance(step, Chapter):
                 raise AssertionError(step)
             if not isinstance(step, Chapter):

@@ -84,3 +84,43 @@ def test_a_voice_model_that_does_not_load_is_an_engine_error_naming_the_file(tmp
     assert result.exit_code == 3, result.output
     assert f"{tmp_path / 'bad.onnx'}: voice: the piper voice cannot be loaded (" in result.stderr
     assert "Traceback" not in result.output
+
+
+SAY = ["Hold.", "Breathe out slowly and let your shoulders drop.", "Ten seconds left."]
+DIGESTS = """
+import hashlib, sys
+from audiocoach.engines.piper import PiperEngine
+from audiocoach.model import Voice
+engine = PiperEngine(Voice(engine="piper"))
+for text in sys.argv[1:]:
+    print(text, hashlib.sha256(engine.synthesize(text).tobytes()).hexdigest())
+"""
+
+
+def digests(*texts: str) -> dict[str, str]:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", DIGESTS, *texts], capture_output=True, text=True,
+                            check=True)
+    return dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
+
+
+def test_the_lively_voice_gives_the_same_samples_in_any_process_and_order():
+    forwards, backwards = digests(*SAY), digests(*reversed(SAY))
+    assert forwards == backwards and len(set(forwards.values())) == 3
+    engine = PiperEngine(Voice(engine="piper"))
+    assert (engine.noise_scale, engine.noise_w_scale) == (0.667, 0.8)  # the voice's own liveliness
+    import hashlib
+
+    assert {t: hashlib.sha256(engine.synthesize(t).tobytes()).hexdigest() for t in SAY} == forwards
+
+
+def test_the_noise_is_really_there():
+    lively = PiperEngine(Voice(engine="piper"))
+    flat = PiperEngine(Voice(engine="piper"))
+    flat.noise_scale = flat.noise_w_scale = 0.0
+    text = "Breathe out slowly and let your shoulders drop."
+    assert not np.array_equal(lively.synthesize(text), flat.synthesize(text))
+    # Different texts draw different noise: the same word in two sentences is not a copy.
+    assert not np.array_equal(lively.synthesize("Hold."), lively.synthesize("Hold!"))

@@ -3,12 +3,14 @@ with the real offline voice."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import decode
 from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.catalog import bundled_routines
+from audiocoach.loudness import LoudnessMeter, true_peak_db
 from audiocoach.cli import app
 from audiocoach.pipeline import Options, build, compile_routine, read_routine
 from audiocoach.script import build_script
@@ -37,11 +39,18 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     compiled = compile_routine(routine, Options(engine="piper", cache_dir=cache))
     timeline = compiled.timeline
     assert timeline.warnings == []
-    assert [c.title for c in timeline.chapters] == [e.name for e in routine.exercises]
+    # The intro's chapter, titled with the routine, then one per exercise (SPEC §5.1).
+    assert [c.title for c in timeline.chapters] == [routine.title] + [e.name for e in routine.exercises]
     check_timing_contract(build_script(routine), timeline, routine.sounds)
     out = tmp_path / f"{name}.mp3"
     build(compiled, out)
-    assert decode(out, timeline.sample_rate).size == timeline.length
+    pcm = decode(out, timeline.sample_rate).astype(np.float64)
+    assert pcm.size == timeline.length
+    # Podcast loudness, measured on the decoded MP3 itself.
+    meter = LoudnessMeter(timeline.sample_rate)
+    meter.add(pcm)
+    assert abs(meter.integrated_lufs() - (-19.0)) <= 1.0
+    assert true_peak_db(pcm) <= -1.0
 
 
 def test_build_and_plan_take_a_bundled_routine_by_name(cache, tmp_path, monkeypatch):

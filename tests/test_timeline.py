@@ -52,8 +52,8 @@ def test_hold_window_countdown_halfway_and_sounds():
     timeline = plan(HOLD)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 32.760 s)
-        chapter 'Calf' 2.080-29.360
-            0.500     0.580  0 speech title       T.
+        chapter 'Calf' 0.000-32.760
+            0.500     0.580  1 speech title       T.
             2.080     2.280  1 speech title       Calf.
             2.680     3.480  1 speech instruction Hold for 20 seconds.
             7.480     7.880  1 speech prepare     Get ready.
@@ -104,8 +104,8 @@ def test_counted_reps_with_tempo_and_sets():
         """)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 57.120 s)
-        chapter 'Toe presses' 2.080-53.720
-            0.500     0.580  0 speech title       T.
+        chapter 'Toe presses' 0.000-57.120
+            0.500     0.580  1 speech title       T.
             2.080     2.560  1 speech title       Toe presses.
             2.960     3.840  1 speech instruction 4 repetitions, 2 sets.
             7.000     7.440  1 speech set         Set 1 of 2.
@@ -143,8 +143,8 @@ def test_steps_follow_each_other_after_the_end_cue():
         """)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 30.220 s)
-        chapter 'Ankle circles' 2.080-26.820
-            0.500     0.580  0 speech title       T.
+        chapter 'Ankle circles' 0.000-30.220
+            0.500     0.580  1 speech title       T.
             2.080     2.640  1 speech title       Ankle circles.
             3.040     3.360  1 speech instruction 2 steps.
             7.360     7.760  1 speech instruction Clockwise.
@@ -177,8 +177,8 @@ def test_both_sides_rest_exactly_and_switch_after_prepare():
         """)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 61.720 s)
-        chapter 'Quad' 2.080-58.320
-            0.500     0.580  0 speech title       T.
+        chapter 'Quad' 0.000-61.720
+            0.500     0.580  1 speech title       T.
             2.080     2.280  1 speech title       Quad.
             2.680     4.040  1 speech instruction 2 holds of 8 seconds on each side.
             6.200     6.640  1 speech side        Right side.
@@ -219,8 +219,8 @@ def test_alternate_sides_and_a_rest_too_short_for_its_speech():
         """)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 40.720 s)
-        chapter 'Heel raise' 2.080-37.320
-            0.500     0.580  0 speech title       T.
+        chapter 'Heel raise' 0.000-40.720
+            0.500     0.580  1 speech title       T.
             2.080     2.520  1 speech title       Heel raise.
             2.920     4.520  1 speech instruction 2 holds of 5 seconds, alternating sides.
             7.720     8.120  1 speech side        Left side.
@@ -257,8 +257,8 @@ def test_cues_that_cannot_fit_are_dropped_in_order_with_warnings():
         """)
     assert str(timeline) == golden("""
         T (fake, 1000 Hz, 16.800 s)
-        chapter 'Pigeon' 2.080-13.400
-            0.500     0.580  0 speech title       T.
+        chapter 'Pigeon' 0.000-16.800
+            0.500     0.580  1 speech title       T.
             2.080     2.360  1 speech title       Pigeon.
             2.760     3.520  1 speech instruction Hold for 4 seconds.
             7.520     7.920  1 speech prepare     Get ready.
@@ -319,10 +319,14 @@ def test_chapters_one_per_exercise_in_order():
           - {name: Second, hold: 5s, countdown: 0}
         """)
     assert [c.title for c in timeline.chapters] == ["First", "Second"]
-    for number, chapter in enumerate(timeline.chapters, start=1):
-        inside = [e for e in timeline.events if e.chapter == number]
-        assert chapter.start == inside[0].start and chapter.end == max(e.end for e in inside)
-    assert timeline.chapters[0].end <= timeline.chapters[1].start
+    # They cover the track (SPEC §5.1): from 0, each until the next begins, the last to the end.
+    first, second = timeline.chapters
+    assert (first.start, first.end, second.end) == (0, second.start, timeline.length)
+    (second_title,) = [e for e in timeline.events if e.text == "Second."]
+    assert second.start == second_title.start  # a chapter begins with its exercise's name
+    for event in timeline.events:
+        chapter = timeline.chapters[event.chapter - 1]
+        assert chapter.start <= event.start < chapter.end
 
 
 def test_same_routine_gives_the_same_timeline():
@@ -334,7 +338,7 @@ def test_json_matches_the_spec_shape():
     document = plan(HOLD).to_json()
     assert set(document) == {"title", "duration_s", "sample_rate", "engine", "chapters", "events",
                              "warnings"}
-    assert document["chapters"] == [{"title": "Calf", "start_s": 2.08, "end_s": 29.36}]
+    assert document["chapters"] == [{"title": "Calf", "start_s": 0.0, "end_s": 32.76}]
     assert document["events"][1] == {"start_s": 2.08, "end_s": 2.28, "kind": "speech",
                                      "role": "title", "text": "Calf.", "chapter": 1}
     assert document["duration_s"] == 32.76
@@ -411,3 +415,22 @@ def test_a_cue_on_a_count_is_dropped_with_a_warning():
         "Heel presses: halfway 'Halfway.' does not fit and was dropped",
         "Heel presses: reminder '9 seconds left.' does not fit and was dropped",
     ]
+
+
+def test_the_intro_is_a_chapter_from_0_and_the_finish_sound_closes_the_track():
+    timeline = plan("""
+        title: Morning feet
+        intro: Sit on a chair
+        sounds: {start: beep, end: none, finish: gong}
+        exercises:
+          - {name: Toe presses, hold: 3s, countdown: 0}
+        outro: Well done
+        """)
+    intro, exercise = timeline.chapters
+    assert (intro.title, intro.start, intro.end) == ("Morning feet", 0, exercise.start)
+    assert exercise.title == "Toe presses" and exercise.end == timeline.length
+    sounds = [(e.role, e.text) for e in timeline.events if e.kind == "sound"]
+    assert sounds == [("start", "beep"), ("finish", "gong")]  # no sound under the end cue
+    (outro,) = [e for e in timeline.events if e.role == "outro"]
+    (finish,) = [e for e in timeline.events if e.role == "finish"]
+    assert finish.start == outro.end + 500 and timeline.length == finish.end + 1000

@@ -12,13 +12,15 @@ import numpy as np
 
 from ..errors import AudiocoachError, ExitCode, Problem
 from ..model import Voice
+from .piper_noise import SeededNoise, patch_noise_inputs
 
 BUNDLED_VOICE = "en_US-joe-medium"
 SENTENCE_PAUSE_S = 0.25  # piper returns one chunk per sentence with no pause between them
-# Piper draws random noise for each clip unless both scales are zero; zero keeps the same text
-# giving the same audio (SPEC §2 rule 8).
-NOISE_SCALE = 0.0
-NOISE_W_SCALE = 0.0
+# The voice's liveliness when its config gives none (piper's own defaults). The noise is drawn
+# from a generator seeded by the clip, so it never costs determinism (piper_noise.py).
+NOISE_SCALE = 0.667
+NOISE_W_SCALE = 0.8
+NOISE_PER_PHONEME = 4096  # first guess at the noise a sentence needs, per phoneme id
 
 
 def voices_dir() -> Path:
@@ -69,20 +71,31 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
 
 @lru_cache(maxsize=4)
 def _load(model: Path, config: Path):
-    # Loading takes seconds: once per voice per process.
-    from piper import PiperVoice
+    """The voice, its graph's noise drawn from inputs, and those inputs' names.
+
+    Loading takes seconds: once per voice per process.
+    """
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
 
     try:
-        return PiperVoice.load(model, config_path=config)
-    except Exception as error:  # onnxruntime and json raise many types for a broken voice file
+        graph, noise_inputs = patch_noise_inputs(model)
+        with open(config, encoding="utf-8") as handle:
+            piper_config = PiperConfig.from_dict(json.load(handle))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 4  # a retry with more noise is not worth a logged error
+        session = onnxruntime.InferenceSession(graph, sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnx, onnxruntime and json raise many types for a broken voice
         detail = f"missing {error}" if isinstance(error, KeyError) else str(error).strip()
-        raise AudiocoachError.engine(f"the piper voice cannot be loaded ({detail})",
+        raise AudiocoachError.engine(f"the piper voice cannot be loaded ({detail[:300]})",
                                      "download the voice again, or leave `model` out to use the "
                                      "bundled voice", str(model)) from None
+    return PiperVoice(config=piper_config, session=session), noise_inputs
 
 
-def read_sample_rate(config: Path) -> int:
-    """The voice's sample rate from its `.onnx.json`, or an engine error naming the file."""
+def read_config(config: Path) -> dict:
+    """The voice's `.onnx.json` with a valid `audio.sample_rate`, or an engine error naming the file."""
     fix = "download the voice's .onnx.json again, or leave `model` out to use the bundled voice"
     try:
         with open(config, encoding="utf-8") as handle:
@@ -105,7 +118,7 @@ def read_sample_rate(config: Path) -> int:
     if isinstance(rate, bool) or not isinstance(rate, int) or not 8000 <= rate <= 192_000:
         raise AudiocoachError.engine(f"the piper voice config's audio.sample_rate {rate!r} is not a "
                                      "sample rate", fix, str(config))
-    return rate
+    return document
 
 
 @lru_cache(maxsize=16)
@@ -130,9 +143,13 @@ class PiperEngine:
     def __init__(self, voice: Voice):
         self.voice_name, self.model_path, self.config_path = resolve_voice(voice)
         self.speed = voice.speed
-        self.noise_scale = NOISE_SCALE
-        self.noise_w_scale = NOISE_W_SCALE
-        self.sample_rate = read_sample_rate(self.config_path)
+        config = read_config(self.config_path)
+        self.sample_rate = int(config["audio"]["sample_rate"])
+        inference = config.get("inference") if isinstance(config.get("inference"), dict) else {}
+        # The voice's own liveliness and pace, as its author tuned them.
+        self.noise_scale = float(inference.get("noise_scale", NOISE_SCALE))
+        self.noise_w_scale = float(inference.get("noise_w", NOISE_W_SCALE))
+        self.length_scale = float(inference.get("length_scale", 1.0)) / self.speed
 
     def settings(self) -> dict[str, object]:
         """Every choice that changes the audio: a voice file replaced under the same name counts."""
@@ -147,20 +164,46 @@ class PiperEngine:
             "model_sha256": model,
             "config_sha256": config,
             "speed": self.speed,
+            "length_scale": self.length_scale,
             "noise_scale": self.noise_scale,
             "noise_w_scale": self.noise_w_scale,
         }
 
     def synthesize(self, text: str) -> np.ndarray:
-        from piper import SynthesisConfig
-
-        voice = _load(self.model_path, self.config_path)
-        config = SynthesisConfig(length_scale=1.0 / self.speed, noise_scale=self.noise_scale,
-                                 noise_w_scale=self.noise_w_scale, normalize_audio=False)
+        """The clip for `text`: one run of the voice per sentence, joined by short pauses."""
+        voice, noise_inputs = _load(self.model_path, self.config_path)
+        noise = SeededNoise(noise_inputs, text, self.settings())
         pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate), dtype=np.float32)
         parts: list[np.ndarray] = []
-        for chunk in voice.synthesize(text, config):
+        for phonemes in voice.phonemize(text):
+            if not phonemes:
+                continue
+            audio = self._run(voice, voice.phonemes_to_ids(phonemes), noise)
+            noise.next_sentence()
             if parts:
                 parts.append(pause)
-            parts.append(chunk.audio_float_array.astype(np.float32))
+            parts.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def _run(self, voice, phoneme_ids: list[int], noise: SeededNoise) -> np.ndarray:
+        """One sentence through the voice's graph, as piper runs it, plus the seeded noise."""
+        from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidArgument
+
+        inputs = {
+            "input": np.array([phoneme_ids], dtype=np.int64),
+            "input_lengths": np.array([len(phoneme_ids)], dtype=np.int64),
+            "scales": np.array([self.noise_scale, self.length_scale, self.noise_w_scale],
+                               dtype=np.float32),
+        }
+        if voice.config.num_speakers > 1:
+            inputs["sid"] = np.array([voice.config.default_speaker_id], dtype=np.int64)
+        size = NOISE_PER_PHONEME * len(phoneme_ids)
+        while True:
+            try:
+                return voice.session.run(None, {**inputs, **noise.for_sentence(size)})[0].squeeze()
+            except (Fail, InvalidArgument):
+                # A very slow or long sentence needs more noise than the first guess; a longer
+                # draw begins with the same values, so the result does not depend on the guess.
+                if size > 1 << 28:
+                    raise
+                size *= 8
