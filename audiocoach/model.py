@@ -264,7 +264,7 @@ class _Problems:
             return None
         return values
 
-    def file(self, data: MarkedDict, key: str, path: str, what: str,
+    def existing_file(self, data: MarkedDict, key: str, path: str, what: str,
              suffixes: tuple[str, ...] = ()) -> Path | None:
         """A file the routine names, relative to the routine's folder: it must be a regular file."""
         name = self.read(data, key, read.text, path)
@@ -468,7 +468,7 @@ class _RoutineBuilder:
         if "music" in data:
             extras["music"] = self.music(data)
         if "cover" in data:
-            found = problems.file(data, "cover", "", "a picture", _COVER_TYPES)
+            found = problems.existing_file(data, "cover", "", "a picture", _COVER_TYPES)
             if found is not None:
                 extras["cover"] = Picture(read.text(data["cover"]), found, data.value_marks["cover"].line)
         return extras
@@ -496,7 +496,7 @@ class _RoutineBuilder:
                                   suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
                                           ", none, or the path of an audio file", quote=""))
             else:
-                found = self.problems.file(raw, cue, "sounds", "a sound file")
+                found = self.problems.existing_file(raw, cue, "sounds", "a sound file")
                 if found is not None:
                     chosen[cue] = SoundChoice(name, cue_line, found)
         return chosen
@@ -511,7 +511,7 @@ class _RoutineBuilder:
             self.problems.add(raw.mark, "music.file", "music needs a file",
                               "add `file: music/calm.ogg` (any format ffmpeg reads)")
             return None
-        found = self.problems.file(raw, "file", "music", "a music file")
+        found = self.problems.existing_file(raw, "file", "music", "a music file")
         levels = {key: self.problems.read(raw, key, reader, "music")
                   for key, reader in (("level", read.music_level), ("duck", read.duck)) if key in raw}
         if found is None or None in levels.values():

@@ -19,7 +19,7 @@ from .model import Routine, Voice, build_routine
 from .cover import draw_cover, read_cover
 from .mix import Mixer
 from .music import MusicBed
-from .render import Report, measure, render
+from .render import Report, encodable_length, measure, render
 from .script import build_script
 from .sounds import SoundSet
 from .synthesize import Progress, Synthesis, synthesize_all
@@ -77,7 +77,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     script = build_script(routine)
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     synthesis = synthesize_all(script.texts(), engine, cache, progress)
-    timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name)
+    timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
+                       encodable_length)
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine))
 
 

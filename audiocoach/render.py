@@ -25,6 +25,25 @@ from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
 
 MP3_BITRATE = "64k"  # plenty for a mono voice
+LAME_DELAY = 1105  # samples LAME puts before the audio (576 + 529), removed again on decoding
+LAME_SHORT_PADDING = 46  # a last frame padded this little or less gets a frame more...
+
+
+def mp3_frame_samples(sample_rate_hz: int) -> int:
+    """Samples per MP3 (layer III) frame: 1152 for MPEG-1 rates, 576 for MPEG-2 and 2.5 rates."""
+    return 1152 if sample_rate_hz >= 32_000 else 576
+
+
+def encodable_length(length: int, sample_rate_hz: int) -> int:
+    """The track length, lengthened by at most 46 samples of silence so the MP3 decodes to it exactly.
+
+    ...and ffmpeg's decoder then keeps that frame's samples (checked for every padding at 16,
+    22.05, 24 and 44.1 kHz): the decoded track would be up to 46 samples longer than the plan.
+    A track that needs no short padding is left as it is.
+    """
+    frame = mp3_frame_samples(sample_rate_hz)
+    used = (length + LAME_DELAY) % frame
+    return length + (frame - used if used >= frame - LAME_SHORT_PADDING else 0)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .durations import Samples, display, plural, spoken, to_samples
 from .errors import AudiocoachError, Problem
@@ -150,8 +150,9 @@ class _Layout:
     """Walks the script once, keeping a cursor in samples, and places every event."""
 
     def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
-                 sample_rate: int, engine: str):
+                 sample_rate: int, engine: str, round_length: Callable[[Samples, int], Samples]):
         self.rate = sample_rate
+        self.round_length = round_length
         self.script = script
         self.clips = clip_lengths
         self.sound_names = sounds.names
@@ -207,7 +208,8 @@ class _Layout:
     def finish(self) -> Timeline:
         timeline = self.timeline
         timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
-        timeline.length = max([self.cursor] + [e.end for e in timeline.events])
+        timeline.length = self.round_length(max([self.cursor] + [e.end for e in timeline.events]),
+                                            self.rate)
         self.chapters()
         for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
@@ -344,13 +346,15 @@ class _Layout:
 
 
 def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
-            sample_rate: int, engine: str) -> Timeline:
+            sample_rate: int, engine: str,
+            round_length: Callable[[Samples, int], Samples] = lambda length, rate: length) -> Timeline:
     """Place every line and sound of the script at its sample index (SPEC §2).
 
     `clip_lengths` maps each text to its clip's length; `sounds` says which sound each cue
-    plays and how long it is.
+    plays and how long it is; `round_length(length, rate)` may lengthen the silence at the end
+    (for an encoder that needs it).
     """
-    timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine).run()
+    timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine, round_length).run()
     if timeline.length > MAX_ROUTINE_S * sample_rate:
         raise AudiocoachError(Problem(
             f"the track would last {spoken(Fraction(timeline.length, sample_rate))}, over the 4-hour limit",

@@ -104,3 +104,21 @@ def test_the_meter_agrees_with_pyloudnorm(lufs):
     for start in range(0, signal.size, 10_000):  # blocks that do not line up with 100 ms steps
         meter.add(signal[start:start + 10_000])
     assert meter.integrated_lufs() == pytest.approx(lufs, abs=0.01)
+
+
+@pytest.mark.parametrize("rate", [22_050, 24_000, 44_100])
+def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate):
+    from conftest import decode
+
+    from audiocoach.render import _encode_mp3, encodable_length, mp3_frame_samples
+
+    frame = mp3_frame_samples(rate)
+    # The last frame's fill, from nearly empty to full: LAME adds a frame when its padding is
+    # short, and ffmpeg keeps that frame's extra samples unless the length avoids it.
+    base = 2 * rate - (2 * rate + 1105) % frame
+    for used in (0, 1, frame // 2, frame - 47, frame - 46, frame - 20, frame - 1):
+        length = encodable_length(base + used, rate)
+        assert 0 <= length - (base + used) <= 46
+        pcm = (np.random.default_rng(used).standard_normal(length) * 2000).astype(np.int16)
+        _encode_mp3(iter([pcm]), rate, tmp_path / "t.mp3")
+        assert decode(tmp_path / "t.mp3", rate).size == length, used
