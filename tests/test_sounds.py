@@ -72,9 +72,9 @@ def test_a_sound_file_that_cannot_be_a_cue_is_refused(run, tmp_path, make, messa
 
 
 @pytest.mark.parametrize("sounds, message", [
-    ("{start: chme}", ":2:18: sounds.start: 'chme' is not a built-in sound (did you mean chime?)"),
+    ("{start: chme}", ":2:17: sounds.start: 'chme' is not a built-in sound (did you mean chime?)"),
     ("{begin: chime}", ":2:10: sounds.begin: unknown field `begin`"),
-    ("{start: missing.wav}", ":2:18: sounds.start: cannot open a sound file 'missing.wav'"),
+    ("{start: missing.wav}", ":2:17: sounds.start: cannot open a sound file 'missing.wav'"),
     ("jingle", ":2:9: sounds: 'jingle' is not one of chime, beep, none"),
 ])
 def test_validate_catches_bad_sounds(run, tmp_path, sounds, message):
