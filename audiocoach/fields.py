@@ -20,12 +20,15 @@ SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 PHRASE_KEYS = (
     "start", "end", "rest", "prepare", "switch", "halfway", "reminder", "set", "left", "right",
+    "more", "last",
 )
+OPTIONAL_PHRASES = ("more", "last")  # progress cues a routine may turn off with `off`
 # The blanks each cue phrase may use, e.g. `reminder: "{time} to go"`, with the kind of value the
 # script fills in (so a phrase is tried exactly the way it will be used).
 PHRASE_BLANKS: dict[str, dict[str, object]] = {
     "reminder": {"time": spoken(Fraction(10))},
     "set": {"set": 1, "sets": 3},
+    "more": {"count": "five"},
 }
 
 
@@ -101,6 +104,8 @@ def phrase(key: str) -> Callable[[Any], str]:
         else "this phrase takes no {blanks}; write plain words"
 
     def read(value: Any) -> str:
+        if key in OPTIONAL_PHRASES and (value is False or value == "off"):
+            return ""  # YAML reads a bare `off` as false
         words = text(value)
         try:
             parts = list(string.Formatter().parse(words))

@@ -25,7 +25,10 @@ DEFAULT_PHRASES = {
     "set": "Set {set} of {sets}",
     "left": "Left side",
     "right": "Right side",
+    "more": "{count} more",
+    "last": "Last one",
 }
+PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
 # "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)
@@ -165,6 +168,21 @@ class _Phrases:
     def line(self, key: str, role: str, **values: object) -> Line:
         return Line(sentence(self.words[key].format(**values)), role)
 
+    def optional(self, key: str, role: str, **values: object) -> tuple[Line, ...]:
+        """The cue, or nothing when the routine turned it off (`phrases: {last: off}`)."""
+        return (self.line(key, role, **values),) if self.words[key] else ()
+
+    def progress(self, exercise: Exercise, rep: int) -> tuple[Line, ...]:
+        """"Last one" before the last of four or more holds, "Five more" halfway through them."""
+        reps = exercise.efforts_per_side
+        if exercise.dose != "hold" or reps < PROGRESS_MIN_REPS:
+            return ()
+        if rep == reps:
+            return self.optional("last", "prepare")
+        if rep == reps // 2 + 1:
+            return self.optional("more", "prepare", count=number_word(reps - rep + 1))
+        return ()
+
     def side(self, side: str | None) -> tuple[Line, ...]:
         return (self.line(side, "side"),) if side else ()
 
@@ -213,10 +231,19 @@ def _label(exercise: Exercise, set_number: int, side: str | None, rep: int) -> s
 def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
             hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None) -> Window:
     """One effort's window; halfway, reminders and tips apply to counted reps too (SPEC §2 rule 3)."""
+    length_s = hold_s if hold_s is not None else tempo_s * reps
+    reminders = sorted(set(exercise.reminders_s), reverse=True)
+    halfway = phrases.line("halfway", "halfway") if exercise.halfway else None
+    if halfway and length_s / 2 in reminders:
+        # "10 seconds left" at the middle of a 20 s hold: one cue says both, rather than one
+        # of them being dropped.
+        reminders.remove(length_s / 2)
+        left = phrases.words["reminder"].format(time=spoken(length_s / 2))
+        left = left[0].lower() + left[1:] if left[1:2].islower() else left
+        halfway = Line(sentence(f"{halfway.text.rstrip('.!?')}, {left}"), "halfway")
     cues = dict(
-        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s)))
-                        for s in sorted(set(exercise.reminders_s), reverse=True)),
-        halfway=phrases.line("halfway", "halfway") if exercise.halfway else None,
+        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s))) for s in reminders),
+        halfway=halfway,
         tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
     )
     end = phrases.line("end", "end")
@@ -285,9 +312,11 @@ def _exercise(exercise: Exercise, routine_phrases: Mapping[str, str]) -> list[Sc
         else:
             rest_words = exercise.rest_s >= REST_WORDS_MIN_S
             side_line = phrases.side(side) if exercise.sides == "alternate" else ()
+            # How many are left says "get ready" too, in a rest long enough for words.
+            ready = (phrases.progress(exercise, rep) or get_ready) if rest_words else ()
             steps.append(Gap(f"{exercise.name}: rest", exercise.rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
-                             before=side_line + (get_ready if rest_words else ()) + first_words))
+                             before=side_line + ready + first_words))
         steps.extend(windows)
         previous = (set_number, side, rep)
     return steps

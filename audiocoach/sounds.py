@@ -76,20 +76,24 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     return audio.astype(np.float32)
 
 
+# The role a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the outro.
+EVENT_ROLES = {"start": "start", "end": "end", "finish": "outro"}
+
+
 class SoundSet:
     """The audio of every sound a track may use, by (name, role), at the track's rate.
 
-    `names` says which sound each cue role plays; a role missing from it is silent. The tick is
-    always there: a beat must be heard even when `sounds` is `none`.
+    `names` says which sound each cue (`start`, `end`, `finish`) plays; a cue missing from it is
+    silent. The tick is always there: a beat must be heard even when `sounds` is `none`.
     """
 
     def __init__(self, chosen: Mapping[str, SoundChoice], sample_rate_hz: int, routine_file: str = ""):
-        self.names = {role: choice.name for role, choice in chosen.items()}
+        self.names = {cue: choice.name for cue, choice in chosen.items()}
         self.audio: dict[tuple[str, str], np.ndarray] = {(TICK, "rep"): sound(TICK, "rep", sample_rate_hz)}
-        for role, choice in chosen.items():
-            self.audio[(choice.name, role)] = (
-                sound(choice.name, role, sample_rate_hz) if choice.path is None
-                else _from_file(choice, role, sample_rate_hz, routine_file))
+        for cue, choice in chosen.items():
+            self.audio[(choice.name, EVENT_ROLES[cue])] = (
+                sound(choice.name, cue, sample_rate_hz) if choice.path is None
+                else _from_file(choice, cue, sample_rate_hz, routine_file))
 
     def lengths(self) -> dict[tuple[str, str], int]:
         return {key: audio.size for key, audio in self.audio.items()}

@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 from .durations import Samples, display, plural, spoken, to_samples
 from .errors import AudiocoachError, Problem
 from .model import MAX_ROUTINE_S
-from .sounds import TICK, SoundSet
+from .sounds import EVENT_ROLES, TICK, SoundSet
 from .script import (
     SPEECH_GAP_S,
     Chapter,
@@ -180,9 +180,9 @@ class _Layout:
         self.timeline.events.append(event)
         return event
 
-    def cue_sound(self, role: str, at: Samples) -> Event | None:
-        if role in self.sound_names:
-            return self.sound(self.sound_names[role], role, at)
+    def cue_sound(self, cue: str, at: Samples) -> Event | None:
+        if cue in self.sound_names:
+            return self.sound(self.sound_names[cue], EVENT_ROLES[cue], at)
         return None
 
     def run(self) -> Timeline:

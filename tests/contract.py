@@ -78,7 +78,7 @@ class _Walk:
             elif isinstance(step, Window):
                 self.window(step)
             elif isinstance(step, FinishSound):
-                (finish,) = [e for e in self.sounds if e.role == "finish"] or [None]
+                (finish,) = [e for e in self.sounds if e.role == "outro"] or [None]
                 assert (finish is not None) == ("finish" in self.cue_sounds)
                 if finish is not None:
                     self.close_gap(finish.start - self.paused)

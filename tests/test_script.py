@@ -99,3 +99,47 @@ def test_custom_phrases_are_filled_in():
           - {name: Hold it, hold: 20s, sets: 2, phrases: {set: "Round {set} of {sets}"}}
         """)).texts()
     assert "Round 1 of 2." in lines and "Round 2 of 2." in lines
+
+
+def rest_words(text: str) -> list[list[str]]:
+    """The words said just before each effort after the first, per rest."""
+    steps = build_script(routine_from(text)).steps
+    return [[line.text for line in step.before] for step in steps
+            if isinstance(step, Gap) and step.label.endswith(": rest")]
+
+
+def test_progress_is_said_before_the_middle_and_last_of_four_or_more_holds():
+    text = """
+        title: T
+        exercises:
+          - {name: Press, hold: 5s, reps: 10, rest: 6s}
+        """
+    said = rest_words(text)
+    assert said[4] == ["Five more."] and said[8] == ["Last one."]  # before holds 6 and 10
+    assert all(words == ["Get ready."] for i, words in enumerate(said) if i not in (4, 8))
+    assert rest_words(text.replace("reps: 10", "reps: 3")) == [["Get ready."]] * 2  # too few to count
+
+
+def test_progress_follows_phrases_and_can_be_turned_off():
+    said = rest_words("""
+        title: T
+        phrases: {last: Final one, more: "{count} to go"}
+        exercises:
+          - {name: Press, hold: 5s, reps: 4, rest: 6s}
+          - {name: Quiet press, hold: 5s, reps: 4, rest: 6s, phrases: {last: off, more: off}}
+        """)
+    assert said[:3] == [["Get ready."], ["Two to go."], ["Final one."]]
+    assert said[3:] == [["Get ready."]] * 3
+
+
+def test_routine_wide_phrases_apply_unless_an_exercise_says_otherwise():
+    found = windows("""
+        title: T
+        phrases: {end: Relax, start: Press}
+        exercises:
+          - {name: A, hold: 5s}
+          - {name: B, hold: 5s, phrases: {end: Let go}}
+          - {name: C, tempo: 2s, reps: 3}
+        """)
+    assert [(w.start.text, w.end.text) for w in found] == [
+        ("Press.", "Relax."), ("Press.", "Let go."), ("Press.", "Relax.")]

