@@ -44,9 +44,9 @@ class MusicBed:
         size = self.audio.size
         self.crossfade = min(round(CROSSFADE_S * rate), size // 4)
         self.period = size - self.crossfade
-        self.body = self.audio[:self.period].astype(np.float64)
+        self.body = self.audio[:self.period].copy()  # float32: ten minutes of music is 53 MB
         if self.crossfade:
-            ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False)
+            ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False, dtype=np.float32)
             self.body[:self.crossfade] = (self.audio[:self.crossfade] * ramp
                                           + self.audio[self.period:] * (1.0 - ramp))
         speech = sorted((e.start, e.end) for e in timeline.events if e.kind == "speech")
@@ -75,7 +75,7 @@ class MusicBed:
     def looped(self, start: Samples, end: Samples) -> np.ndarray:
         """The music from `start` to `end`, repeating with a crossfade where it loops."""
         positions = np.arange(start, end)
-        out = self.body[positions % self.period]
+        out = self.body[positions % self.period].astype(np.float64)
         first_pass = positions < self.crossfade  # the very first start has nothing to fade from
         out[first_pass] = self.audio[positions[first_pass]]
         return out

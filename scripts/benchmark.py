@@ -1,16 +1,19 @@
-"""Assembly and encoding speed and memory, printed as figures and as ratios against baselines.
+"""Assembly, mastering and encoding speed and memory, printed as figures and as ratios.
 
-Run: python scripts/benchmark.py [--minutes 10 40]
+Run: python scripts/benchmark.py [--minutes 10 40 120]
 
 A synthetic routine (a spoken clip every few seconds, silence between) is rendered at several
 lengths. Mixing is compared with the growing-track approach (`track = concat(track, clip)`, what
-pydub's `+=` does), and each length with the shortest, so linear growth shows as ratios near
-the length ratio. No voice engine runs: clips are tones of speech-like lengths.
+pydub's `+=` does); the loudness pass (measure, one gain, true-peak limiter) and the music bed
+(decoded, looped, ducked) are timed on top of plain mixing; and each length is compared with
+the shortest, so linear growth shows as ratios near the length ratio. No voice engine runs:
+clips are noise bursts of speech-like lengths.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +24,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audiocoach.render import pcm_blocks, render  # noqa: E402
+from audiocoach.ffmpeg import executable  # noqa: E402
+from audiocoach.mix import Mixer  # noqa: E402
+from audiocoach.model import Music, default_sounds  # noqa: E402
+from audiocoach.music import MusicBed  # noqa: E402
+from audiocoach.render import Report, mastered_blocks, measure, render  # noqa: E402
+from audiocoach.sounds import SoundSet  # noqa: E402
 from audiocoach.timeline import Event, Timeline  # noqa: E402
 
 RATE = 22_050
@@ -44,11 +52,28 @@ def synthetic(minutes: float) -> tuple[Timeline, dict[str, np.ndarray]]:
     return timeline, clips
 
 
-def mix_blocks(timeline, clips) -> float:
+def mixer(timeline, clips, music_file: Path | None = None) -> Mixer:
+    bed = None
+    if music_file is not None:
+        bed = MusicBed(Music("bench.mp3", music_file, 1), timeline, "bench")
+    mix = Mixer(timeline, clips, SoundSet(default_sounds("chime"), RATE), bed)
+    if bed is not None:
+        bed.voice_lufs = measure(mix.voice, mix)
+    return mix
+
+
+def timed(function, *args) -> float:
     started = time.perf_counter()
-    total = sum(block.size for block in pcm_blocks(timeline, clips))
-    assert total == timeline.length
+    function(*args)
     return time.perf_counter() - started
+
+
+def mix_only(mix: Mixer) -> None:
+    assert sum(mix.mix(start, end).size for start, end in mix.spans()) == mix.length
+
+
+def mastered(mix: Mixer) -> None:
+    assert sum(block.size for block in mastered_blocks(mix, -19.0, Report())) == mix.length
 
 
 def mix_growing(timeline, clips) -> float:
@@ -75,30 +100,47 @@ def main() -> None:
     parser.add_argument("--no-encode", action="store_true", help="skip the MP3 encoding runs")
     args = parser.parse_args()
     rows = []
-    for minutes in args.minutes:
-        timeline, clips = synthetic(minutes)
-        mix_s = min(mix_blocks(timeline, clips) for _ in range(3))
-        growing_s = mix_growing(timeline, clips)
-        mix_mib = peak_mib(mix_blocks, timeline, clips)
-        growing_mib = peak_mib(mix_growing, timeline, clips)
-        encode_s = float("nan")
-        if not args.no_encode:
-            with tempfile.TemporaryDirectory() as folder:
-                started = time.perf_counter()
-                render(timeline, clips, Path(folder) / "bench.mp3", "mp3")
-                encode_s = time.perf_counter() - started
-        rows.append((minutes, len(timeline.events), mix_s, growing_s, mix_mib, growing_mib, encode_s))
-    print(f"{'minutes':>7} {'events':>6} {'mix s':>7} {'growing s':>9} {'speedup':>7} "
-          f"{'mix MiB':>7} {'growing MiB':>11} {'mp3 s':>6} {'x realtime':>10}")
-    for minutes, events, mix_s, growing_s, mix_mib, growing_mib, encode_s in rows:
-        print(f"{minutes:7g} {events:6d} {mix_s:7.3f} {growing_s:9.3f} {growing_s / mix_s:7.1f} "
-              f"{mix_mib:7.1f} {growing_mib:11.1f} {encode_s:6.2f} {minutes * 60 / encode_s:10.0f}")
+    with tempfile.TemporaryDirectory() as folder:
+        music = Path(folder) / "music.mp3"
+        subprocess.run([executable(), "-v", "error", "-f", "lavfi", "-i",
+                        "anoisesrc=color=pink:amplitude=0.3:duration=90", "-ac", "1", str(music)],
+                       check=True)
+        for minutes in args.minutes:
+            timeline, clips = synthetic(minutes)
+            plain, with_music = mixer(timeline, clips), mixer(timeline, clips, music)
+            row = {
+                "minutes": minutes, "events": len(timeline.events),
+                "mix": min(timed(mix_only, plain) for _ in range(2)),
+                "master": timed(mastered, plain),
+                "music mix": timed(mix_only, with_music),
+                "music master": timed(mastered, with_music),
+                "growing": mix_growing(timeline, clips),
+                "mix MiB": peak_mib(mix_only, plain),
+                "master MiB": peak_mib(mastered, with_music),
+                "growing MiB": peak_mib(mix_growing, timeline, clips),
+                "mp3 off": float("nan"), "mp3 full": float("nan"),
+            }
+            if not args.no_encode:
+                row["mp3 off"] = timed(render, plain, Path(folder) / "off.mp3", "mp3", None)
+                row["mp3 full"] = timed(render, with_music, Path(folder) / "full.mp3", "mp3", -19.0)
+            rows.append(row)
+    columns = ["minutes", "events", "mix", "master", "music mix", "music master", "growing",
+               "mp3 off", "mp3 full", "mix MiB", "master MiB", "growing MiB"]
+    print("times in seconds; 'master' = measure + gain + limiter; 'mp3 off' = mix and encode with "
+          "loudness off and no music; 'mp3 full' = with music and loudness")
+    print(" ".join(f"{c:>12}" for c in columns))
+    for row in rows:
+        print(" ".join(f"{row[c]:>12.3f}" if isinstance(row[c], float) else f"{row[c]:>12}"
+                       for c in columns))
+    for row in rows:
+        print(f"{row['minutes']:g} min, same run: growing baseline / mix x{row['growing'] / row['mix']:.1f}; "
+              f"master / mix x{row['master'] / row['mix']:.2f}; music master / mix "
+              f"x{row['music master'] / row['mix']:.2f}; mp3 full / mp3 off x{row['mp3 full'] / row['mp3 off']:.2f}")
     base = rows[0]
     for row in rows[1:]:
-        length = row[0] / base[0]
-        print(f"{row[0]:g} min vs {base[0]:g} min (length x{length:g}): mix x{row[2] / base[2]:.2f}, "
-              f"growing baseline x{row[3] / base[3]:.2f}, mp3 build x{row[6] / base[6]:.2f}, "
-              f"mix memory x{row[4] / base[4]:.2f}")
+        print(f"{row['minutes']:g} min vs {base['minutes']:g} min (length x{row['minutes'] / base['minutes']:g}): "
+              + ", ".join(f"{c} x{row[c] / base[c]:.2f}" for c in
+                          ("mix", "master", "music master", "growing", "mp3 full", "master MiB")))
 
 
 if __name__ == "__main__":
