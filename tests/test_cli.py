@@ -210,3 +210,14 @@ def test_two_routines_with_one_name_are_refused_before_building(run, tmp_path, t
     assert (f"error: {tmp_path / 'a' / 'r.yaml'} and {tmp_path / 'b' / 'r.yaml'} would both be "
             f"written to {target}") in result.stderr
     assert not (tmp_path / "outdir").exists() and not (tmp_path / "output").exists()
+
+
+def test_loudness_option_overrides_the_routine_and_is_checked(run, write_routine, tmp_path):
+    path = write_routine(GOOD + "loudness: -23\n")
+    result = run("build", path, "-o", tmp_path / "a.wav")
+    assert result.exit_code == 0 and "loudness -23." in result.stdout
+    result = run("build", path, "-o", tmp_path / "b.wav", "--loudness", "off")
+    assert result.exit_code == 0 and "loudness off" in result.stdout
+    result = run("build", path, "--loudness", "loud")
+    assert result.exit_code == 2
+    assert "--loudness: 'loud' is not a loudness (write a number such as -19, or off)" in result.stderr

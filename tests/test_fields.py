@@ -61,3 +61,23 @@ def test_each_refusal_carries_a_fix(reader, value, fix):
     with pytest.raises(ValueError) as caught:
         reader(value)
     assert caught.value.args[1] == fix
+
+
+@pytest.mark.parametrize("value, lufs", [(-19, -19.0), ("-16", -16.0), ("-23 LUFS", -23.0),
+                                         (False, None), ("off", None)])
+def test_loudness(value, lufs):
+    assert fields.loudness(value) == lufs  # YAML reads a bare `off` as false
+
+
+@pytest.mark.parametrize("value, fix", [(-3, "use -40 to -5 (podcasts use -16 to -20)"),
+                                        ("loud", "write a number such as -19, or off"),
+                                        (True, "write a number such as -19, or off")])
+def test_loudness_refusals(value, fix):
+    with pytest.raises(ValueError) as caught:
+        fields.loudness(value)
+    assert caught.value.args[1] == fix
+
+
+@pytest.mark.parametrize("value, db", [("-18dB", -18.0), ("-18 dB", -18.0), (-6, -6.0), ("12db", 12.0)])
+def test_decibels(value, db):
+    assert fields.decibels(value) == db
