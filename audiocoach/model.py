@@ -421,41 +421,15 @@ class _ExerciseReader:
         return None
 
 
-class _RoutineBuilder:
-    """The whole routine: top-level fields, voice, defaults, and each item in turn."""
+class _TrackReader:
+    """SPEC §5's fields for the sound of the whole track: sounds, routine-wide phrases, loudness,
+    music and cover. Files they name are checked here, relative to the routine's folder."""
 
-    def __init__(self, file: str, catalog: Mapping[str, MarkedDict]):
-        self.problems = _Problems(file)
-        self.exercises = _ExerciseReader(self.problems, catalog)
+    def __init__(self, problems: _Problems):
+        self.problems = problems
 
-    def routine(self, data: Any) -> Routine:
-        problems = self.problems
-        if not isinstance(data, MarkedDict):
-            problems.add(getattr(data, "mark", Mark(1, 1)), "",
-                         f"the file holds {type_name(data)}, not a routine",
-                         "start the file with `title:` and `exercises:` at the left margin")
-            problems.raise_if_any()
-        problems.keys(data, _TOP_FIELDS, "")
-        if "title" not in data:
-            problems.add(data.mark, "title", "a routine needs a title", "add `title: My routine`")
-        title = problems.read(data, "title", read.text, "") if "title" in data else None
-        voice = self.voice(data)
-        texts = {key: problems.read(data, key, read.text, "") if key in data else ""
-                 for key in ("description", "intro", "outro")}
-        extras = self.sound_of_the_track(data)
-        items = self.items(data, self.defaults(data))
-        problems.raise_if_any()
-        routine = Routine(title=title, file=problems.file, items=tuple(items), voice=voice,
-                          **texts, **extras)
-        minimum_s = sum(_minimum_s(item) for item in routine.items)
-        if minimum_s > MAX_ROUTINE_S:
-            raise AudiocoachError(Problem(
-                f"the routine lasts at least {float(minimum_s) / 3600:.1f} hours, over the 4-hour limit",
-                "shorten holds or rests, or split it into several routines", problems.file, 1, 1))
-        return routine
-
-    def sound_of_the_track(self, data: MarkedDict) -> dict[str, Any]:
-        """SPEC §5's fields: sounds, routine-wide phrases, loudness, music and cover."""
+    def fields(self, data: MarkedDict) -> dict[str, Any]:
+        """The Routine fields for what the routine gives of these."""
         problems = self.problems
         extras: dict[str, Any] = {}
         if "sounds" in data:
@@ -518,6 +492,41 @@ class _RoutineBuilder:
             return None
         return Music(read.text(raw["file"]), found, raw.value_marks["file"].line,
                      **{f"{key}_db": value for key, value in levels.items()})
+
+
+class _RoutineBuilder:
+    """The whole routine: top-level fields, voice, defaults, and each item in turn."""
+
+    def __init__(self, file: str, catalog: Mapping[str, MarkedDict]):
+        self.problems = _Problems(file)
+        self.exercises = _ExerciseReader(self.problems, catalog)
+        self.track = _TrackReader(self.problems)
+
+    def routine(self, data: Any) -> Routine:
+        problems = self.problems
+        if not isinstance(data, MarkedDict):
+            problems.add(getattr(data, "mark", Mark(1, 1)), "",
+                         f"the file holds {type_name(data)}, not a routine",
+                         "start the file with `title:` and `exercises:` at the left margin")
+            problems.raise_if_any()
+        problems.keys(data, _TOP_FIELDS, "")
+        if "title" not in data:
+            problems.add(data.mark, "title", "a routine needs a title", "add `title: My routine`")
+        title = problems.read(data, "title", read.text, "") if "title" in data else None
+        voice = self.voice(data)
+        texts = {key: problems.read(data, key, read.text, "") if key in data else ""
+                 for key in ("description", "intro", "outro")}
+        extras = self.track.fields(data)
+        items = self.items(data, self.defaults(data))
+        problems.raise_if_any()
+        routine = Routine(title=title, file=problems.file, items=tuple(items), voice=voice,
+                          **texts, **extras)
+        minimum_s = sum(_minimum_s(item) for item in routine.items)
+        if minimum_s > MAX_ROUTINE_S:
+            raise AudiocoachError(Problem(
+                f"the routine lasts at least {float(minimum_s) / 3600:.1f} hours, over the 4-hour limit",
+                "shorten holds or rests, or split it into several routines", problems.file, 1, 1))
+        return routine
 
     def voice(self, data: MarkedDict) -> Voice:
         if "voice" not in data:

@@ -120,30 +120,106 @@ class _Warnings:
                 for (group, message), count in self.counts.items()]
 
 
-class _Slots:
-    """The busy spans of one effort's window: a cue fits only in free time (SPEC §2 rule 7).
+class _Effort:
+    """One effort's window and the cues in it (SPEC §2 rules 1 to 4, and 7 for what cannot fit).
 
-    Free time keeps `gap` samples of silence on each side of every cue, and everything said
-    inside the window ends `gap` samples before its end cue.
+    A cue goes only into free time: `gap` samples of silence on each side of every cue, and
+    everything said inside the window ends `gap` samples before the end cue. Cues are placed
+    most important first, so a later one only takes what is left.
     """
 
-    def __init__(self, t0: Samples, t1: Samples, gap: Samples):
-        self.t0, self.t1, self.gap = t0, t1, gap
+    def __init__(self, layout: _Layout, window: Window, t0: Samples):
+        self.layout = layout
+        self.window = window
+        self.t0, self.t1 = t0, t0 + layout.s(window.length_s)
+        self.gap = layout.s(CUE_GAP_S)
         self.busy: list[tuple[Samples, Samples]] = []
 
-    def fits(self, at: Samples, length: Samples) -> bool:
+    def fits(self, at: Samples, length: Samples, also: list[tuple[Samples, Samples]] = ()) -> bool:
         if at < self.t0 or at + length + self.gap > self.t1:
             return False
         return all(at + length + self.gap <= start or at >= end + self.gap
-                   for start, end in self.busy)
+                   for start, end in [*self.busy, *also])
 
     def take(self, start: Samples, end: Samples) -> None:
         self.busy.append((start, end))
 
-    def copy(self) -> _Slots:
-        other = _Slots(self.t0, self.t1, self.gap)
-        other.busy = list(self.busy)
-        return other
+    def fill(self) -> None:
+        window, layout = self.window, self.layout
+        if window.tempo_s is not None:
+            self.beats()
+        for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
+            self.place(line, self.t1 - layout.s(Fraction(n)), "countdown")
+        if window.halfway:
+            self.place(window.halfway, self.t0 + layout.s(window.length_s / 2), "halfway")
+        for seconds, line in window.reminders:
+            self.place(line, self.t1 - layout.s(seconds), "reminder")
+        self.tips()
+
+    def place(self, line: Line, at: Samples, what: str) -> None:
+        if self.fits(at, self.layout.clips[line.text]):
+            self.take(at, self.layout.say(line, at).end)
+        else:
+            self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
+
+    def beats(self) -> None:
+        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
+
+        A beat is never left silent. When one count word is too long for its beat (a fast tempo,
+        a slow voice, a long number), every beat of the effort gets the same tick instead, so the
+        rhythm stays even; the start cue is still said on the first beat.
+        """
+        window, layout = self.window, self.layout
+        beat_starts = [self.t0 + layout.s(k * window.tempo_s) for k in range(window.reps)]
+        counts = list(zip(window.counts, beat_starts[1:]))
+        accepted: list[tuple[Samples, Samples]] = []
+        for line, at in counts:
+            if not self.fits(at, layout.clips[line.text], accepted):
+                break
+            accepted.append((at, at + layout.clips[line.text]))
+        else:
+            for line, at in counts:
+                self.take(at, layout.say(line, at).end)
+            return
+        for at in beat_starts:
+            tick = layout.sound(TICK, "rep", at)
+            self.take(tick.start, tick.end)
+        layout.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
+                            "beat, so every beat is marked with a tick instead", once=True)
+
+    def tips(self) -> None:
+        """Say tips in the free time, taking turns across the exercise's efforts."""
+        window, layout = self.window, self.layout
+        if not window.tips:
+            return
+        group = window.group
+        said = layout.tips_said.setdefault(group, set())
+        turn = layout.tip_turn.get(group, 0)
+        delay = layout.s(TIP_DELAY_S)
+        earliest = self.busy[0][1] + delay  # after the start cue
+        for offset in range(len(window.tips)):
+            line = window.tips[(turn + offset) % len(window.tips)]
+            length = layout.clips[line.text]
+            candidates = sorted([earliest] + [end + delay for _, end in self.busy])
+            at = next((t for t in candidates if t >= earliest and self.fits(t, length)), None)
+            if at is None:
+                break
+            self.take(at, layout.say(line, at).end)
+            said.add(line.text)
+            earliest = at + layout.s(TIP_SPACING_S)
+            layout.tip_turn[group] = turn + offset + 1
+
+
+def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Samples]]) -> None:
+    """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
+    begins, the last until the end; every event belongs to the chapter it starts in."""
+    if not chapter_starts:
+        return
+    starts = [0] + [start for _, start in chapter_starts[1:]]
+    ends = starts[1:] + [timeline.length]
+    timeline.chapters = [ChapterSpan(title, start, end)
+                         for (title, _), start, end in zip(chapter_starts, starts, ends)]
+    timeline.events = [replace(e, chapter=bisect_right(starts, e.start)) for e in timeline.events]
 
 
 class _Layout:
@@ -210,7 +286,7 @@ class _Layout:
         timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
         timeline.length = self.round_length(max([self.cursor] + [e.end for e in timeline.events]),
                                             self.rate)
-        self.chapters()
+        _cover_with_chapters(timeline, self.chapter_starts)
         for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
                 if tip.text not in self.tips_said.get(window.group, set()):
@@ -218,18 +294,6 @@ class _Layout:
                                       f"tip '{tip.text}' never fits in a hold and was dropped", once=True)
         timeline.warnings.extend(self.warnings.lines())
         return timeline
-
-    def chapters(self) -> None:
-        """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
-        begins, the last until the end; every event belongs to the chapter it starts in."""
-        timeline = self.timeline
-        if not self.chapter_starts:
-            return
-        starts = [0] + [start for _, start in self.chapter_starts[1:]]
-        ends = starts[1:] + [timeline.length]
-        timeline.chapters = [ChapterSpan(title, start, end) for (title, _), start, end
-                             in zip(self.chapter_starts, starts, ends)]
-        timeline.events = [replace(e, chapter=bisect_right(starts, e.start)) for e in timeline.events]
 
     def speak(self, step: Speak) -> None:
         for index, line in enumerate(step.lines):
@@ -265,84 +329,23 @@ class _Layout:
         self.cursor = start
 
     def window(self, window: Window) -> None:
-        t0 = self.cursor
-        t1 = t0 + self.s(window.length_s)
-        slots = _Slots(t0, t1, self.s(CUE_GAP_S))
+        effort = _Effort(self, window, self.cursor)
+        t0, t1 = effort.t0, effort.t1
         start = self.say(window.start, t0)
         self.cue_sound("start", t0)
-        if start.end + slots.gap > t1:
+        if start.end + effort.gap > t1:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
                 f"{start.length / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
                 "shorten the start phrase or lengthen the hold or tempo", self.script.file,
                 field="phrases.start"))
-        slots.take(start.start, start.end)
-        slots.take(t1, t1 + self.clips[window.end.text])
-        if window.tempo_s is not None:
-            self.beats(window, slots)
-        # In the order of SPEC §2 rule 7, most important first: a later cue only takes free time.
-        for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
-            self.place(line, t1 - self.s(Fraction(n)), "countdown", window.group, slots)
-        if window.halfway:
-            self.place(window.halfway, t0 + self.s(window.length_s / 2), "halfway", window.group, slots)
-        for seconds, line in window.reminders:
-            self.place(line, t1 - self.s(seconds), "reminder", window.group, slots)
-        self.tips(window, slots)
-
+        effort.take(start.start, start.end)
+        effort.take(t1, t1 + self.clips[window.end.text])
+        effort.fill()
         end = self.say(window.end, t1)
         self.cue_sound("end", t1)
         self.cursor = end.end + self.s(SPEECH_GAP_S)
         self.last_end_cue = t1
-
-    def place(self, line: Line, at: Samples, what: str, group: str, slots: _Slots) -> None:
-        if slots.fits(at, self.clips[line.text]):
-            slots.take(at, self.say(line, at).end)
-        else:
-            self.warnings.add(group, f"{what} '{line.text}' does not fit and was dropped")
-
-    def beats(self, window: Window, slots: _Slots) -> None:
-        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
-
-        A beat is never left silent. When one count word is too long for its beat (a fast tempo,
-        a slow voice, a long number), every beat of the effort gets the same tick instead, so the
-        rhythm stays even; the start cue is still said on the first beat.
-        """
-        beat_starts = [slots.t0 + self.s(k * window.tempo_s) for k in range(window.reps)]
-        trial = slots.copy()
-        for line, at in zip(window.counts, beat_starts[1:]):
-            if not trial.fits(at, self.clips[line.text]):
-                break
-            trial.take(at, at + self.clips[line.text])
-        else:
-            for line, at in zip(window.counts, beat_starts[1:]):
-                slots.take(at, self.say(line, at).end)
-            return
-        for at in beat_starts:
-            tick = self.sound(TICK, "rep", at)
-            slots.take(tick.start, tick.end)
-        self.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
-                          "beat, so every beat is marked with a tick instead", once=True)
-
-    def tips(self, window: Window, slots: _Slots) -> None:
-        """Say tips in the free time of a hold, taking turns across the exercise's efforts."""
-        if not window.tips:
-            return
-        group = window.group
-        said = self.tips_said.setdefault(group, set())
-        turn = self.tip_turn.get(group, 0)
-        delay = self.s(TIP_DELAY_S)
-        earliest = slots.busy[0][1] + delay  # after the start cue
-        for offset in range(len(window.tips)):
-            line = window.tips[(turn + offset) % len(window.tips)]
-            length = self.clips[line.text]
-            candidates = sorted([earliest] + [end + delay for _, end in slots.busy])
-            at = next((t for t in candidates if t >= earliest and slots.fits(t, length)), None)
-            if at is None:
-                break
-            slots.take(at, self.say(line, at).end)
-            said.add(line.text)
-            earliest = at + self.s(TIP_SPACING_S)
-            self.tip_turn[group] = turn + offset + 1
 
 
 def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
