@@ -17,6 +17,9 @@ from .errors import AudiocoachError, ExitCode
 from .fields import loudness as read_loudness
 from .model import Routine
 from .pipeline import Compiled, Options, build, compile_routine, read_routine
+from .serve import lan_address, qr_text, serve
+from .share import share
+from .sidecars import write_sidecars
 
 app = typer.Typer(
     add_completion=False,
@@ -81,6 +84,8 @@ SpeedOption = typer.Option(None, "--speed", min=0.5, max=2.0, help="Speaking spe
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
+LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off "
+                              "(default: the routine's, else -19).", show_default=False)
 
 
 def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
@@ -105,32 +110,111 @@ def build_command(
         None, "--format", help="Audio format (default: from the -o file's extension, else mp3)."),
     cache_dir: Optional[Path] = CacheDir,
     no_cache: bool = NoCacheOption,
-    loudness: Optional[str] = typer.Option(
-        None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off (default: the "
-        "routine's, else -19).", show_default=False),
+    loudness: Optional[str] = LoudnessOption,
+    sidecars: bool = typer.Option(False, "--sidecars", help="Also write STEM.chapters.json "
+                                  "(Podcasting 2.0 chapters) and STEM.vtt (transcript) beside it."),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file."""
-    options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
-    if loudness is not None:
-        try:
-            options = dataclasses.replace(options, loudness_lufs=read_loudness(loudness))
-        except ValueError as error:
-            raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
+    options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
+                             loudness)
     chosen_format, targets = _targets(routines, output, audio_format)
     try:
         parsed = [read_routine(path) for path in routines]  # every file checked before any work
         for routine, out in zip(parsed, targets):
             compiled = _compile(routine, options)
             report = build(compiled, out, chosen_format)
-            timeline = compiled.timeline
-            typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
-                       f"{plural(len(timeline.chapters), 'chapter')}, "
-                       f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized; "
-                       f"{report})")
-            for warning in timeline.warnings:
-                typer.echo(f"warning: {warning}", err=True)
+            if sidecars:
+                write_sidecars(compiled.timeline, out)
+            _wrote(out, compiled, report)
     except AudiocoachError as error:
         raise _fail(error) from None
+
+
+def _with_loudness(options: Options, loudness: str | None) -> Options:
+    if loudness is None:
+        return options
+    try:
+        return dataclasses.replace(options, loudness_lufs=read_loudness(loudness))
+    except ValueError as error:
+        raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
+
+
+def _wrote(out: Path, compiled: Compiled, report: object) -> None:
+    timeline = compiled.timeline
+    typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
+               f"{plural(len(timeline.chapters), 'chapter')}, "
+               f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized; {report})")
+    for warning in timeline.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("share")
+def share_command(
+    routines: list[Path] = typer.Argument(..., help="Routine files, or names of bundled routines.",
+                                          show_default=False),
+    output: Path = typer.Option(Path("output/share"), "-o", "--output", file_okay=False,
+                                help="The folder to write."),
+    base_url: Optional[str] = typer.Option(
+        None, "--base-url", help="Where the folder will be served from, e.g. "
+        "https://example.org/stretches/ (a podcast app needs it to subscribe)."),
+    title: str = typer.Option("Exercise routines", "--title", help="The feed's and index's title."),
+    engine: Optional[EngineChoice] = EngineOption,
+    voice: Optional[str] = VoiceOption,
+    language: Optional[str] = LanguageOption,
+    accent: Optional[str] = AccentOption,
+    speed: Optional[float] = SpeedOption,
+    cache_dir: Optional[Path] = CacheDir,
+    no_cache: bool = NoCacheOption,
+    loudness: Optional[str] = LoudnessOption,
+) -> None:
+    """Write a folder to share: a player page per routine, an index, the MP3s and a podcast feed."""
+    options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
+                             loudness)
+    targets = _in_folder(routines, output, "mp3")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise _usage(f"--base-url {base_url} is not a web address (start it with https://)")
+    try:
+        parsed = [read_routine(path) for path in routines]
+        compiled = [(target.stem, _compile(routine, options)) for routine, target in zip(parsed, targets)]
+        result = share(compiled, output, title, base_url)
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    for track in result.tracks:
+        typer.echo(f"{output / track.page}: {track.title} ({track.length}; {track.report})")
+    typer.echo(f"Wrote {plural(len(result.written), 'file')} to {output} "
+               f"({len(result.unchanged)} unchanged). Open {output / 'index.html'}, "
+               f"or run `audiocoach serve {output}`.")
+
+
+@app.command("serve")
+def serve_command(
+    folder: Path = typer.Argument(Path("output/share"), help="The shared folder.", file_okay=False),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 lets "
+                             "phones on your network in."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve a shared folder over HTTP, with seeking, until Ctrl-C."""
+    if not (folder / "index.html").is_file():
+        typer.echo(f"error: {folder} has no index.html (write it with `audiocoach share ... -o "
+                   f"{folder}`)", err=True)
+        raise typer.Exit(int(ExitCode.ROUTINE))
+    shown_host = host
+    if host in ("0.0.0.0", "::"):
+        shown_host = lan_address() or "127.0.0.1"
+    url = f"http://{shown_host}:{port}/"
+    typer.echo(f"Serving {folder} at {url} (feed: {url}feed.xml). Ctrl-C stops.")
+    if shown_host != host or host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo("Open it on a phone on the same network by scanning this:")
+        typer.echo(qr_text(url))
+    try:
+        serve(folder, host, port)
+    except OSError as error:
+        typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror} (try --port "
+                   f"{port + 1})", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    except KeyboardInterrupt:
+        pass
+    typer.echo("Stopped.")
 
 
 def _usage(message: str) -> typer.Exit:
@@ -160,14 +244,19 @@ def _targets(routines: list[Path], output: Path | None,
         return extension, [output]
     chosen = audio_format.value if audio_format else AudioFormat.mp3.value
     folder = output if output is not None else Path("output")
-    targets = [folder / f"{routine.stem}.{chosen}" for routine in routines]
+    return chosen, _in_folder(routines, folder, chosen)
+
+
+def _in_folder(routines: list[Path], folder: Path, extension: str) -> list[Path]:
+    """`FOLDER/<stem>.<extension>` for each routine; two routines of one name are refused."""
+    targets = [folder / f"{routine.stem}.{extension}" for routine in routines]
     first_for: dict[Path, Path] = {}
     for routine, target in zip(routines, targets):
         if target in first_for:
             raise _usage(f"{first_for[target]} and {routine} would both be written to {target} "
                          "(rename one of them, or build them into different folders)")
         first_for[target] = routine
-    return chosen, targets
+    return targets
 
 
 @app.command("plan")

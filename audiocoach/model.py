@@ -59,6 +59,7 @@ class Exercise:
     halfway: bool = False
     tips: tuple[str, ...] = ()
     phrases: Mapping[str, str] = field(default_factory=dict)
+    use: str | None = None  # the catalog entry it was made from
 
     @property
     def dose(self) -> str:
@@ -367,7 +368,8 @@ class _ExerciseReader:
                               "add `reps: 10`")
             return None
         model_fields = {_MODEL_NAMES.get(key, key): value for key, value in values.items()}
-        return Exercise(line=entry.mark.line, **model_fields)
+        use = entry.get("use") if isinstance(entry.get("use"), str) else None
+        return Exercise(line=entry.mark.line, use=use, **model_fields)
 
     def field(self, layer: MarkedDict, key: str, path: str) -> Any:
         value = self.problems.read(layer, key, _EXERCISE_FIELDS[key], path)

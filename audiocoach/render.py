@@ -8,7 +8,6 @@ block, so memory stays flat however long it is, and no sample ever moves.
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import tempfile
 import wave
@@ -21,6 +20,7 @@ import numpy as np
 from . import ffmpeg
 from .clips import to_int16
 from .errors import AudiocoachError, Problem
+from .files import write_atomically
 from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
 
@@ -123,31 +123,6 @@ def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
         writer.setframerate(rate)
         for block in blocks:
             writer.writeframes(block.astype("<i2").tobytes())
-
-
-def write_atomically(out: Path, write: Callable[[Path], None]) -> None:
-    """Call `write` on a temporary file beside `out`, then rename it into place: a failed or
-    interrupted build never leaves a half file where a good one was."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-        os.close(handle)
-    except OSError as error:
-        raise AudiocoachError(Problem(f"cannot write here: {error.strerror}",
-                                      "choose another output path with -o", str(out))) from None
-    temporary_path = Path(temporary)
-    try:
-        write(temporary_path)
-        # mkstemp makes the file private; a track is meant to be shared like any file you save.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary_path, 0o666 & ~umask)
-        os.replace(temporary_path, out)
-    except OSError as error:
-        raise AudiocoachError(Problem(f"cannot write the track: {error.strerror}",
-                                      "check free disk space and the output folder", str(out))) from None
-    finally:
-        temporary_path.unlink(missing_ok=True)
 
 
 def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None,

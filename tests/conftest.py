@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import textwrap
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -88,3 +93,27 @@ def expected_mix(timeline, clips, sounds) -> np.ndarray:
         assert audio.size == event.length, event
         mix[event.start:event.end] += audio
     return np.round(np.clip(mix, -1, 1) * 32767).astype(np.int16)
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[int]:
+    """`audiocoach serve`'s app on a free port of 127.0.0.1, in a thread; yields the port."""
+    import uvicorn
+
+    from audiocoach.serve import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app(folder), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)

@@ -1,0 +1,77 @@
+"""`serve` over real HTTP on 127.0.0.1: byte ranges, media types, nothing outside the folder."""
+
+from __future__ import annotations
+
+import http.client
+
+import pytest
+from conftest import serving
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serve")
+    site = root / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Routines</title>")
+    (site / "feed.xml").write_text("<?xml version='1.0'?><rss version='2.0'><channel/></rss>")
+    (site / "a.mp3").write_bytes(bytes(range(256)) * 40)
+    (site / "a.vtt").write_text("WEBVTT\n")
+    (site / "a.chapters.json").write_text('{"version": "1.2.0", "chapters": []}')
+    (root / "secret.txt").write_text("outside")
+    (site / "link.txt").symlink_to(root / "secret.txt")
+    with serving(site) as port:
+        yield port, site
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None):
+    """A raw request: the path goes out exactly as written, dots and escapes included."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request(method, path, headers=headers or {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+def test_a_range_request_gets_exactly_those_bytes(server):
+    port, site = server
+    response, body = request(port, "GET", "/a.mp3", {"Range": "bytes=100-1123"})
+    assert response.status == 206
+    assert body == (site / "a.mp3").read_bytes()[100:1124]
+    assert response.getheader("Content-Range") == f"bytes 100-1123/{(site / 'a.mp3').stat().st_size}"
+    assert response.getheader("Accept-Ranges") == "bytes"
+    assert response.getheader("Content-Type") == "audio/mpeg"
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("/feed.xml", "application/rss+xml; charset=utf-8"),
+    ("/a.vtt", "text/vtt; charset=utf-8"),
+    ("/a.chapters.json", "application/json+chapters"),
+    ("/", "text/html; charset=utf-8"),
+])
+def test_each_file_has_its_media_type_for_head_and_get(server, path, kind):
+    port, site = server
+    for method in ("HEAD", "GET"):
+        response, body = request(port, method, path)
+        assert response.status == 200 and response.getheader("Content-Type") == kind
+        assert (body == b"") == (method == "HEAD")
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt",
+    "//etc/passwd", "/%2fetc%2fpasswd", "/link.txt", "/nothing.mp3",
+])
+def test_nothing_outside_the_folder_is_served(server, path):
+    port, _ = server
+    response, body = request(port, "GET", path)
+    assert response.status == 404, (path, body[:80])
+    assert b"outside" not in body and b"root:" not in body
+
+
+def test_no_folder_listing(server, tmp_path):
+    port, site = server
+    (site / "sub").mkdir(exist_ok=True)
+    (site / "sub" / "x.mp3").write_bytes(b"x")
+    response, body = request(port, "GET", "/sub/")
+    assert response.status == 404 and b"x.mp3" not in body
