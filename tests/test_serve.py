@@ -75,3 +75,52 @@ def test_no_folder_listing(server, tmp_path):
     (site / "sub" / "x.mp3").write_bytes(b"x")
     response, body = request(port, "GET", "/sub/")
     assert response.status == 404 and b"x.mp3" not in body
+
+
+def test_the_serve_command_prints_its_address_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "index.html").write_text("<!doctype html><title>Routines</title>")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "audiocoach", "serve", str(tmp_path),
+                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith(f"Serving {tmp_path} at http://127.0.0.1:{port}/")
+        for _ in range(100):
+            try:
+                response, body = request(port, "GET", "/")
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert response.status == 200 and b"Routines" in body
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Stopped." in out and "Traceback" not in err
+
+
+def test_serving_a_folder_that_was_not_shared_is_refused(tmp_path):
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    result = CliRunner().invoke(app, ["serve", str(tmp_path)])
+    assert result.exit_code == 1 and "has no index.html" in result.stderr
+
+
+def test_the_qr_code_encodes_the_address():
+    from audiocoach.serve import qr_text
+
+    text = qr_text("http://192.168.1.20:8000/")
+    rows = text.splitlines()
+    assert len(rows) > 10 and len({len(row) for row in rows}) == 1  # a square of text blocks

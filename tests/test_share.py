@@ -212,3 +212,14 @@ def test_the_player_page_in_a_real_browser(shared, browser, tmp_path):
         assert shot.size == (390, 844)
     assert errors == []
     assert resources and all(url.startswith(base) or url.startswith("data:") for url in resources), resources
+
+
+def test_the_pages_work_opened_from_disk(shared, browser):
+    from selenium.webdriver.common.by import By
+
+    _, site, _, _, _ = shared
+    for page in ("index.html", "calves.html"):
+        browser.get((site / page).as_uri())
+        assert browser.find_element(By.TAG_NAME, "h1").text
+        severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], (page, severe)
