@@ -56,6 +56,20 @@ def fake_engine(monkeypatch):
     return FakeEngine
 
 
+@pytest.fixture
+def run(fake_engine, tmp_path, monkeypatch):
+    """The command line with the fake voice, in a fresh folder with its own cache."""
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
 def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
     """An audio file as mono float32 PCM, decoded the way a player would."""
     result = subprocess.run([ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),

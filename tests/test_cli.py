@@ -8,10 +8,8 @@ import stat
 import wave
 
 import pytest
-from typer.testing import CliRunner
 
 from audiocoach import render
-from audiocoach.cli import app
 
 GOOD = """\
 title: Short
@@ -20,15 +18,6 @@ exercises:
     hold: 5s
     countdown: 0
 """
-
-
-@pytest.fixture
-def run(fake_engine, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def test_validate_reports_every_file_and_exits_1(run, write_routine):

@@ -7,9 +7,7 @@ import wave
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from audiocoach.cli import app
 from audiocoach.sounds import MAX_SOUND_S, SOUND_PEAK, sound
 
 
@@ -19,15 +17,6 @@ def write_wav(path, audio: np.ndarray, rate: int = 8000) -> None:
         writer.setsampwidth(2)
         writer.setframerate(rate)
         writer.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-
-
-@pytest.fixture
-def run(fake_engine, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def routine(tmp_path, sounds: str) -> str:
