@@ -17,6 +17,7 @@ from .errors import AudiocoachError, ExitCode
 from .fields import loudness as read_loudness
 from .model import Routine
 from .pipeline import Compiled, Options, build, compile_routine, read_routine
+from .script import build_script
 from .serve import lan_address, qr_text, serve
 from .share import share
 from .sidecars import write_sidecars
@@ -282,6 +283,33 @@ def plan_command(
         typer.echo(json.dumps(compiled.timeline.to_json(), indent=2, ensure_ascii=False))
     else:
         typer.echo(compiled.timeline.table())
+
+
+@app.command("script")
+def script_command(
+    routine: Path = typer.Argument(..., help="Routine file, or a bundled routine's name.",
+                                   show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print the lines as JSON."),
+    language: Optional[str] = LanguageOption,
+) -> None:
+    """Every line the coach will say, in order, without any voice: for proofreading."""
+    try:
+        parsed = read_routine(routine)
+        script = build_script(parsed, language)
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    lines = script.in_order()
+    if as_json:
+        document = {"title": script.title, "language": language or parsed.voice.language,
+                    "lines": [{"role": line.role, "exercise": exercise, "text": line.text}
+                              for line, exercise in lines],
+                    "warnings": script.warnings}
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    for line, exercise in lines:
+        typer.echo(f"{exercise[:24]:<24}  {line.role:<11} {line.text}")
+    for warning in script.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("validate")

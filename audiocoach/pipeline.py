@@ -74,7 +74,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
-    script = build_script(routine)
+    script = build_script(routine, options.voice(routine).language)
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     synthesis = synthesize_all(script.texts(), engine, cache, progress)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,

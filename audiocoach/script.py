@@ -11,38 +11,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .durations import spoken
+from .languages import Pack, load_pack, pack_for
 from .model import Exercise, Rest, Routine, Say
 
-DEFAULT_PHRASES = {
-    "start": "Hold",
-    "end": "And release",
-    "rest": "Rest",
-    "prepare": "Get ready",
-    "switch": "Switch sides",
-    "halfway": "Halfway",
-    "reminder": "{time} left",
-    "set": "Set {set} of {sets}",
-    "left": "Left side",
-    "right": "Right side",
-    "more": "{count} more",
-    "last": "Last one",
-}
 PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
 # "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)
 SPEECH_GAP_S = Fraction(2, 5)  # silence between two lines said one after the other
-_NUMBER_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-).split()
-
-
-def number_word(n: int) -> str:
-    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
-
-
 def sentence(text: str) -> str:
     """Text as one spoken sentence: capitalised, ending in punctuation."""
     text = text.strip()
@@ -136,11 +112,28 @@ class Gap:
 ScriptStep = Speak | Pause | Chapter | Window | Gap | FinishSound
 
 
+def _window_order(window: Window) -> list[Line]:
+    """A window's lines by their planned offset from its start (tips just after the start cue)."""
+    length = window.length_s
+    timed = [(Fraction(0), 0, window.start)]
+    timed += [((k + 1) * window.tempo_s, 1, line) for k, line in enumerate(window.counts)]
+    timed += [(length - n, 1, line) for n, line in zip(range(len(window.countdown), 0, -1),
+                                                       window.countdown)]
+    timed += [(length - seconds, 1, line) for seconds, line in window.reminders]
+    if window.halfway:
+        timed.append((length / 2, 1, window.halfway))
+    timed += [(Fraction(0), 2, tip) for tip in window.tips]
+    timed.append((length, 3, window.end))
+    return [line for _, _, line in sorted(timed, key=lambda item: (item[0], item[1]))]
+
+
 @dataclass
 class Script:
     title: str
     file: str
     steps: list[ScriptStep] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for `plan`, with the timeline's own
+    intro: bool = False  # the first chapter is the intro's
 
     def lines(self) -> list[Line]:
         """Every line that may be spoken, in order of first use (what synthesis needs)."""
@@ -159,11 +152,39 @@ class Script:
     def texts(self) -> list[str]:
         return list(dict.fromkeys(line.text for line in self.lines()))
 
+    def in_order(self) -> list[tuple[Line, str]]:
+        """Every line in the order it is said, with its exercise ("" outside one), for reading.
+
+        Inside an effort, cues are in the order of their planned times; which of them fit is
+        decided later, with the voice (a cue that does not fit is dropped, and `plan` says so).
+        """
+        said: list[tuple[Line, str]] = []
+        exercise = ""
+        for step in self.steps:
+            if isinstance(step, Chapter):
+                exercise = step.title if self.steps.index(step) > 0 or not self.intro else ""
+            elif isinstance(step, Speak):
+                said += [(line, exercise) for line in step.lines]
+            elif isinstance(step, Gap):
+                said += [(line, exercise) for line in step.after + step.before]
+            elif isinstance(step, Window):
+                said += [(line, exercise) for line in _window_order(step)]
+        return said
+
 
 class _Phrases:
-    def __init__(self, overrides: Mapping[str, str]):
+    """Cue words: the language's pack, under the routine's and the exercise's own `phrases`."""
+
+    def __init__(self, pack: Pack, overrides: Mapping[str, str]):
+        self.pack = pack
         self.named = set(overrides)  # the cues the routine words itself
-        self.words = {**DEFAULT_PHRASES, **overrides}
+        self.words = {**pack.phrases, **overrides}
+
+    def number(self, n: int) -> str:
+        return self.pack.number(n)
+
+    def duration(self, seconds: Fraction) -> str:
+        return self.pack.duration(seconds)
 
     def line(self, key: str, role: str, **values: object) -> Line:
         return Line(sentence(self.words[key].format(**values)), role)
@@ -180,26 +201,28 @@ class _Phrases:
         if rep == reps:
             return self.optional("last", "prepare")
         if rep == reps // 2 + 1:
-            return self.optional("more", "prepare", count=number_word(reps - rep + 1))
+            return self.optional("more", "prepare", count=self.number(reps - rep + 1))
         return ()
 
     def side(self, side: str | None) -> tuple[Line, ...]:
         return (self.line(side, "side"),) if side else ()
 
 
-def dose_summary(exercise: Exercise) -> str:
+def dose_summary(exercise: Exercise, pack: Pack | None = None) -> str:
     """How much of the exercise there is, as the coach says it before starting."""
+    words = (pack or load_pack("en")).summary
+    duration = (pack or load_pack("en")).duration
     if exercise.dose == "hold":
-        base = (f"hold for {spoken(exercise.hold_s)}" if exercise.reps == 1
-                else f"{exercise.reps} holds of {spoken(exercise.hold_s)}")
+        base = (words["hold"].format(duration=duration(exercise.hold_s)) if exercise.reps == 1
+                else words["holds"].format(reps=exercise.reps, duration=duration(exercise.hold_s)))
     elif exercise.dose == "tempo":
-        base = f"{exercise.reps} repetitions"
+        base = words["repetitions"].format(reps=exercise.reps)
     else:
-        base = (f"{len(exercise.steps)} steps" if exercise.reps == 1
-                else f"{exercise.reps} rounds of {len(exercise.steps)} steps")
-    sides = {"both": " on each side", "alternate": ", alternating sides",
-             "left": " on the left side", "right": " on the right side"}.get(exercise.sides, "")
-    sets = f", {exercise.sets} sets" if exercise.sets > 1 else ""
+        base = (words["steps"].format(steps=len(exercise.steps)) if exercise.reps == 1
+                else words["rounds"].format(reps=exercise.reps, steps=len(exercise.steps)))
+    sides = {"both": words["each_side"], "alternate": words["alternating"],
+             "left": words["on_left"], "right": words["on_right"]}.get(exercise.sides, "")
+    sets = words["sets"].format(sets=exercise.sets) if exercise.sets > 1 else ""
     return sentence(base + sides + sets)
 
 
@@ -238,22 +261,23 @@ def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
         # "10 seconds left" at the middle of a 20 s hold: one cue says both, rather than one
         # of them being dropped.
         reminders.remove(length_s / 2)
-        left = phrases.words["reminder"].format(time=spoken(length_s / 2))
+        left = phrases.words["reminder"].format(time=phrases.duration(length_s / 2))
         left = left[0].lower() + left[1:] if left[1:2].islower() else left
         halfway = Line(sentence(f"{halfway.text.rstrip('.!?')}, {left}"), "halfway")
     cues = dict(
-        reminders=tuple((s, phrases.line("reminder", "reminder", time=spoken(s))) for s in reminders),
+        reminders=tuple((s, phrases.line("reminder", "reminder", time=phrases.duration(s)))
+                        for s in reminders),
         halfway=halfway,
         tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
     )
     end = phrases.line("end", "end")
     if tempo_s is not None:
-        counts = tuple(Line(sentence(number_word(k)), "rep") for k in range(2, reps + 1))
+        counts = tuple(Line(sentence(phrases.number(k)), "rep") for k in range(2, reps + 1))
         # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
         start = (phrases.line("start", "start") if "start" in phrases.named
-                 else Line(sentence(number_word(1)), "start"))
+                 else Line(sentence(phrases.number(1)), "start"))
         return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
-    countdown = tuple(Line(sentence(number_word(n)), "countdown")
+    countdown = tuple(Line(sentence(phrases.number(n)), "countdown")
                       for n in range(exercise.countdown, 0, -1))
     return Window(label, group, phrases.line("start", "start"), end, hold_s=hold_s,
                   countdown=countdown, **cues)
@@ -279,13 +303,13 @@ def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Li
     return (Line(sentence(exercise.steps[0].say), "instruction"),), steps
 
 
-def _exercise(exercise: Exercise, routine_phrases: Mapping[str, str]) -> list[ScriptStep]:
-    phrases = _Phrases({**routine_phrases, **exercise.phrases})
+def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]) -> list[ScriptStep]:
+    phrases = _Phrases(pack, {**routine_phrases, **exercise.phrases})
     steps: list[ScriptStep] = [Chapter(exercise.name)]
     intro = [Line(sentence(exercise.name), "title")]
     if exercise.instructions:
         intro.append(Line(exercise.instructions, "instruction"))
-    intro.append(Line(dose_summary(exercise), "instruction"))
+    intro.append(Line(dose_summary(exercise, pack), "instruction"))
     steps.append(Speak(tuple(intro), pause_after_s=SPEECH_GAP_S))
 
     plan = _effort_plan(exercise)
@@ -322,12 +346,19 @@ def _exercise(exercise: Exercise, routine_phrases: Mapping[str, str]) -> list[Sc
     return steps
 
 
-def build_script(routine: Routine) -> Script:
-    """Turn a validated routine into the ordered script the timeline lays out."""
+def build_script(routine: Routine, language: str | None = None) -> Script:
+    """Turn a validated routine into the ordered script the timeline lays out.
+
+    The cue words are in `language` (default: the routine's voice language) where a pack has it.
+    """
+    pack, warning = pack_for(language or routine.voice.language)
     script = Script(routine.title, routine.file)
+    if warning:
+        script.warnings.append(warning)
     if routine.intro:
         # The intro is a chapter of its own, titled with the routine (SPEC §5.1).
         script.steps.append(Chapter(routine.title))
+        script.intro = True
     opening = [Line(sentence(routine.title), "title")]
     if routine.intro:
         opening.append(Line(routine.intro, "intro"))
@@ -335,10 +366,11 @@ def build_script(routine: Routine) -> Script:
     script.steps.append(Speak(tuple(opening), pause_after_s=Fraction(3, 2)))
     for item in routine.items:
         if isinstance(item, Exercise):
-            script.steps.extend(_exercise(item, routine.phrases))
+            script.steps.extend(_exercise(item, pack, routine.phrases))
             script.steps.append(Pause(Fraction(2)))
         elif isinstance(item, Rest):
-            lines = ((Line(f"Rest for {spoken(item.rest_s)}.", "rest"),) if item.rest_s >= 1 else ())
+            rest_for = pack.summary["rest_for"].format(duration=pack.duration(item.rest_s))
+            lines = ((Line(sentence(rest_for), "rest"),) if item.rest_s >= 1 else ())
             if item.say:
                 lines += (Line(sentence(item.say), "announce"),)
             script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines))

@@ -292,7 +292,7 @@ class _Layout:
                 if tip.text not in self.tips_said.get(window.group, set()):
                     self.warnings.add(window.group,
                                       f"tip '{tip.text}' never fits in a hold and was dropped", once=True)
-        timeline.warnings.extend(self.warnings.lines())
+        timeline.warnings.extend(self.script.warnings + self.warnings.lines())
         return timeline
 
     def speak(self, step: Speak) -> None:

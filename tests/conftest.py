@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import subprocess
 import textwrap
@@ -13,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 import pytest
+import requests
 
 from audiocoach import engines, ffmpeg
 from audiocoach.load import load_text
@@ -131,3 +133,77 @@ def serving(folder: Path) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+# Google Translate's TTS, faked at its HTTP boundary (requests.Session.send).
+TONE_S, PAD_S = 0.5, 0.3
+
+
+@pytest.fixture(scope="module")
+def google_mp3() -> bytes:
+    """What Google sends: 24 kHz mono MP3, here a tone with silence on both sides."""
+    from audiocoach.engines.gtts import SAMPLE_RATE
+
+    tone = f"sine=frequency=440:duration={TONE_S}:sample_rate={SAMPLE_RATE}"
+    pad = f"anullsrc=r={SAMPLE_RATE}:cl=mono:d={PAD_S}"
+    result = subprocess.run(
+        [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", pad, "-f", "lavfi",
+         "-i", tone, "-f", "lavfi", "-i", pad, "-filter_complex", "[0][1][2]concat=n=3:v=0:a=1",
+         "-ac", "1", "-ar", str(SAMPLE_RATE), "-b:a", "32k", "-f", "mp3", "pipe:1"],
+        capture_output=True, check=True)
+    return result.stdout
+
+
+def response(status: int, body: bytes, request: requests.PreparedRequest) -> requests.Response:
+    r = requests.Response()
+    r.request = request
+    r.status_code = status
+    r.reason = {200: "OK", 429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "")
+    r._content = body
+    r._content_consumed = True
+    r.url = request.url
+    return r
+
+
+def rpc_body(mp3: bytes) -> bytes:
+    payload = base64.b64encode(mp3).decode("ascii")
+    return (")]}'\n\n" + '[["wrb.fr","jQ1olc","[\\"' + payload + '\\"]",null,null,null,"generic"]]\n').encode()
+
+
+class FakeGoogle:
+    """Answers each request with the next status in `statuses` (the last one repeats), and keeps
+    what was asked: (url, timeout) per request, and the texts sent."""
+
+    def __init__(self, mp3: bytes, statuses: list[int | Exception]):
+        self.mp3 = mp3
+        self.statuses = statuses
+        self.requests: list[tuple[str, object]] = []
+        self.texts: list[str] = []
+
+    def send(self, session, request, **kwargs):
+        self.requests.append((request.url, kwargs.get("timeout")))
+        if request.body:  # the reachability probe is a HEAD with no body
+            self.texts.append(sent_text(request))
+        status = self.statuses[min(len(self.requests) - 1, len(self.statuses) - 1)]
+        if isinstance(status, Exception):
+            raise status
+        return response(status, rpc_body(self.mp3) if status == 200 else b"", request)
+
+
+@pytest.fixture
+def google(monkeypatch, google_mp3):
+    def install(*statuses):
+        fake = FakeGoogle(google_mp3, list(statuses))
+        monkeypatch.setattr(requests.Session, "send", lambda s, request, **kw: fake.send(s, request, **kw))
+        return fake
+    return install
+
+
+def sent_text(request) -> str:
+    """The text gTTS put in a batchexecute request's form body."""
+    import json
+    from urllib.parse import parse_qs
+
+    body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+    rpc = json.loads(parse_qs(body)["f.req"][0])
+    return json.loads(rpc[0][0][1])[0]

@@ -2,75 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import subprocess
-
 import numpy as np
 import pytest
 import requests
+from conftest import PAD_S, TONE_S
 
 from audiocoach.clips import finish
 from audiocoach.engines import choose_engine
 from audiocoach.engines.gtts import SAMPLE_RATE, GttsEngine, google_reachable
 from audiocoach.errors import AudiocoachError, ExitCode
-from audiocoach.ffmpeg import executable as ffmpeg
 from audiocoach.model import Voice
-
-TONE_S, PAD_S = 0.5, 0.3
-
-
-@pytest.fixture(scope="module")
-def google_mp3() -> bytes:
-    """What Google sends: 24 kHz mono MP3, here a tone with silence on both sides."""
-    tone = f"sine=frequency=440:duration={TONE_S}:sample_rate={SAMPLE_RATE}"
-    pad = f"anullsrc=r={SAMPLE_RATE}:cl=mono:d={PAD_S}"
-    result = subprocess.run(
-        [ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", pad, "-f", "lavfi",
-         "-i", tone, "-f", "lavfi", "-i", pad, "-filter_complex", "[0][1][2]concat=n=3:v=0:a=1",
-         "-ac", "1", "-ar", str(SAMPLE_RATE), "-b:a", "32k", "-f", "mp3", "pipe:1"],
-        capture_output=True, check=True)
-    return result.stdout
-
-
-def response(status: int, body: bytes, request: requests.PreparedRequest) -> requests.Response:
-    r = requests.Response()
-    r.request = request
-    r.status_code = status
-    r.reason = {200: "OK", 429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "")
-    r._content = body
-    r._content_consumed = True
-    r.url = request.url
-    return r
-
-
-def rpc_body(mp3: bytes) -> bytes:
-    payload = base64.b64encode(mp3).decode("ascii")
-    return (")]}'\n\n" + '[["wrb.fr","jQ1olc","[\\"' + payload + '\\"]",null,null,null,"generic"]]\n').encode()
-
-
-class FakeGoogle:
-    """Answers each request with the next status in `statuses` (the last one repeats)."""
-
-    def __init__(self, mp3: bytes, statuses: list[int | Exception]):
-        self.mp3 = mp3
-        self.statuses = statuses
-        self.requests: list[tuple[str, object]] = []
-
-    def send(self, session, request, **kwargs):
-        self.requests.append((request.url, kwargs.get("timeout")))
-        status = self.statuses[min(len(self.requests) - 1, len(self.statuses) - 1)]
-        if isinstance(status, Exception):
-            raise status
-        return response(status, rpc_body(self.mp3) if status == 200 else b"", request)
-
-
-@pytest.fixture
-def google(monkeypatch, google_mp3):
-    def install(*statuses):
-        fake = FakeGoogle(google_mp3, list(statuses))
-        monkeypatch.setattr(requests.Session, "send", lambda s, request, **kw: fake.send(s, request, **kw))
-        return fake
-    return install
 
 
 def engine(**voice) -> tuple[GttsEngine, list[float]]:
