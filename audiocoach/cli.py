@@ -11,6 +11,7 @@ from typing import Callable, Optional
 
 import typer
 
+from . import voices
 from .catalog import bundled_routines, new_routine_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
@@ -386,6 +387,90 @@ def new_command(
         typer.echo(f"error: {file}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
     typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {file}`")
+
+
+voices_app = typer.Typer(help="List, add and remove offline (piper) voices.", no_args_is_help=False)
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.callback(invoke_without_command=True)
+def voices_command(
+    context: typer.Context,
+    available: bool = typer.Option(False, "--available",
+                                   help="List the voices that can be added, from the repository."),
+    language: Optional[str] = typer.Option(None, "--language", help="Only this language, e.g. de."),
+) -> None:
+    """The bundled and installed voices (name, language, quality, size, folder)."""
+    if context.invoked_subcommand is not None:
+        return
+    try:
+        if available:
+            for name, entry in sorted(voices.fetch_index().items()):
+                code = (entry.get("language") or {}).get("code", "")
+                if language is None or code.lower().startswith(language.lower()):
+                    size = sum(int(f["size_bytes"]) for f in entry.get("files", {}).values())
+                    typer.echo(f"{name:<36} {code:<8} {entry.get('quality', ''):<8} {size / 1e6:6.1f} MB")
+            return
+        for voice in voices.installed():
+            if language is None or voice.language.lower().startswith(language.lower()):
+                where = "bundled" if voice.bundled else str(voice.where)
+                typer.echo(f"{voice.name:<36} {voice.language:<8} {voice.quality:<8} "
+                           f"{voice.size_bytes / 1e6:6.1f} MB  {where}")
+    except AudiocoachError as error:
+        raise _fail(error) from None
+
+
+@voices_app.command("add")
+def voices_add_command(
+    names: list[str] = typer.Argument(..., help="Voice names, e.g. de_DE-thorsten-medium.",
+                                      show_default=False),
+) -> None:
+    """Download piper voices into the voices folder, checking each file before it is used."""
+    try:
+        index = voices.fetch_index()
+        for name in names:
+            update, close = _byte_progress(f"Downloading {name}")
+            try:
+                paths = voices.add(name, update, index)
+            finally:
+                close()
+            typer.echo(f"Added {name} ({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB) to "
+                       f"{paths[0].parent}")
+    except AudiocoachError as error:
+        raise _fail(error) from None
+
+
+@voices_app.command("remove")
+def voices_remove_command(
+    names: list[str] = typer.Argument(..., help="Installed voice names.", show_default=False),
+) -> None:
+    """Delete installed voices."""
+    try:
+        for name in names:
+            voices.remove(name)
+            typer.echo(f"Removed {name}")
+    except AudiocoachError as error:
+        raise _fail(error) from None
+
+
+def _byte_progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar in bytes when a person is watching, else nothing."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if "bar" not in state:
+            state["bar"] = typer.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(done - bar.pos)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return update, close
 
 
 def main() -> None:
