@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -49,6 +50,11 @@ def type_name(value: Any) -> str:
 def text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected text, got {type_name(value)}", "write a sentence")
+    control = next((c for c in str(value) if unicodedata.category(c) == "Cc" and c not in "\t\n\r"),
+                   None)
+    if control is not None:
+        raise ValueError(f"contains the control character U+{ord(control):04X}",
+                         "delete it; a voice cannot say it")
     words = " ".join(str(value).split())
     if not words:
         raise ValueError("is empty", "write a sentence or remove the field")

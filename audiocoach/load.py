@@ -16,6 +16,7 @@ from .errors import AudiocoachError, Problem
 
 # A real routine has a few hundred nodes; a billion-laughs file expands to billions.
 MAX_EXPANDED_NODES = 20_000
+MAX_DEPTH = 20  # a routine nests four or five levels; PyYAML itself recurses per level
 MAX_FILE_BYTES = 1_000_000
 
 _SCALAR_TAGS = {
@@ -62,6 +63,8 @@ class _Converter:
     def __init__(self, file: str):
         self.file = file
         self.expanded = 0
+        self.seen: set[int] = set()
+        self.through_aliases = False  # whether a node was reached twice
         self.scalars = yaml.SafeLoader("")  # used only to turn standard scalars into values
 
     def fail(self, node: yaml.Node, message: str, fix: str) -> AudiocoachError:
@@ -70,12 +73,14 @@ class _Converter:
 
     def convert(self, node: yaml.Node) -> Any:
         self.expanded += 1
+        self.through_aliases |= id(node) in self.seen
+        self.seen.add(id(node))
         if self.expanded > MAX_EXPANDED_NODES:
-            raise self.fail(
-                node,
-                f"the file expands to more than {MAX_EXPANDED_NODES} values through aliases",
-                "write the values out, or use fewer nested aliases",
-            )
+            if self.through_aliases:
+                raise self.fail(node, f"the file expands to more than {MAX_EXPANDED_NODES} values "
+                                "through aliases", "write the values out, or use fewer nested aliases")
+            raise self.fail(node, f"the file holds more than {MAX_EXPANDED_NODES} values",
+                            "split it into several routines")
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node)
         if isinstance(node, yaml.SequenceNode):
@@ -117,9 +122,26 @@ class _Converter:
         )
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting before composing: PyYAML's composer recurses once per level."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise AudiocoachError(Problem(
+                    f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+                    "a routine needs only a few levels: check the brackets and indentation",
+                    file, mark.line + 1, mark.column + 1))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
 def load_text(text: str, file: str) -> Any:
     """Parse routine text into MarkedDict/MarkedList/scalars; raise AudiocoachError if unreadable."""
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -131,6 +153,12 @@ def load_text(text: str, file: str) -> Any:
         raise AudiocoachError(
             Problem(message, "check the indentation, brackets and quotes", file, line, col)
         ) from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        col = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise AudiocoachError(Problem(
+            f"the character U+{error.character:04X} cannot be in a routine",
+            "delete it; it may have come from a copy and paste", file, line, col)) from None
     except yaml.YAMLError as error:
         raise AudiocoachError(Problem(f"not valid YAML: {error}", "check the file", file)) from None
     if node is None:

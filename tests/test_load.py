@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -36,3 +37,51 @@ def test_python_tag_never_runs(tmp_path, monkeypatch):
     with pytest.raises(AudiocoachError):
         load_text(text, "evil.yaml")
     assert not marker.exists()
+
+
+def hostile(tmp_path, name: str, content: bytes | str):
+    from audiocoach.load import load_file
+
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    started = time.perf_counter()
+    with pytest.raises(AudiocoachError) as caught:
+        load_file(path)
+    assert time.perf_counter() - started < 10
+    (problem,) = caught.value.problems
+    return str(problem).replace(f"{tmp_path}/", "")
+
+
+def test_a_50_mb_file_is_refused_without_being_read(tmp_path):
+    assert hostile(tmp_path, "big.yaml", "title: T\nexercises:\n" + "  - {name: A, hold: 5s}\n" * 2_200_000) \
+        == "big.yaml: the file is over 1000 kB (split the routine)"
+
+
+def test_ten_thousand_exercises_are_refused_with_their_place(tmp_path):
+    text = "title: T\nexercises:\n" + "".join(f"  - {{name: A{i}, hold: 1s}}\n" for i in range(10_000))
+    message = hostile(tmp_path, "many.yaml", text)
+    assert message.startswith("many.yaml:") and message.endswith(
+        "the file holds more than 20000 values (split it into several routines)")
+
+
+@pytest.mark.parametrize("nesting", [
+    "tips: " + "[" * 1000 + "]" * 1000,
+    "tips:\n" + "".join("  " * (i + 3) + "-\n" for i in range(300)),
+])
+def test_deep_nesting_is_refused_before_it_can_blow_the_stack(tmp_path, nesting):
+    text = "title: T\nexercises:\n  - name: A\n    hold: 5s\n    " + nesting + "\n"
+    message = hostile(tmp_path, "deep.yaml", text)
+    assert re.match(r"deep\.yaml:\d+:\d+: lists and mappings are nested more than 20 levels deep", message)
+
+
+def test_a_control_character_and_non_utf8_bytes_are_found(tmp_path):
+    assert hostile(tmp_path, "bell.yaml", "title: T\nexercises:\n  - {name: A\x07, hold: 5s}\n") == (
+        "bell.yaml:3:13: the character U+0007 cannot be in a routine "
+        "(delete it; it may have come from a copy and paste)")
+    assert hostile(tmp_path, "latin1.yaml", "title: Übung\n".encode("latin-1")) == (
+        "latin1.yaml: is not UTF-8 text (save the file as UTF-8)")
+
+
+def test_a_one_megabyte_instruction_is_refused(tmp_path):
+    text = "title: T\nexercises:\n  - name: A\n    hold: 5s\n    instructions: " + "word " * 210_000
+    assert hostile(tmp_path, "long.yaml", text) == "long.yaml: the file is over 1000 kB (split the routine)"

@@ -119,3 +119,27 @@ def test_a_dose_from_defaults_applies_only_without_a_dose_of_its_own():
     a, b = routine.items
     assert (a.dose, a.hold_s, a.reps) == ("hold", 30, 3)
     assert (b.dose, b.hold_s, b.tempo_s, b.reps) == ("tempo", None, 2, 3)
+
+
+def test_an_escaped_control_character_in_spoken_text_is_refused():
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from('title: T\nexercises:\n  - {name: "A\\u0000b", hold: 5s}\n')
+    assert str(caught.value) == ("routine.yaml:3:12: exercises[0].name: contains the control character "
+                                 "U+0000 (delete it; a voice cannot say it)")
+
+
+def test_right_to_left_text_with_direction_marks_and_emoji_is_valid(fake_engine, tmp_path):
+    from conftest import FAKE_RATE, fake_length
+    from contract import check_timing_contract
+
+    from audiocoach.script import build_script
+    from audiocoach.sounds import SoundSet
+    from audiocoach.timeline import lay_out
+
+    routine = routine_from("title: \u200fתרגיל 🧘\nexercises:\n  - {name: \"מתיחה 🙂\", hold: 5s,"
+                           " tips: [\"נשימה \u200e🌬\"]}\n")
+    script = build_script(routine)
+    timeline = lay_out(script, {t: fake_length(t) for t in script.texts()},
+                       SoundSet(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+    check_timing_contract(script, timeline, routine.sounds)
+    assert "\u200fתרגיל 🧘." in [e.text for e in timeline.events]
