@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from .errors import AudiocoachError, Problem
+from .hooks import pause_at
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete what interrupted writes of `out` left beside it: its own kind of temporary file,
+    and only those no running write holds (each write keeps a lock on its file until done)."""
+    pattern = re.compile(rf"^\.+{re.escape(out.name)}\..*\.part$")
+    removed = []
+    try:
+        candidates = [p for p in out.parent.iterdir() if pattern.match(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            with open(path, "rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a build writes it
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: bool = False) -> bool:
@@ -19,8 +42,9 @@ def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: 
     """
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out)
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-        os.close(handle)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # held until this write ends, however it ends
     except OSError as error:
         raise AudiocoachError(Problem(f"cannot write here: {error.strerror}",
                                       "choose another output path with -o", str(out))) from None
@@ -33,6 +57,7 @@ def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: 
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary_path, 0o666 & ~umask)
+        pause_at("renaming")
         os.replace(temporary_path, out)
         return True
     except OSError as error:
@@ -40,6 +65,7 @@ def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: 
                                       "check free disk space and the output folder", str(out))) from None
     finally:
         temporary_path.unlink(missing_ok=True)
+        os.close(handle)
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

@@ -12,7 +12,8 @@ from typing import Callable
 
 from .cache import ClipCache, NoCache, default_dir
 from .catalog import catalog_fields, resolve_routine
-from .engines import choose_engine
+from .engines import ENGINES, choose_engine
+from .errors import AudiocoachError, ExitCode
 from .engines.gtts import google_reachable
 from .load import load_file
 from .model import Routine, Voice, build_routine
@@ -70,13 +71,25 @@ def read_routine(path: Path) -> Routine:
 def compile_routine(routine: Routine, options: Options, progress: Progress | None = None,
                     reachable: Callable[[], bool] | None = None,
                     on_voice: Callable[[str], None] | None = None) -> Compiled:
-    engine, note = choose_engine(options.voice(routine), reachable or google_reachable)
+    voice = options.voice(routine)
+    engine, note = choose_engine(voice, reachable or google_reachable)
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
-    script = build_script(routine, options.voice(routine).language)
+    script = build_script(routine, voice.language)
+    try:
+        synthesis = synthesize_all(script.texts(), engine, cache, progress)
+    except AudiocoachError as error:
+        if voice.engine != "auto" or engine.name != "gtts" or error.exit_code != ExitCode.ENGINE:
+            raise
+        # Google answered the probe, then stopped: the whole track uses the offline voice, as
+        # voices are never mixed; what Google did send stays cached for next time.
+        engine = ENGINES["piper"](voice)
+        if on_voice:
+            on_voice(f"Voice: piper, offline {engine.voice_name} (Google stopped answering: "
+                     f"{error.problems[0].message})")
+        synthesis = synthesize_all(script.texts(), engine, cache, progress)
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
-    synthesis = synthesize_all(script.texts(), engine, cache, progress)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine))

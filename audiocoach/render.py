@@ -21,6 +21,7 @@ from . import ffmpeg
 from .clips import to_int16
 from .errors import AudiocoachError, Problem
 from .files import write_atomically
+from .hooks import pause_at
 from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
 
@@ -75,6 +76,7 @@ def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> 
         for start, end in mixer.spans():
             yield to_int16(mixer.mix(start, end))
         return
+    pause_at("mixing")
     mastering = Mastering.to_target(measure(mixer.mix, mixer), target_lufs)
     report.mastering = mastering
     gain = 10 ** (mastering.gain_db / 20)
@@ -100,8 +102,10 @@ def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                    stderr=errors)
         try:
-            for block in blocks:
+            for number, block in enumerate(blocks):
                 process.stdin.write(block.astype("<i2").tobytes())
+                if number == 1:
+                    pause_at("encoding")
             process.stdin.close()
         except BrokenPipeError:
             pass
@@ -138,6 +142,7 @@ def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None
         else:
             _encode_mp3(blocks, rate, temporary)
             if tag is not None:
+                pause_at("tagging")
                 tag(temporary)
 
     write_atomically(out, write)

@@ -9,6 +9,7 @@ import numpy as np
 from .cache import ClipCache, NoCache, clip_key
 from .clips import finish, to_int16
 from .engines import Engine
+from .hooks import pause_at
 
 Progress = Callable[[int, int], None]  # (done, total) of the clips being synthesized
 
@@ -43,6 +44,8 @@ def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCa
             clip = np.zeros(1, dtype=np.int16)
         cache.put(key, engine.sample_rate, clip)
         clips[text] = clip
+        if done == 1:
+            pause_at("synthesis")
         if progress:
             progress(done, len(missing))
     return Synthesis(clips, [text for text, _ in missing])

@@ -174,7 +174,8 @@ class FakeGoogle:
     """Answers each request with the next status in `statuses` (the last one repeats), and keeps
     what was asked: (url, timeout) per request, and the texts sent."""
 
-    def __init__(self, mp3: bytes, statuses: list[int | Exception]):
+    def __init__(self, mp3: bytes, statuses: list):
+        """Each answer: a status, an exception to raise, or (status, body, headers)."""
         self.mp3 = mp3
         self.statuses = statuses
         self.requests: list[tuple[str, object]] = []
@@ -184,10 +185,15 @@ class FakeGoogle:
         self.requests.append((request.url, kwargs.get("timeout")))
         if request.body:  # the reachability probe is a HEAD with no body
             self.texts.append(sent_text(request))
-        status = self.statuses[min(len(self.requests) - 1, len(self.statuses) - 1)]
-        if isinstance(status, Exception):
-            raise status
-        return response(status, rpc_body(self.mp3) if status == 200 else b"", request)
+        answer = self.statuses[min(len(self.requests) - 1, len(self.statuses) - 1)]
+        if isinstance(answer, Exception):
+            raise answer
+        status, body, headers = answer if isinstance(answer, tuple) else (answer, None, {})
+        if body is None:
+            body = rpc_body(self.mp3) if status == 200 else b""
+        reply = response(status, body, request)
+        reply.headers.update(headers)
+        return reply
 
 
 @pytest.fixture

@@ -82,3 +82,87 @@ def test_unknown_language_is_refused_before_any_request(google):
     with pytest.raises(AudiocoachError) as caught:
         GttsEngine(Voice(engine="gtts", language="xx"))
     assert "Google TTS has no language 'xx'" in str(caught.value) and fake.requests == []
+
+
+def test_retry_after_is_honoured_and_capped(google):
+    fake = google((429, b"", {"Retry-After": "3"}), (429, b"", {"Retry-After": "3600"}), 200)
+    gtts, sleeps = engine()
+    assert gtts.synthesize("Hold.").size > 0
+    assert sleeps == [3.0, 60.0] and len(fake.requests) == 3
+
+
+def test_an_answer_that_is_not_audio_is_retried_and_never_kept(google, tmp_path):
+    html = b"<html><body>Our systems have detected unusual traffic</body></html>"
+    fake = google((200, html, {}), 200)
+    gtts, sleeps = engine()
+    assert gtts.synthesize("Hold.").size > 0
+    assert len(sleeps) == 1 and len(fake.requests) == 2
+    google((200, html, {}))
+    gtts, sleeps = engine()
+    with pytest.raises(AudiocoachError) as caught:
+        gtts.synthesize("Hold.")
+    assert "Google answered with something that is not MP3 audio" in str(caught.value)
+    assert "after 5 attempts" in str(caught.value) and caught.value.exit_code == ExitCode.ENGINE
+
+
+def test_a_connection_dropped_mid_build_is_retried(google):
+    fake = google(200, requests.ConnectionError("connection reset by peer"), 200)
+    gtts, sleeps = engine()
+    assert gtts.synthesize("Hold.").size > 0 and sleeps == []  # Google answers this build once...
+    assert gtts.synthesize("Two.").size > 0 and len(sleeps) == 1  # ...so a reset is retried
+    fake.statuses, fake.requests = [requests.ReadTimeout("read timed out"), 200], []
+    fresh, sleeps = engine()  # a slow answer is worth a retry even on the first request
+    assert fresh.synthesize("Hold.").size > 0 and len(sleeps) == 1
+
+
+GERMAN = """\
+title: Waden
+voice: {language: de, engine: %s}
+exercises:
+  - {name: Wadendehnung, hold: 5s, countdown: 0}
+"""
+
+
+def test_gtts_failing_mid_build_exits_3_and_keeps_what_it_made(google, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    monkeypatch.setattr("audiocoach.engines.gtts.time.sleep", lambda s: None)
+    routine = tmp_path / "r.yaml"
+    routine.write_text(GERMAN % "gtts")
+    fake = google(200, 200, 200, 503)  # three clips, then Google fails for good
+    runner = CliRunner()
+    result = runner.invoke(app, ["build", str(routine), "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 3
+    assert "Google TTS failed: 503 (Service Unavailable)" in result.stderr
+    assert "clips made so far are kept" in result.stderr
+    assert len(list((tmp_path / "cache").rglob("*.clip"))) == 3
+    fake.statuses, fake.requests, fake.texts = [200], [], []
+    again = runner.invoke(app, ["build", str(routine), "--cache-dir", str(tmp_path / "cache")])
+    assert again.exit_code == 0, again.output
+    # The rerun asks Google only for what the first run did not get.
+    assert len(fake.texts) == len(set(fake.texts)) and len(list((tmp_path / "cache").rglob("*.clip"))) \
+        == 3 + len(fake.texts)
+
+
+def test_auto_rebuilds_the_whole_track_offline_when_google_stops(google, tmp_path, monkeypatch, fake_engine):
+    from typer.testing import CliRunner
+
+    from audiocoach import engines
+    from audiocoach.cli import app
+    from audiocoach.engines.gtts import GttsEngine
+
+    monkeypatch.setitem(engines.ENGINES, "gtts", GttsEngine)  # the fake voice stands in for piper
+    monkeypatch.setattr("audiocoach.engines.gtts.time.sleep", lambda s: None)
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: True)
+    routine = tmp_path / "r.yaml"
+    routine.write_text(GERMAN % "auto")
+    google(200, 503)
+    result = CliRunner().invoke(app, ["plan", str(routine), "--json", "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Voice:")]
+    assert notes[-1].startswith("Voice: piper, offline fake voice (Google stopped answering:")
+    import json
+
+    assert json.loads(result.stdout)["engine"] == "fake"

@@ -46,7 +46,7 @@ class GttsEngine:
     name = "gtts"
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, voice: Voice, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, voice: Voice, sleep: Callable[[float], None] | None = None):
         from gtts.lang import tts_langs
 
         if voice.language not in tts_langs():
@@ -56,7 +56,8 @@ class GttsEngine:
         self.language = voice.language
         self.accent = voice.accent
         self.speed = voice.speed
-        self.sleep = sleep
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self.answered = 0  # requests Google has answered with audio
         self.voice_name = f"{voice.language} via translate.google.{voice.accent}"
 
     def settings(self) -> dict[str, object]:
@@ -66,20 +67,67 @@ class GttsEngine:
         return decode_mp3(self.fetch(text), SAMPLE_RATE, self.speed)
 
     def fetch(self, text: str) -> bytes:
-        """The MP3 Google returns, retrying throttling (429) and server errors (5xx)."""
+        """The MP3 Google returns for `text`, retrying what a retry can fix.
+
+        Retried with backoff: throttling (429, waiting as long as Retry-After asks, up to a
+        minute), server errors (5xx), an answer that is not MP3 audio, and, once Google has
+        answered this engine before, dropped connections and timeouts. No connection at all on
+        the first request fails at once: Google is not there.
+        """
         from gtts import gTTS, gTTSError
 
+        problem = "no answer"
         for attempt in range(1, ATTEMPTS + 1):
             buffer = io.BytesIO()
+            wait = BACKOFF_S * 2 ** (attempt - 1) * (1 + random.random())
             try:
                 gTTS(text, lang=self.language, tld=self.accent, timeout=TIMEOUT_S).write_to_fp(buffer)
-                return buffer.getvalue()
+                data = buffer.getvalue()
+                if _looks_like_mp3(data):
+                    self.answered += 1
+                    return data
+                problem, retry = "Google answered with something that is not MP3 audio", True
             except gTTSError as error:
                 status = error.rsp.status_code if error.rsp is not None else None
-                retry = status is not None and (status == 429 or status >= 500)
-                if not retry or attempt == ATTEMPTS:
-                    raise AudiocoachError.engine(
-                        f"Google TTS failed: {error.msg}",
-                        "try again later, or use --engine piper for the offline voice") from None
-                self.sleep(BACKOFF_S * 2 ** (attempt - 1) * (1 + random.random()))
+                problem = f"Google TTS failed: {error.msg}"
+                if status is not None:
+                    retry = status == 429 or status >= 500
+                    wait = _retry_after(error.rsp, wait)
+                else:  # a network error: worth retrying only mid-build, or if it was slow
+                    cause = error.__context__
+                    retry = self.answered > 0 or isinstance(cause, _slow_errors())
+            except (ValueError, IndexError, TypeError) as error:  # gTTS parsing a damaged answer
+                problem, retry = f"Google's answer could not be read ({type(error).__name__})", True
+            if not retry or attempt == ATTEMPTS:
+                raise AudiocoachError.engine(
+                    f"{problem} (for {text[:40]!r}, after {attempt} "
+                    f"attempt{'s' if attempt > 1 else ''})",
+                    "try again later (clips made so far are kept), or use --engine piper for the "
+                    "offline voice")
+            self.sleep(wait)
         raise AssertionError("unreachable")
+
+
+def _looks_like_mp3(data: bytes) -> bool:
+    """An ID3 tag or an MPEG audio frame header at the start: not an HTML page or nothing."""
+    if len(data) < 64:
+        return False
+    return data[:3] == b"ID3" or (data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
+RETRY_AFTER_CAP_S = 60.0
+
+
+def _retry_after(response, default_s: float) -> float:
+    """Retry-After in seconds when the server gives one (capped at a minute), else the backoff."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return min(float(value), RETRY_AFTER_CAP_S) if value is not None else default_s
+    except ValueError:
+        return default_s
+
+
+def _slow_errors() -> tuple[type, ...]:
+    import requests
+
+    return (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)
