@@ -42,6 +42,7 @@ class ClipCache:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.write_failure: str | None = None  # why clips could not be stored, once it happened
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.clip"
@@ -72,13 +73,23 @@ class ClipCache:
                 temporary = handle.name
                 handle.write(header + payload)
             os.replace(temporary, target)
-        except OSError:
-            # A cache that cannot be written only costs speed next time.
+        except OSError as error:
+            # A cache that cannot be written only costs speed next time: say so, do not fail.
+            self.write_failure = self.write_failure or error.strerror or type(error).__name__
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
 
+    def warning(self) -> str | None:
+        if self.write_failure is None:
+            return None
+        return (f"the clip cache {self.folder} cannot be written ({self.write_failure}): the clips "
+                "will be made again next time (use --cache-dir to choose another folder)")
+
 
 class NoCache:
+    def warning(self) -> None:
+        return None
+
     def get(self, key: str, sample_rate_hz: int) -> np.ndarray | None:
         return None
 

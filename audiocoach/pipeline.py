@@ -89,6 +89,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
             on_voice(f"Voice: piper, offline {engine.voice_name} (Google stopped answering: "
                      f"{error.problems[0].message})")
         synthesis = synthesize_all(script.texts(), engine, cache, progress)
+    if cache.warning():
+        script.warnings.append(cache.warning())
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)

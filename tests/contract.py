@@ -27,6 +27,7 @@ class _Walk:
         self.next = 0  # index of the next speech event to account for
         self.cursor = 0  # where the next step begins, derived from the events already seen
         self.pending: tuple[Gap, int] | None = None  # a gap waiting for what ends it
+        self.then_silent = 0  # nominal length of silent gaps (no words) chained after it
         self.paused = 0  # pauses since the pending gap ended
 
     def s(self, seconds) -> int:
@@ -48,6 +49,8 @@ class _Walk:
         gap, anchor = self.pending
         self.pending = None
         self.cursor = target + self.paused
+        target -= self.then_silent  # a silent gap after it adds exactly its own length
+        self.then_silent = 0
         length = target - anchor
         if length != self.s(gap.nominal_s):
             assert length > self.s(gap.nominal_s), (gap.label, length)
@@ -92,9 +95,15 @@ class _Walk:
         assert self.next == len(speech), speech[self.next:]
 
     def gap(self, gap: Gap, previous) -> None:
-        self.close_gap(self.cursor)
-        anchor = self.end_cue if isinstance(previous, Window) else self.cursor
         after = [self.take(line) for line in gap.after]
+        if self.pending is not None:
+            if not after and not gap.before:
+                # Nothing is said in this gap, so no event shows where the one before it ends:
+                # together they last the first one's length plus this one's nominal length.
+                self.then_silent += self.s(gap.nominal_s)
+                return
+            self.close_gap(after[0].start - self.paused if after else self.cursor)
+        anchor = self.end_cue if isinstance(previous, Window) else self.cursor
         if after:
             assert after[0].start == self.cursor
         if gap.from_after and after:

@@ -158,3 +158,39 @@ def test_every_piper_setting_changes_the_key(tmp_path):
     assert all(key != real_key(base) for key in keys.values()), keys
     same = PiperEngine(Voice(engine="piper", model=same_bytes))
     assert real_key(same) != keys["model bytes"]  # same name, other bytes: another key
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_not_a_failure(fake_engine, write_routine, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    compiled = compile_file(write_routine(ROUTINE), blocked)
+    assert len(compiled.synthesis.synthesized) > 5  # the build went on
+    (warning,) = [w for w in compiled.timeline.warnings if "clip cache" in w]
+    assert warning.startswith(f"the clip cache {blocked} cannot be written (")
+    assert warning.endswith("(use --cache-dir to choose another folder)")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "other format", "a folder"])
+def test_damaged_cache_entries_are_misses_and_are_replaced(fake_engine, write_routine, tmp_path, damage):
+    import shutil
+
+    path = write_routine(ROUTINE)
+    first = compile_file(path, tmp_path / "cache")
+    entry = sorted((tmp_path / "cache").rglob("*.clip"))[0]
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        entry.write_bytes(data[:-5] + bytes([data[-5] ^ 0x10]) + data[-4:])
+    elif damage == "other format":
+        entry.write_bytes(b"ACCLIP0\n" + data[8:])
+    else:
+        entry.unlink()
+        entry.mkdir()
+    again = compile_file(path, tmp_path / "cache")
+    assert len(again.synthesis.synthesized) == 1 and again.timeline.events == first.timeline.events
+    if damage == "a folder":  # it cannot be replaced: that is said, and nothing fails
+        assert any("cannot be written (Is a directory)" in w for w in again.timeline.warnings)
+        shutil.rmtree(entry)
+        return
+    assert compile_file(path, tmp_path / "cache").synthesis.synthesized == []  # repaired

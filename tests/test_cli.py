@@ -210,3 +210,33 @@ def test_loudness_option_overrides_the_routine_and_is_checked(run, write_routine
     result = run("build", path, "--loudness", "loud")
     assert result.exit_code == 2
     assert "--loudness: 'loud' is not a loudness (write a number such as -19, or off)" in result.stderr
+
+
+def test_an_output_folder_that_cannot_be_written_is_exit_1_with_a_fix(run, write_routine, tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = run("build", write_routine(GOOD), "-o", tmp_path / "taken" / "r.mp3")
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'taken' / 'r.mp3'}: cannot write here:" in result.stderr
+    assert "(choose another output path with -o)" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["encoder", "rename"])
+def test_a_full_disk_keeps_the_old_track(run, write_routine, tmp_path, monkeypatch, where):
+    path = write_routine(GOOD, "short.yaml")
+    assert run("build", path).exit_code == 0
+    good = (tmp_path / "output" / "short.mp3").read_bytes()
+    if where == "encoder":
+        fake = tmp_path / "ffmpeg"
+        fake.write_text("#!/bin/sh\ncat > /dev/null\necho 'Error writing trailer: No space left on device' >&2\n"
+                        "exit 1\n")
+        fake.chmod(0o755)
+        monkeypatch.setattr("audiocoach.ffmpeg.executable", lambda: str(fake))
+    else:
+        def full(source, target):
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr("audiocoach.files.os.replace", full)
+    result = run("build", path)
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert "check free disk space" in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "output" / "short.mp3").read_bytes() == good
+    assert [p.name for p in (tmp_path / "output").iterdir()] == ["short.mp3"]

@@ -95,3 +95,32 @@ def test_a_running_builds_temporary_file_is_left_alone(tmp_path):
         fcntl.flock(handle, fcntl.LOCK_EX)  # as a build in progress holds it
         assert remove_stale_temporaries(out) == [stale]
     assert running.exists() and other.exists() and not stale.exists()
+
+
+def test_four_builds_at_once_share_a_cache_and_an_output(reference, tmp_path):
+    """Two routines, each built twice at the same moment, the same one twice to the same file."""
+    folder = reference
+    cache = tmp_path / "shared-cache"
+    (tmp_path / "other.yaml").write_text(ROUTINE.replace("hold: 8s", "hold: 7s"))
+    runs = [(folder / "r.yaml", tmp_path / "same.mp3"), (folder / "r.yaml", tmp_path / "same.mp3"),
+            (tmp_path / "other.yaml", tmp_path / "other-a.mp3"),
+            (tmp_path / "other.yaml", tmp_path / "other-b.mp3")]
+    processes = [subprocess.Popen([sys.executable, "-m", "audiocoach", "build", str(routine), "-o",
+                                   str(out), "--engine", "piper", "--cache-dir", str(cache)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for routine, out in runs]
+    results = [(process.wait(timeout=300), process.stderr.read()) for process in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    assert [code for code, _ in results] == [0, 0, 0, 0], results
+    assert (tmp_path / "same.mp3").read_bytes() == (folder / "reference.mp3").read_bytes()
+    assert (tmp_path / "other-a.mp3").read_bytes() == (tmp_path / "other-b.mp3").read_bytes()
+    # The cache they shared is whole: a build from it makes no clip and gives the same track.
+    lone = subprocess.run([sys.executable, "-m", "audiocoach", "build", str(tmp_path / "other.yaml"),
+                           "-o", str(tmp_path / "lone.mp3"), "--engine", "piper", "--cache-dir",
+                           str(cache)], capture_output=True, text=True, timeout=300)
+    assert lone.returncode == 0 and "0 clips synthesized" in lone.stdout, lone.stdout
+    assert (tmp_path / "lone.mp3").read_bytes() == (tmp_path / "other-a.mp3").read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
+    assert not list(cache.rglob("*.tmp"))

@@ -1,0 +1,121 @@
+"""Property-based tests: routines generated from the schema, and broken copies of them.
+
+`validate` never fails with anything but the project's own error, and every routine it accepts
+lays out with the whole timing contract holding. CI runs a bounded number of examples;
+AUDIOCOACH_EXAMPLES=2000 runs more.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from conftest import FAKE_RATE, fake_length
+from contract import check_timing_contract
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audiocoach.errors import AudiocoachError
+from audiocoach.load import load_text
+from audiocoach.model import build_routine
+from audiocoach.script import build_script
+from audiocoach.sounds import SoundSet
+from audiocoach.timeline import lay_out
+
+EXAMPLES = int(os.environ.get("AUDIOCOACH_EXAMPLES", "60"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+
+words = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1,
+                max_size=30).filter(lambda t: t.strip())
+seconds = st.one_of(st.integers(1, 90), st.sampled_from(["2.5s", "30s", "1m", "1m30s", "45 seconds"]))
+cue = st.sampled_from(["Hold", "Go", "Relax", "Breathe out", "Press down now"])
+
+
+def dose():
+    hold = st.fixed_dictionaries({"hold": seconds}, optional={"reps": st.integers(1, 6)})
+    tempo = st.fixed_dictionaries({"tempo": st.sampled_from([0.5, 1, 2, "3s", 0.8]),
+                                   "reps": st.integers(1, 15)})
+    step = st.one_of(st.fixed_dictionaries({"say": words, "hold": seconds}),
+                     st.fixed_dictionaries({"say": words, "tempo": st.sampled_from([1, 2]),
+                                            "reps": st.integers(1, 5)}))
+    steps = st.fixed_dictionaries({"steps": st.lists(step, min_size=1, max_size=3)})
+    return st.one_of(hold, tempo, steps)
+
+
+def exercise():
+    extras = st.fixed_dictionaries({}, optional={
+        "instructions": words, "sets": st.integers(1, 3), "set_rest": st.integers(0, 40),
+        "rest": st.integers(0, 20), "prepare": st.integers(0, 8), "countdown": st.integers(0, 5),
+        "sides": st.sampled_from(["none", "both", "alternate", "left", "right"]),
+        "first_side": st.sampled_from(["left", "right"]), "halfway": st.booleans(),
+        "reminders": st.lists(st.integers(1, 30), max_size=3), "tips": st.lists(words, max_size=3),
+        "phrases": st.fixed_dictionaries({}, optional={"start": cue, "end": cue, "halfway": cue,
+                                                       "reminder": st.just("{time} to go"),
+                                                       "last": st.sampled_from(["off", "Final"])}),
+    })
+    return st.tuples(words, dose(), extras).map(lambda t: {"name": t[0], **t[1], **t[2]})
+
+
+item = st.one_of(exercise(), exercise(), st.fixed_dictionaries({"rest": st.integers(0, 60)},
+                                                               optional={"say": words}),
+                 st.fixed_dictionaries({"say": words}))
+routine_documents = st.fixed_dictionaries(
+    {"title": words, "exercises": st.lists(item, min_size=1, max_size=4)},
+    optional={"intro": words, "outro": words, "sounds": st.sampled_from(["chime", "beep", "none"]),
+              "voice": st.fixed_dictionaries({}, optional={"language": st.sampled_from(
+                  ["en", "de", "fr", "sv", "pt-BR"]), "speed": st.floats(0.5, 2.0)}),
+              "loudness": st.sampled_from([-19, -16, "off"]),
+              "phrases": st.fixed_dictionaries({}, optional={"end": cue})})
+
+
+def lay_out_and_check(text: str) -> None:
+    try:
+        routine = build_routine(load_text(text, "routine.yaml"), "routine.yaml")
+        script = build_script(routine)
+        timeline = lay_out(script, {t: fake_length(t) for t in script.texts()},
+                           SoundSet(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
+    except AudiocoachError:
+        return  # a clear, located refusal is a fine answer
+    check_timing_contract(script, timeline, routine.sounds)
+
+
+@SETTINGS
+@given(routine_documents)
+def test_every_generated_routine_validates_and_keeps_the_timing_contract(document):
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    routine = build_routine(load_text(text, "routine.yaml"), "routine.yaml")  # valid by construction
+    assert routine.title
+    lay_out_and_check(text)
+
+
+anything = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                                  st.floats(allow_nan=True), words),
+                        lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                st.dictionaries(words, inner, max_size=3)),
+                        max_leaves=8)
+
+
+@SETTINGS
+@given(routine_documents, st.data())
+def test_a_broken_copy_is_refused_only_with_the_projects_error(document, data):
+    exercises = document["exercises"]
+    target = data.draw(st.sampled_from([document] + [e for e in exercises if isinstance(e, dict)]))
+    action = data.draw(st.sampled_from(["set", "delete", "rename"]))
+    key = data.draw(st.sampled_from(sorted(target)) if target else st.just("title"))
+    if action == "delete":
+        target.pop(key, None)
+    elif action == "rename":
+        target[key + data.draw(st.sampled_from(["x", "_", "s"]))] = target.pop(key, None)
+    else:
+        target[key] = data.draw(anything)
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    lay_out_and_check(text)
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_any_text_is_read_or_refused_with_the_projects_error(text):
+    try:
+        build_routine(load_text(text, "routine.yaml"), "routine.yaml")
+    except AudiocoachError as error:
+        assert all(p.file == "routine.yaml" for p in error.problems)
