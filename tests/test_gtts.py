@@ -166,3 +166,14 @@ def test_auto_rebuilds_the_whole_track_offline_when_google_stops(google, tmp_pat
     import json
 
     assert json.loads(result.stdout)["engine"] == "fake"
+
+
+def test_a_truncated_answer_is_retried_not_kept(google, google_mp3):
+    from conftest import rpc_body
+
+    whole = rpc_body(google_mp3)
+    fake = google((200, whole[: len(whole) // 2], {}), (200, whole, {}))
+    gtts, sleeps = engine()
+    clip = gtts.synthesize("Hold.")
+    assert len(fake.requests) == 2 and len(sleeps) == 1
+    assert abs(clip.size / SAMPLE_RATE - (TONE_S + 2 * PAD_S)) < 0.1  # the whole answer, not half

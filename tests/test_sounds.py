@@ -81,3 +81,15 @@ def test_built_ins_are_short_levelled_and_distinct():
     assert not np.array_equal(sound("chime", "start", rate), sound("chime", "end", rate))
     spectra = {name: np.argmax(np.abs(np.fft.rfft(tone, 2 * rate))) / 2 for name, tone in tones.items()}
     assert len(set(spectra.values())) == 4  # each has its own pitch
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.mkdir(), "'{name}' is not a file (give the path of a sound file, not a folder or device)"),
+    (lambda p: __import__("os").mkfifo(p), "'{name}' is not a file"),
+])
+def test_a_sound_path_to_a_folder_or_fifo_is_refused_by_validate(run, tmp_path, make, message):
+    make(tmp_path / "x.wav")
+    path = routine(tmp_path, "{start: x.wav}")
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert f"{path}:2:17: sounds.start: " + message.format(name="x.wav") in result.stderr

@@ -90,7 +90,9 @@ class GttsEngine:
             except gTTSError as error:
                 status = error.rsp.status_code if error.rsp is not None else None
                 problem = f"Google TTS failed: {error.msg}"
-                if status is not None:
+                if status is not None and 200 <= status < 300:  # an answer gTTS found no audio in
+                    problem, retry = "Google's answer held no complete audio", True
+                elif status is not None:
                     retry = status == 429 or status >= 500
                     wait = _retry_after(error.rsp, wait)
                 else:  # a network error: worth retrying only mid-build, or if it was slow
