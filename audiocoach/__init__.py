@@ -1,3 +1,12 @@
-"""audiocoach: compile exercise routines into voice-guided, exactly timed audio tracks."""
+"""audiocoach: compile exercise routines into voice-guided, exactly timed audio tracks.
+
+The Python API is `load`, `plan`, `build` and `Track` (see `audiocoach.api`); every problem a
+user can fix raises `AudiocoachError`.
+"""
+
+from .api import Track, build, load, plan
+from .errors import AudiocoachError
+from .model import Routine
 
 __version__ = "0.1.0"
+__all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]

@@ -1,0 +1,130 @@
+"""The Python API: load a routine, plan it, build it, or hand the track to your own code.
+
+    import audiocoach
+    routine = audiocoach.load("legs.yaml")           # a path, a bundled name, or a dict
+    track = audiocoach.plan(routine, engine="piper")  # every event placed, nothing encoded
+    track.save("legs.mp3")                           # or audiocoach.build(routine, "legs.mp3")
+    segment = track.to_audiosegment()                # a pydub AudioSegment to edit further
+
+Every problem a user can fix raises `audiocoach.AudiocoachError`, with file, line and a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .errors import AudiocoachError, Problem
+from .load import load_text
+from .model import Routine, build_routine
+from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine
+from .pipeline import build as build_compiled
+from .render import Report, mastered_blocks
+
+
+def load(source: str | Path | Mapping[str, Any]) -> Routine:
+    """A validated routine from a file path, a bundled routine's name, or a mapping like the YAML."""
+    if isinstance(source, Mapping):
+        import yaml
+
+        try:
+            text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+        except yaml.YAMLError as error:
+            raise AudiocoachError(Problem(f"the routine cannot be written as YAML: {error}",
+                                          "use only text, numbers, lists and mappings",
+                                          "<routine>")) from None
+        from .catalog import catalog_fields
+
+        return build_routine(load_text(text, "<routine>"), "<routine>", catalog_fields())
+    return read_routine(Path(source))
+
+
+@dataclass
+class Track:
+    """A planned routine: its timeline, and the audio on demand."""
+
+    compiled: Compiled
+    report: Report | None = None  # what mastering did, once the track has been rendered
+
+    @property
+    def timeline(self):
+        return self.compiled.timeline
+
+    @property
+    def sample_rate(self) -> int:
+        return self.timeline.sample_rate
+
+    @property
+    def duration_s(self) -> float:
+        return self.timeline.seconds(self.timeline.length)
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.timeline.warnings)
+
+    def to_json(self) -> dict:
+        """The `plan --json` document."""
+        return self.timeline.to_json()
+
+    def pcm(self) -> np.ndarray:
+        """The mastered track as int16 samples, exactly what `save` encodes."""
+        report = Report()
+        blocks = list(mastered_blocks(mixer(self.compiled), self.compiled.loudness_lufs, report))
+        self.report = report
+        return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int16)
+
+    def to_audiosegment(self):
+        """The track as a pydub AudioSegment (mono, 16-bit, the track's rate) to edit further."""
+        import warnings
+
+        from . import ffmpeg
+
+        with warnings.catch_warnings():  # pydub looks for a system ffmpeg, and uses audioop
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pydub import AudioSegment
+        AudioSegment.converter = ffmpeg.executable()  # so that .export() works without one
+        return AudioSegment(data=self.pcm().astype("<i2").tobytes(), sample_width=2,
+                            frame_rate=self.sample_rate, channels=1)
+
+    def save(self, out: str | Path, audio_format: str | None = None) -> Report:
+        """Write the track (MP3 with tags, chapters and cover, or WAV, from the extension)."""
+        out = Path(out)
+        chosen = audio_format or (out.suffix.lower().lstrip(".") or "mp3")
+        if chosen not in ("mp3", "wav"):
+            raise AudiocoachError(Problem(f"cannot write .{chosen} files", "use .mp3 or .wav",
+                                          str(out)))
+        self.report = build_compiled(self.compiled, out, chosen)
+        return self.report
+
+
+def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | None = None,
+         voice: str | None = None, language: str | None = None, accent: str | None = None,
+         speed: float | None = None, loudness: float | None | str = ROUTINE_LOUDNESS,
+         cache_dir: str | Path | None = None, use_cache: bool = True,
+         progress: Callable[[int, int], None] | None = None,
+         on_voice: Callable[[str], None] | None = None) -> Track:
+    """Synthesize what is missing and place every event; nothing is encoded yet.
+
+    Keyword arguments override the routine's voice; `loudness` is a LUFS target or None for off.
+    """
+    if not isinstance(routine, Routine):
+        routine = load(routine)
+    options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
+                      cache_dir=Path(cache_dir) if cache_dir else None, use_cache=use_cache,
+                      loudness_lufs=loudness)
+    return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice))
+
+
+def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | Path,
+          audio_format: str | None = None, **options: Any) -> Track:
+    """Plan (unless given a Track) and write the track to `out`; returns the Track."""
+    track = routine if isinstance(routine, Track) else plan(routine, **options)
+    track.save(out, audio_format)
+    return track
+
+
+__all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]
