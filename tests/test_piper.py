@@ -124,3 +124,12 @@ def test_the_noise_is_really_there():
     assert not np.array_equal(lively.synthesize(text), flat.synthesize(text))
     # Different texts draw different noise: the same word in two sentences is not a copy.
     assert not np.array_equal(lively.synthesize("Hold."), lively.synthesize("Hold!"))
+
+
+def test_the_thread_count_is_fixed_so_every_machine_sounds_the_same(monkeypatch):
+    monkeypatch.delenv("AUDIOCOACH_THREADS", raising=False)
+    assert PiperEngine(Voice(engine="piper")).settings()["threads"] == 2  # not the machine's cores
+    monkeypatch.setenv("AUDIOCOACH_THREADS", "1")
+    one = PiperEngine(Voice(engine="piper"))
+    assert one.settings()["threads"] == 1
+    assert one.synthesize("Hold.").size > 0

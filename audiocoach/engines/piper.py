@@ -69,11 +69,27 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
     return path.stem, path, config
 
 
+THREADS_VARIABLE = "AUDIOCOACH_THREADS"
+# Threads of the voice's ONNX session. The samples depend on it in their last bits (onnxruntime
+# splits its sums by thread count), so it is fixed rather than "every core": the same routine
+# then sounds the same on every machine. It is part of the cache key.
+DEFAULT_THREADS = 2
+
+
+def session_threads() -> int:
+    """`AUDIOCOACH_THREADS`, or 2: e.g. 1 for a one-thread baseline, 8 on a big machine."""
+    try:
+        threads = int(os.environ.get(THREADS_VARIABLE, DEFAULT_THREADS))
+    except ValueError:
+        return DEFAULT_THREADS
+    return threads if threads > 0 else DEFAULT_THREADS
+
+
 @lru_cache(maxsize=4)
-def _load(model: Path, config: Path):
+def _load(model: Path, config: Path, threads: int):
     """The voice, its graph's noise drawn from inputs, and those inputs' names.
 
-    Loading takes seconds: once per voice per process.
+    Loading takes seconds: once per voice (and thread count) per process.
     """
     import onnxruntime
     from piper import PiperConfig, PiperVoice
@@ -84,6 +100,8 @@ def _load(model: Path, config: Path):
             piper_config = PiperConfig.from_dict(json.load(handle))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 4  # a retry with more noise is not worth a logged error
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
         session = onnxruntime.InferenceSession(graph, sess_options=options,
                                                providers=["CPUExecutionProvider"])
     except Exception as error:  # onnx, onnxruntime and json raise many types for a broken voice
@@ -150,6 +168,7 @@ class PiperEngine:
         self.noise_scale = float(inference.get("noise_scale", NOISE_SCALE))
         self.noise_w_scale = float(inference.get("noise_w", NOISE_W_SCALE))
         self.length_scale = float(inference.get("length_scale", 1.0)) / self.speed
+        self.threads = session_threads()
 
     def settings(self) -> dict[str, object]:
         """Every choice that changes the audio: a voice file replaced under the same name counts."""
@@ -167,11 +186,12 @@ class PiperEngine:
             "length_scale": self.length_scale,
             "noise_scale": self.noise_scale,
             "noise_w_scale": self.noise_w_scale,
+            "threads": self.threads,
         }
 
     def synthesize(self, text: str) -> np.ndarray:
         """The clip for `text`: one run of the voice per sentence, joined by short pauses."""
-        voice, noise_inputs = _load(self.model_path, self.config_path)
+        voice, noise_inputs = _load(self.model_path, self.config_path, self.threads)
         noise = SeededNoise(noise_inputs, text, self.settings())
         pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate), dtype=np.float32)
         parts: list[np.ndarray] = []
