@@ -160,9 +160,9 @@ class Script:
         """
         said: list[tuple[Line, str]] = []
         exercise = ""
-        for step in self.steps:
+        for number, step in enumerate(self.steps):
             if isinstance(step, Chapter):
-                exercise = step.title if self.steps.index(step) > 0 or not self.intro else ""
+                exercise = "" if number == 0 and self.intro else step.title  # the intro's is no exercise
             elif isinstance(step, Speak):
                 said += [(line, exercise) for line in step.lines]
             elif isinstance(step, Gap):
