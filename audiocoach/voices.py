@@ -169,7 +169,7 @@ def remove(name: str) -> list[Path]:
     paths = [folder / f"{name}{ending}" for ending in (".onnx", ".onnx.json", ".onnx.part",
                                                         ".onnx.json.part")]
     removed = [path for path in paths if path.exists()]
-    if not any(path.suffix != ".part" for path in removed):
+    if not removed:
         names = [voice.name for voice in installed()]
         raise _error(f"there is no installed voice '{name}'",
                      suggest(name, names, "run `audiocoach voices` to see them"))
