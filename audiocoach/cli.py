@@ -17,11 +17,11 @@ from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from .fields import loudness as read_loudness
 from .model import Routine
-from .pipeline import Compiled, Options, build, compile_routine, read_routine
+from .batch import Job, build_all, default_jobs
+from .pipeline import Compiled, Options, compile_routine, read_routine
 from .script import build_script
 from .serve import lan_address, qr_text, serve
 from .share import share
-from .sidecars import write_sidecars
 
 app = typer.Typer(
     add_completion=False,
@@ -63,7 +63,7 @@ def _progress() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
 
     def close() -> None:
         if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+            state.pop("bar").__exit__(None, None, None)  # the next routine gets a bar of its own
 
     return update, close
 
@@ -115,21 +115,35 @@ def build_command(
     loudness: Optional[str] = LoudnessOption,
     sidecars: bool = typer.Option(False, "--sidecars", help="Also write STEM.chapters.json "
                                   "(Podcasting 2.0 chapters) and STEM.vtt (transcript) beside it."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Routines built at once (default: "
+                             "the number of cores).", show_default=False),
 ) -> None:
-    """Build each routine into one narrated, exactly timed audio file."""
+    """Build each routine into one narrated, exactly timed audio file.
+
+    With several routines, one that is wrong does not stop the others; the exit code is the
+    worst of them.
+    """
     options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
                              loudness)
     chosen_format, targets = _targets(routines, output, audio_format)
+    work = [Job(path, out, options, chosen_format, sidecars) for path, out in zip(routines, targets)]
+    workers = jobs or default_jobs()
+    one_at_a_time = workers <= 1 or len(work) == 1
+    update, close = _progress() if one_at_a_time else (None, lambda: None)
+    on_voice = (lambda note: typer.echo(note, err=True)) if one_at_a_time else None
+    worst = int(ExitCode.OK)
     try:
-        parsed = [read_routine(path) for path in routines]  # every file checked before any work
-        for routine, out in zip(parsed, targets):
-            compiled = _compile(routine, options)
-            report = build(compiled, out, chosen_format)
-            if sidecars:
-                write_sidecars(compiled.timeline, out)
-            _wrote(out, compiled, report)
-    except AudiocoachError as error:
-        raise _fail(error) from None
+        for outcome in build_all(work, workers, update, on_voice):
+            close()
+            for note in outcome.notes:
+                typer.echo(note, err=True)
+            for line in outcome.lines:
+                typer.echo(line)
+            worst = max(worst, outcome.exit_code)
+    finally:
+        close()
+    if worst:
+        raise typer.Exit(worst)
 
 
 def _with_loudness(options: Options, loudness: str | None) -> Options:
@@ -139,15 +153,6 @@ def _with_loudness(options: Options, loudness: str | None) -> Options:
         return dataclasses.replace(options, loudness_lufs=read_loudness(loudness))
     except ValueError as error:
         raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
-
-
-def _wrote(out: Path, compiled: Compiled, report: object) -> None:
-    timeline = compiled.timeline
-    typer.echo(f"Wrote {out} ({timeline.seconds(timeline.length):.1f} s, "
-               f"{plural(len(timeline.chapters), 'chapter')}, "
-               f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized; {report})")
-    for warning in timeline.warnings:
-        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("share")
