@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -54,9 +54,8 @@ def _describe(model: Path, config: Path, bundled: bool = False) -> InstalledVoic
 def installed() -> list[InstalledVoice]:
     """The bundled voice, then every complete voice in the voices folder."""
     model, config = _bundled()
-    found = [_describe(model, config, bundled=True)]
-    found[0] = InstalledVoice(BUNDLED_VOICE, found[0].language, found[0].quality,
-                              found[0].size_bytes, found[0].where, True)
+    # The bundled model's file name is the package's, not the voice's: name it as users do.
+    found = [replace(_describe(model, config, bundled=True), name=BUNDLED_VOICE)]
     folder = voices_dir()
     if folder.is_dir():
         for model in sorted(folder.glob("*.onnx")):
