@@ -48,18 +48,18 @@ def _fail(error: AudiocoachError) -> typer.Exit:
     return typer.Exit(int(error.exit_code))
 
 
-def _progress() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A progress bar for synthesis when a person is watching, else nothing."""
+def _progress(label: str = "Synthesizing speech") -> tuple[Callable[[int, int], None] | None,
+                                                          Callable[[], None]]:
+    """A progress bar, fed (done, total), when a person is watching; else nothing."""
     if not sys.stderr.isatty():
         return None, lambda: None
     state: dict = {}
 
     def update(done: int, total: int) -> None:
         if "bar" not in state:
-            state["bar"] = typer.progressbar(length=total, label="Synthesizing speech",
-                                             file=sys.stderr)
+            state["bar"] = typer.progressbar(length=total, label=label, file=sys.stderr)
             state["bar"].__enter__()
-        state["bar"].update(1)
+        state["bar"].update(done - state["bar"].pos)
 
     def close() -> None:
         if "bar" in state:
@@ -434,7 +434,7 @@ def voices_add_command(
     try:
         index = voices.fetch_index()
         for name in names:
-            update, close = _byte_progress(f"Downloading {name}")
+            update, close = _progress(f"Downloading {name}")
             try:
                 paths = voices.add(name, update, index)
             finally:
@@ -456,26 +456,6 @@ def voices_remove_command(
             typer.echo(f"Removed {name}")
     except AudiocoachError as error:
         raise _fail(error) from None
-
-
-def _byte_progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress bar in bytes when a person is watching, else nothing."""
-    state: dict = {}
-
-    def update(done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if "bar" not in state:
-            state["bar"] = typer.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        bar = state["bar"]
-        bar.update(done - bar.pos)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
-
-    return update, close
 
 
 def main() -> None:

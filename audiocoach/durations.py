@@ -73,24 +73,12 @@ def to_samples(seconds: Fraction, sample_rate_hz: int) -> Samples:
     return round(seconds * sample_rate_hz)
 
 
-def _decimal(value: Fraction) -> str:
-    """`2`, `2.5`, `0.333`: at most three decimals, no trailing zeros."""
-    text = f"{float(value):.3f}".rstrip("0").rstrip(".")
-    return text if text != "-0" else "0"
-
-
 def spoken(seconds: Fraction) -> str:
-    """A duration as a coach says it: `30 seconds`, `2.5 seconds`, `2 minutes and 15 seconds`.
+    """A duration as the English coach says it: `30 seconds`, `2.5 seconds`, `1 minute and 15
+    seconds`; never rounded (for messages; cues use the routine's language pack)."""
+    from .languages import load_pack
 
-    Never rounded: a hold of 2.5 s is announced as 2.5 seconds, not 2 or 3.
-    """
-    minutes, secs = divmod(Fraction(seconds), 60)
-    parts = []
-    if minutes:
-        parts.append(plural(int(minutes), "minute"))
-    if secs or not minutes:
-        parts.append(f"{_decimal(secs)} second" + ("" if secs == 1 else "s"))
-    return " and ".join(parts)
+    return load_pack("en").duration(seconds)
 
 
 def plural(count: int, noun: str) -> str:

@@ -116,9 +116,13 @@ def cover(compiled: Compiled) -> tuple[bytes, str]:
                       [exercise.name for exercise in routine.exercises]), "image/png"
 
 
-def build(compiled: Compiled, out: Path, audio_format: str = "mp3") -> Report:
-    """Render the compiled routine into `out` (MP3 with tags, chapters and cover, or WAV)."""
-    picture = cover(compiled) if audio_format == "mp3" else None
+def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
+          picture: tuple[bytes, str] | None = None) -> Report:
+    """Render the compiled routine into `out` (MP3 with tags, chapters and cover, or WAV).
+
+    `picture` is the cover when the caller already has it (bytes, MIME type)."""
+    if audio_format == "mp3" and picture is None:
+        picture = cover(compiled)
 
     def tag(path: Path) -> None:
         write_tags(path, compiled.timeline, compiled.routine.description, picture)

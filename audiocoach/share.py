@@ -106,9 +106,10 @@ def _track(stem: str, compiled: Compiled, size_bytes: int, cover_name: str) -> S
 def share_routine(stem: str, compiled: Compiled, folder: Path, result: ShareResult) -> SharedTrack:
     """Write one routine's track, sidecars, cover and page into `folder`."""
     mp3 = folder / f"{stem}.mp3"
-    reports: list[Report] = []
-    result.note(mp3, replace_if_changed(mp3, lambda fresh: reports.append(build(compiled, fresh))))
     picture, mime = cover(compiled)
+    reports: list[Report] = []
+    result.note(mp3, replace_if_changed(
+        mp3, lambda fresh: reports.append(build(compiled, fresh, "mp3", (picture, mime)))))
     cover_path = folder / f"{stem}.cover.{'jpg' if mime == 'image/jpeg' else 'png'}"
     result.note(cover_path, write_if_changed(cover_path, picture))
     track = _track(stem, compiled, mp3.stat().st_size, cover_path.name)

@@ -118,9 +118,12 @@ def test_serving_a_folder_that_was_not_shared_is_refused(tmp_path):
     assert result.exit_code == 1 and "has no index.html" in result.stderr
 
 
-def test_the_qr_code_encodes_the_address():
+def test_the_qr_code_is_segnos_symbol_for_the_address_drawn_in_text():
+    import segno
+
     from audiocoach.serve import qr_text
 
-    text = qr_text("http://192.168.1.20:8000/")
-    rows = text.splitlines()
-    assert len(rows) > 10 and len({len(row) for row in rows}) == 1  # a square of text blocks
+    rows = qr_text("http://192.168.1.20:8000/").splitlines()
+    width, height = segno.make("http://192.168.1.20:8000/", error="m").symbol_size(border=4)
+    # compact: one character per module across, two modules per line down
+    assert {len(row) for row in rows} == {width} and len(rows) == (height + 1) // 2
