@@ -50,6 +50,9 @@ class AudiocoachError(Exception):
         self.exit_code = exit_code
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # whole across processes (a synthesis worker's error reaches the build)
+        return type(self), (self.problems, self.exit_code)
+
     @classmethod
     def engine(cls, message: str, fix: str, file: str | None = None) -> "AudiocoachError":
         """A voice engine that cannot be used (exit code 3); `file` when one of its files is at fault."""

@@ -20,7 +20,7 @@ from .model import Routine, Voice, build_routine
 from .cover import draw_cover, read_cover
 from .mix import Mixer
 from .music import MusicBed
-from .render import Report, encodable_length, measure, render
+from .render import Report, encodable_length, measure_voice, render
 from .script import build_script
 from .sounds import SoundSet
 from .synthesize import Progress, Synthesis, synthesize_all
@@ -103,7 +103,7 @@ def mixer(compiled: Compiled) -> Mixer:
     bed = MusicBed(routine.music, timeline, routine.file) if routine.music else None
     mix = Mixer(timeline, compiled.synthesis.clips, compiled.sounds, bed)
     if bed is not None:
-        bed.voice_lufs = measure(mix.voice, mix)
+        bed.voice_lufs = measure_voice(mix)
     return mix
 
 

@@ -22,7 +22,8 @@ from .clips import to_int16
 from .errors import AudiocoachError, Problem
 from .files import write_atomically
 from .hooks import pause_at
-from .loudness import Limiter, LoudnessMeter, Mastering
+from .islands import IslandMaster
+from .loudness import Limiter, LoudnessMeter, Mastering, gated_lufs, step_samples
 from .mix import Mixer
 
 MP3_BITRATE = "64k"  # plenty for a mono voice
@@ -66,33 +67,52 @@ class Report:
 
 
 def measure(source: Callable[[int, int], np.ndarray], mixer: Mixer) -> float:
-    """The integrated loudness of `source` (e.g. `mixer.voice`) over the whole track, in LUFS."""
+    """The integrated loudness of `source` (e.g. `mixer.mix`) over the whole track, in LUFS."""
     meter = LoudnessMeter(mixer.timeline.sample_rate)
     for start, end in mixer.spans():
         meter.add(source(start, end))
     return meter.integrated_lufs()
 
 
+def measure_voice(mixer: Mixer) -> float:
+    """The integrated loudness of the speech and sounds alone, in LUFS."""
+    return IslandMaster(mixer).measure()
+
+
 def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> Iterator[np.ndarray]:
-    """The track as int16 blocks, at `target_lufs` (None: as mixed), filling in `report`."""
+    """The track as int16 blocks, at `target_lufs` (None: as mixed), filling in `report`.
+
+    Without music, each distinct island of sound is mastered once (islands.py); with music,
+    which never stops, the whole track is mixed, measured, and limited block by block.
+    """
     if target_lufs is None:
         for start, end in mixer.spans():
             yield to_int16(mixer.mix(start, end))
         return
     pause_at("mixing")
-    mastering = Mastering.to_target(measure(mixer.mix, mixer), target_lufs)
+    islands = IslandMaster(mixer) if mixer.music is None else None
+    measured = islands.measure() if islands else measure(mixer.mix, mixer)
+    mastering = Mastering.to_target(measured, target_lufs)
     report.mastering = mastering
     gain = 10 ** (mastering.gain_db / 20)
     limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
-    context = limiter.context_samples
-    meter = LoudnessMeter(mixer.timeline.sample_rate)
-    peak = 0.0
-    for start, end in mixer.spans():
-        limited, block_peak = limiter.apply(mixer.mix(start - context, end + context) * gain, context)
-        peak = max(peak, block_peak)
-        meter.add(limited)
-        yield to_int16(limited)
-    report.output_lufs = meter.integrated_lufs()
+    if islands:
+        steps, peak = np.zeros(0), 0.0
+        for block, steps, peak in islands.blocks(gain, limiter):
+            yield block
+        output_lufs = gated_lufs(steps, step_samples(mixer.timeline.sample_rate))
+    else:
+        context = limiter.context_samples
+        meter = LoudnessMeter(mixer.timeline.sample_rate)
+        peak = 0.0
+        for start, end in mixer.spans():
+            limited, block_peak = limiter.apply(mixer.mix(start - context, end + context) * gain,
+                                                context)
+            peak = max(peak, block_peak)
+            meter.add(limited)
+            yield to_int16(limited)
+        output_lufs = meter.integrated_lufs()
+    report.output_lufs = output_lufs
     report.true_peak_dbtp = 20 * math.log10(peak) if peak > 0 else -math.inf
 
 

@@ -1,17 +1,43 @@
-"""Get a finished clip for every text of a script, synthesizing only what the cache lacks."""
+"""Get a finished clip for every text of a script, synthesizing only what the cache lacks.
+
+Missing clips are synthesized by several worker processes at once when the engine allows it
+(the offline voice: each worker loads it once and runs it on one thread). Every clip is worked
+out by the same single-threaded computation whichever worker takes it, so the track is the same
+byte for byte however many workers there are; each clip goes into the cache as soon as it is
+done, so an interrupted cold build resumes where it stopped.
+"""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+import multiprocessing
+import os
+import signal
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from .cache import ClipCache, NoCache, clip_key
 from .clips import finish, to_int16
 from .engines import Engine
+from .errors import AudiocoachError
 from .hooks import pause_at
 
 Progress = Callable[[int, int], None]  # (done, total) of the clips being synthesized
+WORKERS_VARIABLE = "AUDIOCOACH_WORKERS"
+
+
+def default_workers() -> int:
+    """`AUDIOCOACH_WORKERS`, or one worker per core this process may use."""
+    try:
+        workers = int(os.environ.get(WORKERS_VARIABLE, "0"))
+    except ValueError:
+        workers = 0
+    if workers > 0:
+        return workers
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Synthesis:
@@ -26,26 +52,61 @@ class Synthesis:
 
 
 def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCache,
-                   progress: Progress | None = None) -> Synthesis:
+                   progress: Progress | None = None, workers: int | None = None) -> Synthesis:
+    """Every text's clip; `workers` processes synthesize what is missing (default: one per core)."""
     settings = engine.settings()
     clips: dict[str, np.ndarray] = {}
-    missing: list[tuple[str, str]] = []
+    missing: list[str] = []
+    keys: dict[str, str] = {}
     for text in dict.fromkeys(texts):
-        key = clip_key(engine.name, settings, engine.sample_rate, text)
-        clip = cache.get(key, engine.sample_rate)
+        keys[text] = clip_key(engine.name, settings, engine.sample_rate, text)
+        clip = cache.get(keys[text], engine.sample_rate)
         if clip is None:
-            missing.append((text, key))
+            missing.append(text)
         else:
             clips[text] = clip
-    for done, (text, key) in enumerate(missing, start=1):
-        clip = to_int16(finish(engine.synthesize(text), engine.sample_rate))
-        if clip.size == 0:
-            # A text with nothing to say (only punctuation) still needs a place on the timeline.
-            clip = np.zeros(1, dtype=np.int16)
-        cache.put(key, engine.sample_rate, clip)
+    for done, (text, clip) in enumerate(_synthesized(engine, missing, workers), start=1):
+        cache.put(keys[text], engine.sample_rate, clip)
         clips[text] = clip
         if done == 1:
             pause_at("synthesis")
         if progress:
             progress(done, len(missing))
-    return Synthesis(clips, [text for text, _ in missing])
+    return Synthesis(clips, missing)
+
+
+def _synthesized(engine: Engine, texts: list[str], workers: int | None) -> Iterator[tuple[str, np.ndarray]]:
+    """(text, clip) for each text, in the order they finish."""
+    workers = min(workers or default_workers(), len(texts))
+    if workers <= 1 or not getattr(engine, "parallel", False) or multiprocessing.current_process().daemon:
+        # one at a time: a single clip, an engine that must not run twice at once (Google
+        # limits how fast it answers), or already inside a worker of `build --jobs`
+        for text in texts:
+            yield text, _clip(engine, text)
+        return
+    # fork: workers start at once with what is loaded; each loads the voice on its first clip
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+        for text, outcome in pool.imap_unordered(_work, [(engine, text) for text in texts]):
+            if isinstance(outcome, AudiocoachError):
+                raise outcome
+            yield text, outcome
+
+
+def _clip(engine: Engine, text: str) -> np.ndarray:
+    clip = to_int16(finish(engine.synthesize(text), engine.sample_rate))
+    # A text with nothing to say (only punctuation) still needs a place on the timeline.
+    return clip if clip.size else np.zeros(1, dtype=np.int16)
+
+
+def _work(job: tuple[Engine, str]) -> tuple[str, np.ndarray | AudiocoachError]:
+    engine, text = job
+    try:
+        return text, _clip(engine, text)
+    except AudiocoachError as error:
+        return text, error
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the build stops its workers itself, with no
+    # traceback from each of them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

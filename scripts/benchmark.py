@@ -1,146 +1,288 @@
-"""Assembly, mastering and encoding speed and memory, printed as figures and as ratios.
+"""How fast audiocoach builds, and how much memory it takes, as ratios against baselines measured
+in the same run (these machines are shared: only ratios of one run mean anything).
 
-Run: python scripts/benchmark.py [--minutes 10 40 120]
+Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scaling]
 
-A synthetic routine (a spoken clip every few seconds, silence between) is rendered at several
-lengths. Mixing is compared with the growing-track approach (`track = concat(track, clip)`, what
-pydub's `+=` does); the loudness pass (measure, one gain, true-peak limiter) and the music bed
-(decoded, looped, ducked) are timed on top of plain mixing; and each length is compared with
-the shortest, so linear growth shows as ratios near the length ratio. No voice engine runs:
-clips are noise bursts of speech-like lengths.
+- warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
+  rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
+  quality and (b) a pydub script that assembles the same clips with `+=` and exports them.
+- cold: `legs-hips-low-back` from an empty cache: unique clips synthesized per second with one
+  worker (AUDIOCOACH_WORKERS=1) against the default (one per core); the MP3s must be identical.
+- batch: the five bundled routines in one `build`: clips cached, `--jobs 1` against `--jobs 2`;
+  from an empty cache, one worker and one job against the defaults.
+- memory: peak memory of the warm build of a generated 4-hour routine against its PCM size, and
+  against the 60-minute one's.
+- scaling: mixing and mastering of synthetic tracks of 10, 40 and 120 minutes, against the
+  growing-track approach (`track = concat(track, clip)`), so linear growth shows as ratios.
+Every build runs the real command line in a fresh process, the offline voice included.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from audiocoach.ffmpeg import executable  # noqa: E402
-from audiocoach.mix import Mixer  # noqa: E402
-from audiocoach.model import Music, default_sounds  # noqa: E402
-from audiocoach.music import MusicBed  # noqa: E402
-from audiocoach.render import Report, mastered_blocks, measure, render  # noqa: E402
-from audiocoach.sounds import SoundSet  # noqa: E402
-from audiocoach.timeline import Event, Timeline  # noqa: E402
 
-RATE = 22_050
+BUNDLED = ["morning-feet", "feet-for-hips-knees-back", "hip-balancing", "legs-hips-low-back",
+           "hip-to-heel"]
+FOOT_ROUND = ["heel-raises", "ankle-circles-lying", "towel-toe-curls", "tibialis-band-pull"]
+PART_NAMES = ["warm", "cold", "batch", "memory", "scaling"]
 
 
-def synthetic(minutes: float) -> tuple[Timeline, dict[str, np.ndarray]]:
+def generated_routine(minutes: float, folder: Path, cache: Path) -> Path:
+    """A routine of the four foot exercises repeated until it lasts `minutes`; its clips cached."""
+    import audiocoach
+
+    path = folder / f"feet-{minutes:g}-minutes.yaml"
+    exercises: list[dict] = []
+    while True:
+        exercises.append({"use": FOOT_ROUND[len(exercises) % len(FOOT_ROUND)]})
+        document = {"title": f"Feet for {minutes:g} minutes", "intro": "A long session for the feet.",
+                    "exercises": exercises, "outro": "That is the session. Well done."}
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        track = audiocoach.plan(audiocoach.load(path), engine="piper", cache_dir=cache)
+        if track.duration_s >= minutes * 60:
+            return path
+
+
+def command(*arguments: str, cache: Path, **environment: str) -> float:
+    """Run `audiocoach ARGUMENTS` in a fresh process; its wall time in seconds."""
+    return run(*arguments, cache=cache, **environment)[0]
+
+
+def run(*arguments: str, cache: Path, **environment: str) -> tuple[float, str]:
+    """Run `audiocoach ARGUMENTS` in a fresh process: its wall time in seconds, and what it printed."""
+    env = {**os.environ, "AUDIOCOACH_CACHE_DIR": str(cache), **environment}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "audiocoach", *arguments], check=True, env=env,
+                          capture_output=True, text=True)
+    return time.perf_counter() - started, done.stdout
+
+
+def best(runs: int, function, *args, **kwargs) -> float:
+    return min(function(*args, **kwargs) for _ in range(runs))
+
+
+def encode_alone(pcm: Path, rate: int, out: Path) -> float:
+    from audiocoach.render import MP3_BITRATE, MP3_QUALITY
+
+    started = time.perf_counter()
+    subprocess.run([executable(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+                    "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", MP3_BITRATE,
+                    "-compression_level", MP3_QUALITY, str(out)], check=True)
+    return time.perf_counter() - started
+
+
+def pydub_script(routine: Path, cache: Path, out: Path) -> float:
+    """What a script with pydub does: silence and clips appended with `+=`, then exported."""
+    import audiocoach
+    from audiocoach.render import MP3_BITRATE, MP3_QUALITY
+    from pydub import AudioSegment
+
+    AudioSegment.converter = executable()
+    track = audiocoach.plan(audiocoach.load(routine), engine="piper", cache_dir=cache)
+    clips, rate = track.compiled.synthesis.clips, track.sample_rate
+    segments = {text: AudioSegment(clip.tobytes(), frame_rate=rate, sample_width=2, channels=1)
+                for text, clip in clips.items()}
+    started = time.perf_counter()
+    audio = AudioSegment.empty().set_frame_rate(rate)
+    for event in sorted(track.timeline.events, key=lambda e: e.start):
+        if event.kind != "speech":
+            continue
+        gap = event.start * 1000 / rate - len(audio)
+        if gap > 0:
+            audio += AudioSegment.silent(gap, frame_rate=rate)
+        audio += segments[event.text]
+    audio.export(out, format="mp3", bitrate=MP3_BITRATE,
+                 parameters=["-compression_level", MP3_QUALITY])
+    return time.perf_counter() - started
+
+
+def pcm_of(wav: Path, pcm: Path) -> int:
+    import wave
+
+    with wave.open(str(wav)) as reader:
+        pcm.write_bytes(reader.readframes(reader.getnframes()))
+        return reader.getframerate()
+
+
+def warm(folder: Path, cache: Path, skip_pydub: bool) -> list[str]:
+    routine = generated_routine(60, folder, cache)
+    out = folder / "warm.mp3"
+    build = best(3, command, "build", str(routine), "--engine", "piper", "-o", str(out), cache=cache)
+    command("build", str(routine), "--engine", "piper", "-o", str(folder / "warm.wav"), cache=cache)
+    rate = pcm_of(folder / "warm.wav", folder / "warm.pcm")
+    encode = best(3, encode_alone, folder / "warm.pcm", rate, folder / "alone.mp3")
+    minutes = (folder / "warm.pcm").stat().st_size / 2 / rate / 60
+    lines = [f"warm rebuild, {minutes:.0f} min routine: build {build:.2f} s; ffmpeg alone encoding "
+             f"the same PCM {encode:.2f} s; build / encode x{build / encode:.2f}"]
+    if not skip_pydub:
+        baseline = pydub_script(routine, cache, folder / "pydub.mp3")
+        lines.append(f"  pydub += script {baseline:.1f} s; pydub / build x{baseline / build:.1f}")
+    return lines
+
+
+def cold(folder: Path) -> list[str]:
+    timings, outputs = {}, {}
+    for label, environment in (("1 worker, 1 thread", {"AUDIOCOACH_WORKERS": "1",
+                                                        "AUDIOCOACH_THREADS": "1"}),
+                               ("defaults", {})):
+        cache = Path(tempfile.mkdtemp(dir=folder))
+        out = folder / f"cold-{len(timings)}.mp3"
+        timings[label], printed = run("build", "legs-hips-low-back", "--engine", "piper", "-o",
+                                      str(out), cache=cache, **environment)
+        outputs[label] = out.read_bytes()
+        clips = int(re.search(r"(\d+) clips? synthesized", printed).group(1))
+    one, default = timings["1 worker, 1 thread"], timings["defaults"]
+    same = len(set(outputs.values())) == 1
+    return [f"cold build, legs-hips-low-back ({clips} unique clips, {os.cpu_count()} cores): "
+            f"1 worker {one:.1f} s ({clips / one:.2f} clips/s), defaults {default:.1f} s "
+            f"({clips / default:.2f} clips/s); x{one / default:.2f}; MP3s identical: {same}"]
+
+
+def batch(folder: Path) -> list[str]:
+    outputs = folder / "batch"
+    outputs.mkdir()
+    cache = Path(tempfile.mkdtemp(dir=folder))
+    cold_one = command("build", *BUNDLED, "--engine", "piper", "-o", str(outputs), "--jobs", "1",
+                       cache=cache, AUDIOCOACH_WORKERS="1", AUDIOCOACH_THREADS="1")
+    cache = Path(tempfile.mkdtemp(dir=folder))
+    cold_default = command("build", *BUNDLED, "--engine", "piper", "-o", str(outputs), cache=cache)
+    warm_one = best(2, command, "build", *BUNDLED, "--engine", "piper", "-o", str(outputs),
+                    "--jobs", "1", cache=cache)
+    warm_two = best(2, command, "build", *BUNDLED, "--engine", "piper", "-o", str(outputs),
+                    "--jobs", "2", cache=cache)
+    return [f"batch of the five bundled routines, cached: --jobs 1 {warm_one:.1f} s, --jobs 2 "
+            f"{warm_two:.1f} s; x{warm_one / warm_two:.2f}",
+            f"  from an empty cache: 1 worker, 1 job {cold_one:.1f} s, defaults {cold_default:.1f} s;"
+            f" x{cold_one / cold_default:.2f}"]
+
+
+PEAK = ("import resource, sys; from audiocoach.cli import main; sys.argv[0] = 'audiocoach'\n"
+        "try:\n    main()\nfinally:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+
+
+def peak_build(routine: Path, out: Path, cache: Path) -> int:
+    """The peak resident memory of a build's own process in bytes (the encoder runs apart)."""
+    env = {**os.environ, "AUDIOCOACH_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", PEAK, "build", str(routine), "--engine", "piper",
+                           "-o", str(out)], env=env, capture_output=True, text=True, check=True)
+    return int(done.stderr.strip().splitlines()[-1]) * 1024
+
+
+def memory(folder: Path, cache: Path) -> list[str]:
+    rows = {}
+    for minutes in (60, 240):
+        routine = generated_routine(minutes, folder, cache)
+        peak = peak_build(routine, folder / f"memory-{minutes}.mp3", cache)
+        import audiocoach
+
+        track = audiocoach.plan(audiocoach.load(routine), engine="piper", cache_dir=cache)
+        rows[minutes] = (peak, track.timeline.length * 2)
+    (peak_60, pcm_60), (peak_240, pcm_240) = rows[60], rows[240]
+    return [f"peak memory of a warm build: 60 min {peak_60 / 2**20:.0f} MiB (PCM {pcm_60 / 2**20:.0f}"
+            f" MiB), 4 h {peak_240 / 2**20:.0f} MiB (PCM {pcm_240 / 2**20:.0f} MiB); 4 h peak / "
+            f"its PCM x{peak_240 / pcm_240:.2f}; 4 h peak / 60 min peak x{peak_240 / peak_60:.2f} "
+            f"for 4x the length"]
+
+
+def scaling(folder: Path) -> list[str]:
+    """Mixing and mastering alone, on synthetic tracks (noise bursts as clips, no voice)."""
+    from audiocoach.mix import Mixer
+    from audiocoach.model import Music, default_sounds
+    from audiocoach.music import MusicBed
+    from audiocoach.render import Report, mastered_blocks, measure_voice
+    from audiocoach.sounds import SoundSet
+    from audiocoach.timeline import Event, Timeline
+
+    rate = 22_050
+    music_file = folder / "music.mp3"
+    subprocess.run([executable(), "-v", "error", "-f", "lavfi", "-i",
+                    "anoisesrc=color=pink:amplitude=0.3:duration=90", "-ac", "1", str(music_file)],
+                   check=True)
     rng = np.random.default_rng(0)
-    clips = {f"clip {i}": (0.1 * rng.standard_normal(int(RATE * (0.3 + i * 0.05)))
-                           ).astype(np.float32).clip(-1, 1) for i in range(40)}
-    clips = {k: np.round(v * 32767).astype(np.int16) for k, v in clips.items()}
-    timeline = Timeline("bench", RATE, "synthetic", int(minutes * 60 * RATE))
-    position, index = RATE, 0
-    while position < timeline.length - 3 * RATE:
-        text = f"clip {index % 40}"
-        timeline.events.append(Event(position, clips[text].size, "speech", "tip", text, 0))
-        if index % 4 == 0:
-            timeline.events.append(Event(position, int(0.6 * RATE), "sound", "start", "chime", 0))
-        position += clips[text].size + int(RATE * (1.5 + (index % 5)))
-        index += 1
-    return timeline, clips
+    clips = {f"clip {i}": np.round((0.1 * rng.standard_normal(int(rate * (0.3 + i * 0.05)))).clip(-1, 1)
+                                   * 32767).astype(np.int16) for i in range(40)}
 
+    def mixer(minutes: float, music: bool) -> Mixer:
+        timeline = Timeline("bench", rate, "synthetic", int(minutes * 60 * rate))
+        position, index = rate, 0
+        while position < timeline.length - 3 * rate:
+            text = f"clip {index % 40}"
+            timeline.events.append(Event(position, clips[text].size, "speech", "tip", text, 0))
+            if index % 4 == 0:
+                timeline.events.append(Event(position, int(0.6 * rate), "sound", "start", "chime", 0))
+            position += clips[text].size + int(rate * (1.5 + (index % 5)))
+            index += 1
+        bed = MusicBed(Music("bench.mp3", music_file, 1), timeline, "bench") if music else None
+        mix = Mixer(timeline, clips, SoundSet(default_sounds("chime"), rate), bed)
+        if bed is not None:
+            bed.voice_lufs = measure_voice(mix)
+        return mix
 
-def mixer(timeline, clips, music_file: Path | None = None) -> Mixer:
-    bed = None
-    if music_file is not None:
-        bed = MusicBed(Music("bench.mp3", music_file, 1), timeline, "bench")
-    mix = Mixer(timeline, clips, SoundSet(default_sounds("chime"), RATE), bed)
-    if bed is not None:
-        bed.voice_lufs = measure(mix.voice, mix)
-    return mix
+    def timed(function, *args) -> float:
+        started = time.perf_counter()
+        function(*args)
+        return time.perf_counter() - started
 
+    def mastered(mix: Mixer) -> None:
+        assert sum(block.size for block in mastered_blocks(mix, -19.0, Report())) == mix.length
 
-def timed(function, *args) -> float:
-    started = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - started
+    def growing(mix: Mixer) -> None:
+        track = np.zeros(0, dtype=np.int16)
+        for event in (e for e in mix.events if e.kind == "speech"):
+            track = np.concatenate([track, np.zeros(event.start - track.size, dtype=np.int16)])
+            track = np.concatenate([track, clips[event.text]])
 
-
-def mix_only(mix: Mixer) -> None:
-    assert sum(mix.mix(start, end).size for start, end in mix.spans()) == mix.length
-
-
-def mastered(mix: Mixer) -> None:
-    assert sum(block.size for block in mastered_blocks(mix, -19.0, Report())) == mix.length
-
-
-def mix_growing(timeline, clips) -> float:
-    """The baseline: append silence and clips to a growing track, copying it every time."""
-    started = time.perf_counter()
-    track = np.zeros(0, dtype=np.int16)
-    for event in (e for e in timeline.events if e.kind == "speech"):
-        track = np.concatenate([track, np.zeros(event.start - track.size, dtype=np.int16)])
-        track = np.concatenate([track, clips[event.text]])
-    return time.perf_counter() - started
-
-
-def peak_mib(function, *args) -> float:
-    tracemalloc.start()
-    function(*args)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
+    rows = []
+    for minutes in (10, 40, 120):
+        plain, with_music = mixer(minutes, False), mixer(minutes, True)
+        rows.append((minutes, timed(mastered, plain), timed(mastered, with_music),
+                     timed(growing, plain)))
+    lines = ["mixing and mastering alone (synthetic clips): minutes, master s, master with music s, "
+             "growing-track baseline s"]
+    lines += [f"  {m:>4g} {a:8.2f} {b:8.2f} {c:8.2f}" for m, a, b, c in rows]
+    base = rows[0]
+    lines += [f"  {row[0]:g} min / {base[0]:g} min (x{row[0] / base[0]:g} the length): master "
+              f"x{row[1] / base[1]:.1f}, with music x{row[2] / base[2]:.1f}, growing "
+              f"x{row[3] / base[3]:.1f}" for row in rows[1:]]
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, nargs="+", default=[10, 40])
-    parser.add_argument("--no-encode", action="store_true", help="skip the MP3 encoding runs")
+    parser.add_argument("--parts", nargs="+", choices=PART_NAMES, default=PART_NAMES)
+    parser.add_argument("--no-pydub", action="store_true", help="skip the slow pydub baseline")
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        music = Path(folder) / "music.mp3"
-        subprocess.run([executable(), "-v", "error", "-f", "lavfi", "-i",
-                        "anoisesrc=color=pink:amplitude=0.3:duration=90", "-ac", "1", str(music)],
-                       check=True)
-        for minutes in args.minutes:
-            timeline, clips = synthetic(minutes)
-            plain, with_music = mixer(timeline, clips), mixer(timeline, clips, music)
-            row = {
-                "minutes": minutes, "events": len(timeline.events),
-                "mix": min(timed(mix_only, plain) for _ in range(2)),
-                "master": timed(mastered, plain),
-                "music mix": timed(mix_only, with_music),
-                "music master": timed(mastered, with_music),
-                "growing": mix_growing(timeline, clips),
-                "mix MiB": peak_mib(mix_only, plain),
-                "master MiB": peak_mib(mastered, with_music),
-                "growing MiB": peak_mib(mix_growing, timeline, clips),
-                "mp3 off": float("nan"), "mp3 full": float("nan"),
-            }
-            if not args.no_encode:
-                row["mp3 off"] = timed(render, plain, Path(folder) / "off.mp3", "mp3", None)
-                row["mp3 full"] = timed(render, with_music, Path(folder) / "full.mp3", "mp3", -19.0)
-            rows.append(row)
-    columns = ["minutes", "events", "mix", "master", "music mix", "music master", "growing",
-               "mp3 off", "mp3 full", "mix MiB", "master MiB", "growing MiB"]
-    print("times in seconds; 'master' = measure + gain + limiter; 'mp3 off' = mix and encode with "
-          "loudness off and no music; 'mp3 full' = with music and loudness")
-    print(" ".join(f"{c:>12}" for c in columns))
-    for row in rows:
-        print(" ".join(f"{row[c]:>12.3f}" if isinstance(row[c], float) else f"{row[c]:>12}"
-                       for c in columns))
-    for row in rows:
-        print(f"{row['minutes']:g} min, same run: growing baseline / mix x{row['growing'] / row['mix']:.1f}; "
-              f"master / mix x{row['master'] / row['mix']:.2f}; music master / mix "
-              f"x{row['music master'] / row['mix']:.2f}; mp3 full / mp3 off x{row['mp3 full'] / row['mp3 off']:.2f}")
-    base = rows[0]
-    for row in rows[1:]:
-        print(f"{row['minutes']:g} min vs {base['minutes']:g} min (length x{row['minutes'] / base['minutes']:g}): "
-              + ", ".join(f"{c} x{row[c] / base[c]:.2f}" for c in
-                          ("mix", "master", "music master", "growing", "mp3 full", "master MiB")))
+    print(f"{os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        cache = folder / "cache"
+        for part in args.parts:
+            if part == "warm":
+                lines = warm(folder, cache, args.no_pydub)
+            elif part in ("cold", "batch", "scaling"):
+                lines = globals()[part](folder)
+            else:
+                lines = memory(folder, cache)
+            print("\n".join(lines), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this script's own peak: {peak:.0f} MiB)")
 
 
 if __name__ == "__main__":

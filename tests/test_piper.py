@@ -128,8 +128,8 @@ def test_the_noise_is_really_there():
 
 def test_the_thread_count_is_fixed_so_every_machine_sounds_the_same(monkeypatch):
     monkeypatch.delenv("AUDIOCOACH_THREADS", raising=False)
-    assert PiperEngine(Voice(engine="piper")).settings()["threads"] == 2  # not the machine's cores
-    monkeypatch.setenv("AUDIOCOACH_THREADS", "1")
-    one = PiperEngine(Voice(engine="piper"))
-    assert one.settings()["threads"] == 1
-    assert one.synthesize("Hold.").size > 0
+    assert PiperEngine(Voice(engine="piper")).settings()["threads"] == 1  # not the machine's cores
+    monkeypatch.setenv("AUDIOCOACH_THREADS", "2")
+    two = PiperEngine(Voice(engine="piper"))
+    assert two.settings()["threads"] == 2
+    assert two.synthesize("Hold.").size > 0

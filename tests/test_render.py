@@ -122,3 +122,48 @@ def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate)
         pcm = (np.random.default_rng(used).standard_normal(length) * 2000).astype(np.int16)
         _encode_mp3(iter([pcm]), rate, tmp_path / "t.mp3")
         assert decode(tmp_path / "t.mp3", rate).size == length, used
+
+
+@pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
+def test_k_weighting_is_pyloudnorms_filter(rate):
+    from pyloudnorm.iirfilter import IIRfilter
+    from scipy.signal import lfilter
+
+    from audiocoach.loudness import k_weighted
+
+    signal = np.random.default_rng(rate).standard_normal(rate // 2)
+    expected = signal
+    for stage in (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+                  IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")):
+        expected = lfilter(stage.b * stage.passband_gain, stage.a, expected)
+    ours = k_weighted(signal, rate)
+    assert ours.size == signal.size + round(0.2 * rate) - 1
+    assert np.max(np.abs(ours[:signal.size] - expected)) < 1e-9 * np.max(np.abs(expected))
+
+
+class _SilentMusic:
+    """A music bed of silence: the mix is the same, but it is mastered as a whole, block by block."""
+
+    def render(self, start, end):
+        return np.zeros(end - start)
+
+
+@pytest.mark.parametrize("lufs", [-19.0, -9.0])  # -9: the limiter works on every word
+def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine, tmp_path, lufs):
+    from audiocoach.islands import IslandMaster
+    from audiocoach.render import Report, mastered_blocks
+
+    track = compiled(write_routine, tmp_path)
+    mix = mixer(track)
+    islands = IslandMaster(mix).islands
+    assert len(islands) > len({island.key for island in islands})  # islands come back
+    by_island, whole = Report(), Report()
+    fast = np.concatenate(list(mastered_blocks(mix, lufs, by_island)))
+    mix.music = _SilentMusic()
+    slow = np.concatenate(list(mastered_blocks(mix, lufs, whole)))
+    assert np.array_equal(fast, slow)
+    assert by_island.mastering.gain_db == pytest.approx(whole.mastering.gain_db, abs=1e-9)
+    assert by_island.output_lufs == pytest.approx(whole.output_lufs, abs=1e-9)
+    assert by_island.true_peak_dbtp == pytest.approx(whole.true_peak_dbtp, abs=1e-9)
+    if lufs == -9.0:
+        assert by_island.output_lufs < lufs - 0.5  # the limiter took some loudness away

@@ -70,14 +70,16 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
 
 
 THREADS_VARIABLE = "AUDIOCOACH_THREADS"
-# Threads of the voice's ONNX session. The samples depend on it in their last bits (onnxruntime
-# splits its sums by thread count), so it is fixed rather than "every core": the same routine
-# then sounds the same on every machine. It is part of the cache key.
-DEFAULT_THREADS = 2
+# Threads of each worker's ONNX session. One: on two cores, two single-threaded workers
+# synthesize a routine faster than one worker on two threads (README, Speed), and the samples
+# depend on the thread count in their last bits (onnxruntime splits its sums by threads), so
+# with one thread everywhere the same routine sounds the same, byte for byte, on every machine.
+# It is part of the cache key.
+DEFAULT_THREADS = 1
 
 
 def session_threads() -> int:
-    """`AUDIOCOACH_THREADS`, or 2: e.g. 1 for a one-thread baseline, 8 on a big machine."""
+    """`AUDIOCOACH_THREADS`, or 1."""
     try:
         threads = int(os.environ.get(THREADS_VARIABLE, DEFAULT_THREADS))
     except ValueError:
@@ -157,6 +159,7 @@ def file_digest(path: Path) -> str:
 
 class PiperEngine:
     name = "piper"
+    parallel = True  # clips may be synthesized in several processes at once
 
     def __init__(self, voice: Voice):
         self.voice_name, self.model_path, self.config_path = resolve_voice(voice)
