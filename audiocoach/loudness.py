@@ -56,9 +56,26 @@ def _impulse_response(sample_rate_hz: int) -> np.ndarray:
     return np.array(response)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _response_spectrum(sample_rate_hz: int, size: int) -> np.ndarray:
     return np.fft.rfft(_impulse_response(sample_rate_hz), size)
+
+
+@lru_cache(maxsize=1024)
+def _fft_size(length: int) -> int:
+    """The smallest 2^a 3^b 5^c at least `length`: an FFT size that wastes little and runs fast."""
+    best = 1 << (length - 1).bit_length()
+    fives = 1
+    while fives < best:
+        odd = fives
+        while odd < best:
+            size = odd
+            while size < length:
+                size *= 2
+            best = min(best, size)
+            odd *= 3
+        fives *= 5
+    return best
 
 
 def k_weighted(audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
@@ -67,7 +84,7 @@ def k_weighted(audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     to a part in 1e10, at a fraction of the cost."""
     audio = np.asarray(audio, dtype=np.float64)
     length = audio.size + _impulse_response(sample_rate_hz).size - 1
-    size = 1 << (length - 1).bit_length()
+    size = _fft_size(length)
     spectrum = np.fft.rfft(audio, size) * _response_spectrum(sample_rate_hz, size)
     return np.fft.irfft(spectrum, size)[:length]
 
@@ -190,6 +207,21 @@ class Mastering:
         return cls(gain, measured_lufs, target_lufs)
 
 
+def _trailing_min(values: np.ndarray, size: int) -> np.ndarray:
+    """out[n] = min(values[n - size + 1 .. n]) (fewer at the start), in linear time: each window
+    spans at most two blocks of `size`, so it is the minimum of one block's suffix and the
+    next one's prefix (van Herk, Gil and Werman)."""
+    blocks = -(-values.size // size)
+    padded = np.full(blocks * size, np.inf)
+    padded[:values.size] = values
+    rows = padded.reshape(blocks, size)
+    prefix = np.minimum.accumulate(rows, axis=1).ravel()
+    suffix = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
+    out = prefix.copy()
+    out[size - 1:] = np.minimum(suffix[:padded.size - size + 1], prefix[size - 1:])
+    return out[:values.size]
+
+
 class Limiter:
     """A look-ahead true-peak limiter for a track rendered in blocks that can be mixed at random.
 
@@ -209,8 +241,6 @@ class Limiter:
     def apply(self, padded: np.ndarray, context: int) -> tuple[np.ndarray, float]:
         """The middle of `padded` (after `context` samples, before the last `context`), limited,
         and the largest true peak in it after limiting (linear)."""
-        from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
         if context < self.context_samples:
             raise ValueError("not enough context for the limiter")
         peaks = sample_true_peaks(padded, floor=self.ceiling / 4)
@@ -219,13 +249,15 @@ class Limiter:
             return middle.copy(), float(np.max(peaks[context:padded.size - context], initial=0.0))
         with np.errstate(divide="ignore"):
             needed = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-12))
-        # scipy's window for output n is input[n - size//2 - origin :][:size]: choose the origin
-        # that makes it [n - hold, n + lookahead - 1] for the minimum and [n - lookahead + 1, n]
-        # for the mean.
-        size = self.hold + self.lookahead
-        lowest = minimum_filter1d(needed, size, mode="nearest", origin=self.hold - size // 2)
-        gain = uniform_filter1d(lowest, self.lookahead, mode="nearest",
-                                origin=(self.lookahead - 1) // 2)
+        # lowest[n]: the least gain needed from n - hold to n + lookahead - 1, and gain[n] its
+        # mean from n - lookahead + 1 to n. Only the middle is kept, whose windows lie inside.
+        lowest = np.empty_like(needed)
+        lowest[:needed.size - self.lookahead + 1] = _trailing_min(needed, self.hold + self.lookahead)[
+            self.lookahead - 1:]
+        lowest[needed.size - self.lookahead + 1:] = 1.0
+        sums = np.concatenate(([0.0], np.cumsum(lowest)))
+        gain = np.ones_like(lowest)
+        gain[self.lookahead - 1:] = (sums[self.lookahead:] - sums[:-self.lookahead]) / self.lookahead
         end = padded.size - context
         out = padded[context:end] * gain[context:end]
         peak = float(np.max(peaks[context:end] * gain[context:end])) if out.size else 0.0

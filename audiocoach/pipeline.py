@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -120,11 +121,16 @@ def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
           picture: tuple[bytes, str] | None = None) -> Report:
     """Render the compiled routine into `out` (MP3 with tags, chapters and cover, or WAV).
 
-    `picture` is the cover when the caller already has it (bytes, MIME type)."""
-    if audio_format == "mp3" and picture is None:
+    `picture` is the cover when the caller already has it (bytes, MIME type); otherwise the
+    routine's is read first (a bad file stops the build before it starts) or one is drawn while
+    the track encodes."""
+    if audio_format == "mp3" and picture is None and compiled.routine.cover is not None:
         picture = cover(compiled)
+    with ThreadPoolExecutor(1) as drawing:
+        pending = drawing.submit(cover, compiled) if audio_format == "mp3" and picture is None else None
 
-    def tag(path: Path) -> None:
-        write_tags(path, compiled.timeline, compiled.routine.description, picture)
+        def tag(path: Path) -> None:
+            write_tags(path, compiled.timeline, compiled.routine.description,
+                       pending.result() if pending else picture)
 
-    return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag)
+        return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag)
