@@ -1,22 +1,24 @@
-"""Build several routines at once: one process per routine at a time, all sharing the clip cache.
+"""Build several routines at once: all clips first, on every core, then several tracks at a time.
 
-Each routine's messages are collected and handed back in the order the routines were given, so
-the output reads the same however many run at once, and one routine's mistake stops only that
-routine. Clips and tracks are written whole or not at all, so sharing the cache is safe.
+Each routine is compiled in turn, its missing clips synthesized by one worker process per core
+(a clip two routines share is synthesized once: the second finds it in the cache). Then
+`workers` processes mix and encode a track each. Each routine's messages are collected and
+handed back in the order the routines were given, so the output reads the same however many
+run at once, and one routine's mistake stops only that routine.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
-from .pipeline import Options, build, compile_routine, read_routine
+from .pipeline import Compiled, Options, build, compile_routine, read_routine
 from .sidecars import write_sidecars
+from .synthesize import default_workers
 
 
 @dataclass
@@ -46,17 +48,28 @@ def build_one(job: Job, progress: Callable[[int, int], None] | None = None,
     The voice note goes to `on_voice` as soon as the voice is chosen when one is given (a
     person watching one build), else into the outcome's notes.
     """
+    outcome, compiled = compile_one(job, progress, on_voice)
+    return render_one(job, outcome, compiled) if compiled else outcome
+
+
+def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
+                on_voice: Callable[[str], None] | None = None) -> tuple[Outcome, Compiled | None]:
     outcome = Outcome(job.routine, job.out)
     try:
         compiled = compile_routine(read_routine(job.routine), job.options, progress=progress,
                                    on_voice=on_voice or outcome.notes.append)
+    except AudiocoachError as error:
+        return _failed(outcome, error), None
+    return outcome, compiled
+
+
+def render_one(job: Job, outcome: Outcome, compiled: Compiled) -> Outcome:
+    try:
         report = build(compiled, job.out, job.audio_format)
         if job.sidecars:
             write_sidecars(compiled.timeline, job.out)
     except AudiocoachError as error:
-        outcome.notes += [str(p) if p.file else f"error: {p}" for p in error.problems]
-        outcome.exit_code = int(error.exit_code)
-        return outcome
+        return _failed(outcome, error)
     timeline = compiled.timeline
     outcome.lines.append(f"Wrote {job.out} ({timeline.seconds(timeline.length):.1f} s, "
                          f"{plural(len(timeline.chapters), 'chapter')}, "
@@ -65,13 +78,23 @@ def build_one(job: Job, progress: Callable[[int, int], None] | None = None,
     return outcome
 
 
+def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
+    outcome.notes += [str(p) if p.file else f"error: {p}" for p in error.problems]
+    outcome.exit_code = int(error.exit_code)
+    return outcome
+
+
+def _render(work: tuple[Job, Outcome, Compiled]) -> Outcome:
+    return render_one(*work)
+
+
 def default_jobs() -> int:
-    return os.cpu_count() or 1
+    return default_workers()
 
 
 def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None] | None = None,
               on_voice: Callable[[str], None] | None = None) -> Iterator[Outcome]:
-    """Each job's outcome, in the order given; `workers` routines are built at a time.
+    """Each job's outcome, in the order given; `workers` tracks are mixed and encoded at a time.
 
     One at a time, `progress` and `on_voice` report as the work goes; several at a time, each
     routine's messages come back with its outcome.
@@ -80,6 +103,10 @@ def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None
         for job in jobs:
             yield build_one(job, progress, on_voice)
         return
-    # fork: workers start at once with what is loaded (nothing of the voice yet: it loads lazily)
-    with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-        yield from pool.imap(build_one, jobs)
+    compiled = [(job, *compile_one(job)) for job in jobs]
+    ready = [work for work in compiled if work[2] is not None]
+    # fork: the workers start at once with the compiled routines they are handed
+    with multiprocessing.get_context("fork").Pool(min(workers, len(ready)) or 1) as pool:
+        rendered = pool.imap(_render, ready)
+        for job, outcome, done in compiled:
+            yield next(rendered) if done is not None else outcome

@@ -84,9 +84,11 @@ def _synthesized(engine: Engine, texts: list[str], workers: int | None) -> Itera
         for text in texts:
             yield text, _clip(engine, text)
         return
-    # fork: workers start at once with what is loaded; each loads the voice on its first clip
+    # fork: workers start at once with what is loaded; each loads the voice on its first clip.
+    # Longest texts first, so no worker is left with a long clip while the others sit idle.
+    jobs = [(engine, text) for text in sorted(texts, key=len, reverse=True)]
     with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-        for text, outcome in pool.imap_unordered(_work, [(engine, text) for text in texts]):
+        for text, outcome in pool.imap_unordered(_work, jobs):
             if isinstance(outcome, AudiocoachError):
                 raise outcome
             yield text, outcome
