@@ -62,6 +62,11 @@ class Track:
         return self.timeline.seconds(self.timeline.length)
 
     @property
+    def synthesized(self) -> list[str]:
+        """The texts that were not in the cache and had to be synthesized for this track."""
+        return list(self.compiled.synthesis.synthesized)
+
+    @property
     def warnings(self) -> list[str]:
         return list(self.timeline.warnings)
 

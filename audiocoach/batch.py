@@ -12,11 +12,11 @@ from __future__ import annotations
 import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from .durations import plural
+from .api import Track, plan
 from .errors import AudiocoachError, ExitCode
-from .pipeline import Compiled, Options, build, compile_routine, read_routine
 from .sidecars import write_sidecars
 from .synthesize import default_workers
 
@@ -36,7 +36,7 @@ class Outcome:
 class Job:
     routine: Path
     out: Path
-    options: Options
+    options: dict[str, Any]  # `audiocoach.plan`'s keywords: engine, voice, loudness...
     audio_format: str
     sidecars: bool
 
@@ -53,28 +53,28 @@ def build_one(job: Job, progress: Callable[[int, int], None] | None = None,
 
 
 def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
-                on_voice: Callable[[str], None] | None = None) -> tuple[Outcome, Compiled | None]:
+                on_voice: Callable[[str], None] | None = None) -> tuple[Outcome, Track | None]:
     outcome = Outcome(job.routine, job.out)
     try:
-        compiled = compile_routine(read_routine(job.routine), job.options, progress=progress,
-                                   on_voice=on_voice or outcome.notes.append)
+        track = plan(job.routine, progress=progress, on_voice=on_voice or outcome.notes.append,
+                     **job.options)
     except AudiocoachError as error:
         return _failed(outcome, error), None
-    return outcome, compiled
+    return outcome, track
 
 
-def render_one(job: Job, outcome: Outcome, compiled: Compiled) -> Outcome:
+def render_one(job: Job, outcome: Outcome, track: Track) -> Outcome:
     try:
-        report = build(compiled, job.out, job.audio_format)
+        report = track.save(job.out, job.audio_format)
         if job.sidecars:
-            write_sidecars(compiled.timeline, job.out)
+            write_sidecars(track.timeline, job.out)
     except AudiocoachError as error:
         return _failed(outcome, error)
-    timeline = compiled.timeline
-    outcome.lines.append(f"Wrote {job.out} ({timeline.seconds(timeline.length):.1f} s, "
+    timeline = track.timeline
+    outcome.lines.append(f"Wrote {job.out} ({track.duration_s:.1f} s, "
                          f"{plural(len(timeline.chapters), 'chapter')}, "
-                         f"{plural(len(compiled.synthesis.synthesized), 'clip')} synthesized; {report})")
-    outcome.notes += [f"warning: {w}" for w in timeline.warnings]
+                         f"{plural(len(track.synthesized), 'clip')} synthesized; {report})")
+    outcome.notes += [f"warning: {w}" for w in track.warnings]
     return outcome
 
 
@@ -84,7 +84,7 @@ def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
     return outcome
 
 
-def _render(work: tuple[Job, Outcome, Compiled]) -> Outcome:
+def _render(work: tuple[Job, Outcome, Track]) -> Outcome:
     return render_one(*work)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import typer
 
@@ -17,8 +16,8 @@ from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from .fields import loudness as read_loudness
 from .model import Routine
+from .api import Track, load, plan
 from .batch import Job, build_all, default_jobs
-from .pipeline import Compiled, Options, compile_routine, read_routine
 from .script import build_script
 from .serve import lan_address, qr_text, serve
 from .share import share
@@ -68,11 +67,11 @@ def _progress(label: str = "Synthesizing speech") -> tuple[Callable[[int, int], 
     return update, close
 
 
-def _compile(routine: Routine, options: Options) -> Compiled:
+def _plan(routine: Path | Routine, options: dict[str, Any]) -> Track:
     update, close = _progress()
     try:
-        return compile_routine(routine, options, progress=update,
-                               on_voice=lambda note: typer.echo(note, err=True))
+        return plan(routine, progress=update, on_voice=lambda note: typer.echo(note, err=True),
+                    **options)
     finally:
         close()
 
@@ -91,9 +90,11 @@ LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS,
 
 
 def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
-             accent: str | None, speed: float | None, cache_dir: Path | None, no_cache: bool) -> Options:
-    return Options(engine=engine.value if engine else None, model=voice, language=language,
-                   accent=accent, speed=speed, cache_dir=cache_dir, use_cache=not no_cache)
+             accent: str | None, speed: float | None, cache_dir: Path | None,
+             no_cache: bool) -> dict[str, Any]:
+    """`audiocoach.plan`'s keywords for the voice and cache options given."""
+    return {"engine": engine.value if engine else None, "voice": voice, "language": language,
+            "accent": accent, "speed": speed, "cache_dir": cache_dir, "use_cache": not no_cache}
 
 
 @app.command("build")
@@ -146,11 +147,11 @@ def build_command(
         raise typer.Exit(worst)
 
 
-def _with_loudness(options: Options, loudness: str | None) -> Options:
+def _with_loudness(options: dict[str, Any], loudness: str | None) -> dict[str, Any]:
     if loudness is None:
         return options
     try:
-        return dataclasses.replace(options, loudness_lufs=read_loudness(loudness))
+        return {**options, "loudness": read_loudness(loudness)}
     except ValueError as error:
         raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
 
@@ -181,8 +182,9 @@ def share_command(
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise _usage(f"--base-url {base_url} is not a web address (start it with https://)")
     try:
-        parsed = [read_routine(path) for path in routines]
-        compiled = [(target.stem, _compile(routine, options)) for routine, target in zip(parsed, targets)]
+        parsed = [load(path) for path in routines]  # every routine checked before any is built
+        compiled = [(target.stem, _plan(routine, options).compiled)
+                    for routine, target in zip(parsed, targets)]
         result = share(compiled, output, title, base_url)
     except AudiocoachError as error:
         raise _fail(error) from None
@@ -282,13 +284,13 @@ def plan_command(
     """Show when every word and sound will play, without encoding audio."""
     options = _options(engine, voice, language, accent, speed, cache_dir, no_cache)
     try:
-        compiled = _compile(read_routine(routine), options)
+        track = _plan(routine, options)
     except AudiocoachError as error:
         raise _fail(error) from None
     if as_json:
-        typer.echo(json.dumps(compiled.timeline.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(track.to_json(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(compiled.timeline.table())
+        typer.echo(track.timeline.table())
 
 
 @app.command("script")
@@ -300,7 +302,7 @@ def script_command(
 ) -> None:
     """Every line the coach will say, in order, without any voice: for proofreading."""
     try:
-        parsed = read_routine(routine)
+        parsed = load(routine)
         script = build_script(parsed, language)
     except AudiocoachError as error:
         raise _fail(error) from None
@@ -326,7 +328,7 @@ def validate_command(
     failed = False
     for path in routines:
         try:
-            routine = read_routine(path)
+            routine = load(path)
         except AudiocoachError as error:
             failed = True
             for problem in error.problems:
@@ -342,7 +344,7 @@ def routines_command() -> None:
     """List the bundled ready routines; build one with `audiocoach build NAME`."""
     try:
         for name, path in bundled_routines().items():
-            routine = read_routine(path)
+            routine = load(path)
             typer.echo(f"{name:<26} {routine.title} ({len(routine.exercises)} exercises)")
     except AudiocoachError as error:
         raise _fail(error) from None
