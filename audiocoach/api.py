@@ -12,6 +12,7 @@ Every problem a user can fix raises `audiocoach.AudiocoachError`, with file, lin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -111,17 +112,19 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
          speed: float | None = None, loudness: float | None | str = ROUTINE_LOUDNESS,
          cache_dir: str | Path | None = None, use_cache: bool = True,
          progress: Callable[[int, int], None] | None = None,
-         on_voice: Callable[[str], None] | None = None) -> Track:
+         on_voice: Callable[[str], None] | None = None, pool: Pool | None = None) -> Track:
     """Synthesize what is missing and place every event; nothing is encoded yet.
 
     Keyword arguments override the routine's voice; `loudness` is a LUFS target or None for off.
+    Missing clips are synthesized by one worker process per core (`AUDIOCOACH_WORKERS`), or by
+    `pool`, from `audiocoach.synthesize.worker_pool`, to share workers across many plans.
     """
     if not isinstance(routine, Routine):
         routine = load(routine)
     options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
                       cache_dir=Path(cache_dir) if cache_dir else None, use_cache=use_cache,
                       loudness_lufs=loudness)
-    return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice))
+    return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice, pool=pool))
 
 
 def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | Path,

@@ -1,16 +1,17 @@
-"""Build several routines at once: all clips first, on every core, then several tracks at a time.
+"""Build several routines at once, with one set of worker processes, one per core.
 
-Each routine is compiled in turn, its missing clips synthesized by one worker process per core
-(a clip two routines share is synthesized once: the second finds it in the cache). Then
-`workers` processes mix and encode a track each. Each routine's messages are collected and
-handed back in the order the routines were given, so the output reads the same however many
-run at once, and one routine's mistake stops only that routine.
+The routines are compiled in turn, their missing clips synthesized by the workers (each loads
+the voice once for the whole batch; a clip two routines share is synthesized once: the second
+finds it in the cache). Each compiled routine is handed to a worker to mix and encode while the
+next is compiled. Each routine's messages are collected and handed back in the order the
+routines were given, so the output reads the same however many run at once, and one routine's
+mistake stops only that routine.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -18,7 +19,7 @@ from .durations import plural
 from .api import Track, plan
 from .errors import AudiocoachError, ExitCode
 from .sidecars import write_sidecars
-from .synthesize import default_workers
+from .synthesize import default_workers, worker_pool
 
 
 @dataclass
@@ -53,11 +54,12 @@ def build_one(job: Job, progress: Callable[[int, int], None] | None = None,
 
 
 def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
-                on_voice: Callable[[str], None] | None = None) -> tuple[Outcome, Track | None]:
+                on_voice: Callable[[str], None] | None = None,
+                pool: Pool | None = None) -> tuple[Outcome, Track | None]:
     outcome = Outcome(job.routine, job.out)
     try:
         track = plan(job.routine, progress=progress, on_voice=on_voice or outcome.notes.append,
-                     **job.options)
+                     pool=pool, **job.options)
     except AudiocoachError as error:
         return _failed(outcome, error), None
     return outcome, track
@@ -94,7 +96,8 @@ def default_jobs() -> int:
 
 def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None] | None = None,
               on_voice: Callable[[str], None] | None = None) -> Iterator[Outcome]:
-    """Each job's outcome, in the order given; `workers` tracks are mixed and encoded at a time.
+    """Each job's outcome, in the order given, with `workers` processes synthesizing, mixing
+    and encoding.
 
     One at a time, `progress` and `on_voice` report as the work goes; several at a time, each
     routine's messages come back with its outcome.
@@ -103,10 +106,10 @@ def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None
         for job in jobs:
             yield build_one(job, progress, on_voice)
         return
-    compiled = [(job, *compile_one(job)) for job in jobs]
-    ready = [work for work in compiled if work[2] is not None]
-    # fork: the workers start at once with the compiled routines they are handed
-    with multiprocessing.get_context("fork").Pool(min(workers, len(ready)) or 1) as pool:
-        rendered = pool.imap(_render, ready)
-        for job, outcome, done in compiled:
-            yield next(rendered) if done is not None else outcome
+    with worker_pool(workers) as pool:
+        pending: list[Outcome | AsyncResult] = []
+        for job in jobs:
+            outcome, track = compile_one(job, pool=pool)
+            pending.append(pool.apply_async(_render, ((job, outcome, track),)) if track else outcome)
+        for item in pending:
+            yield item if isinstance(item, Outcome) else item.get()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Callable
 
@@ -71,7 +72,8 @@ def read_routine(path: Path) -> Routine:
 
 def compile_routine(routine: Routine, options: Options, progress: Progress | None = None,
                     reachable: Callable[[], bool] | None = None,
-                    on_voice: Callable[[str], None] | None = None) -> Compiled:
+                    on_voice: Callable[[str], None] | None = None,
+                    pool: Pool | None = None) -> Compiled:
     voice = options.voice(routine)
     engine, note = choose_engine(voice, reachable or google_reachable)
     if on_voice:
@@ -79,7 +81,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
     script = build_script(routine, voice.language)
     try:
-        synthesis = synthesize_all(script.texts(), engine, cache, progress)
+        synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     except AudiocoachError as error:
         if voice.engine != "auto" or engine.name != "gtts" or error.exit_code != ExitCode.ENGINE:
             raise
@@ -89,7 +91,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         if on_voice:
             on_voice(f"Voice: piper, offline {engine.voice_name} (Google stopped answering: "
                      f"{error.problems[0].message})")
-        synthesis = synthesize_all(script.texts(), engine, cache, progress)
+        synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     if cache.warning():
         script.warnings.append(cache.warning())
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)

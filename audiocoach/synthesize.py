@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from multiprocessing.pool import Pool
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -52,8 +53,10 @@ class Synthesis:
 
 
 def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCache,
-                   progress: Progress | None = None, workers: int | None = None) -> Synthesis:
-    """Every text's clip; `workers` processes synthesize what is missing (default: one per core)."""
+                   progress: Progress | None = None, workers: int | None = None,
+                   pool: Pool | None = None) -> Synthesis:
+    """Every text's clip; `workers` processes synthesize what is missing (default: one per core),
+    or the processes of `pool` (made by `worker_pool`) when one is given."""
     settings = engine.settings()
     clips: dict[str, np.ndarray] = {}
     missing: list[str] = []
@@ -65,7 +68,7 @@ def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCa
             missing.append(text)
         else:
             clips[text] = clip
-    for done, (text, clip) in enumerate(_synthesized(engine, missing, workers), start=1):
+    for done, (text, clip) in enumerate(_synthesized(engine, missing, workers, pool), start=1):
         cache.put(keys[text], engine.sample_rate, clip)
         clips[text] = clip
         if done == 1:
@@ -75,23 +78,40 @@ def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCa
     return Synthesis(clips, missing)
 
 
-def _synthesized(engine: Engine, texts: list[str], workers: int | None) -> Iterator[tuple[str, np.ndarray]]:
+def worker_pool(workers: int) -> Pool:
+    """Worker processes that may synthesize clips: each loads a voice once, on its first clip.
+
+    Forked, so they start at once with what is already loaded. Ctrl-C reaches the whole process
+    group: the workers ignore it and the build stops them, with no traceback from each.
+    """
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+
+
+def _synthesized(engine: Engine, texts: list[str], workers: int | None,
+                 pool: Pool | None) -> Iterator[tuple[str, np.ndarray]]:
     """(text, clip) for each text, in the order they finish."""
     workers = min(workers or default_workers(), len(texts))
-    if workers <= 1 or not getattr(engine, "parallel", False) or multiprocessing.current_process().daemon:
+    if (len(texts) <= 1 or not getattr(engine, "parallel", False)
+            or (pool is None and (workers <= 1 or multiprocessing.current_process().daemon))):
         # one at a time: a single clip, an engine that must not run twice at once (Google
-        # limits how fast it answers), or already inside a worker of `build --jobs`
+        # limits how fast it answers), one worker asked for, or inside a worker already
         for text in texts:
             yield text, _clip(engine, text)
         return
-    # fork: workers start at once with what is loaded; each loads the voice on its first clip.
     # Longest texts first, so no worker is left with a long clip while the others sit idle.
     jobs = [(engine, text) for text in sorted(texts, key=len, reverse=True)]
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-        for text, outcome in pool.imap_unordered(_work, jobs):
-            if isinstance(outcome, AudiocoachError):
-                raise outcome
-            yield text, outcome
+    if pool is not None:
+        yield from _collected(pool.imap_unordered(_work, jobs))
+        return
+    with worker_pool(workers) as own:
+        yield from _collected(own.imap_unordered(_work, jobs))
+
+
+def _collected(results: Iterator[tuple[str, np.ndarray | AudiocoachError]]) -> Iterator[tuple[str, np.ndarray]]:
+    for text, outcome in results:
+        if isinstance(outcome, AudiocoachError):
+            raise outcome
+        yield text, outcome
 
 
 def _clip(engine: Engine, text: str) -> np.ndarray:
@@ -109,6 +129,4 @@ def _work(job: tuple[Engine, str]) -> tuple[str, np.ndarray | AudiocoachError]:
 
 
 def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the build stops its workers itself, with no
-    # traceback from each of them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
