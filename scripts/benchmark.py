@@ -89,9 +89,14 @@ def encode_alone(pcm: Path, rate: int, out: Path) -> float:
 
 def pydub_script(routine: Path, cache: Path, out: Path) -> float:
     """What a script with pydub does: silence and clips appended with `+=`, then exported."""
+    import warnings
+
     import audiocoach
     from audiocoach.render import MP3_BITRATE, MP3_QUALITY
-    from pydub import AudioSegment
+
+    with warnings.catch_warnings():  # it looks for a system ffmpeg before it is given one
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
 
     AudioSegment.converter = executable()
     track = audiocoach.plan(audiocoach.load(routine), engine="piper", cache_dir=cache)
