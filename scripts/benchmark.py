@@ -7,7 +7,8 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scali
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
   quality and (b) a pydub script that assembles the same clips with `+=` and exports them.
 - cold: `legs-hips-low-back` from an empty cache: unique clips synthesized per second with one
-  worker (AUDIOCOACH_WORKERS=1) against the default (one per core); the MP3s must be identical.
+  worker (AUDIOCOACH_WORKERS=1) against the default (one per core), whose MP3s must be identical,
+  and against one worker on as many threads as cores.
 - batch: the five bundled routines in one `build`: clips cached, `--jobs 1` against `--jobs 2`;
   from an empty cache, one worker and one job against the defaults.
 - memory: peak memory of the warm build of a generated 4-hour routine against its PCM size, and
@@ -142,9 +143,12 @@ def warm(folder: Path, cache: Path, skip_pydub: bool) -> list[str]:
 
 
 def cold(folder: Path) -> list[str]:
+    cores = str(os.cpu_count() or 1)
     timings, outputs = {}, {}
     for label, environment in (("1 worker, 1 thread", {"AUDIOCOACH_WORKERS": "1",
                                                         "AUDIOCOACH_THREADS": "1"}),
+                               (f"1 worker, {cores} threads", {"AUDIOCOACH_WORKERS": "1",
+                                                               "AUDIOCOACH_THREADS": cores}),
                                ("defaults", {})):
         cache = Path(tempfile.mkdtemp(dir=folder))
         out = folder / f"cold-{len(timings)}.mp3"
@@ -152,11 +156,12 @@ def cold(folder: Path) -> list[str]:
                                       str(out), cache=cache, **environment)
         outputs[label] = out.read_bytes()
         clips = int(re.search(r"(\d+) clips? synthesized", printed).group(1))
-    one, default = timings["1 worker, 1 thread"], timings["defaults"]
-    same = len(set(outputs.values())) == 1
-    return [f"cold build, legs-hips-low-back ({clips} unique clips, {os.cpu_count()} cores): "
-            f"1 worker {one:.1f} s ({clips / one:.2f} clips/s), defaults {default:.1f} s "
-            f"({clips / default:.2f} clips/s); x{one / default:.2f}; MP3s identical: {same}"]
+    one, threads, default = timings.values()
+    same = outputs["1 worker, 1 thread"] == outputs["defaults"]
+    return [f"cold build, legs-hips-low-back ({clips} unique clips, {cores} cores): 1 worker "
+            f"{one:.1f} s ({clips / one:.2f} clips/s), defaults ({cores} workers) {default:.1f} s "
+            f"({clips / default:.2f} clips/s); x{one / default:.2f}; MP3s identical: {same}",
+            f"  1 worker on {cores} threads instead: {threads:.1f} s; x{one / threads:.2f}"]
 
 
 def batch(folder: Path) -> list[str]:
@@ -177,9 +182,12 @@ def batch(folder: Path) -> list[str]:
             f" x{cold_one / cold_default:.2f}"]
 
 
-PEAK = ("import resource, sys; from audiocoach.cli import main; sys.argv[0] = 'audiocoach'\n"
+# VmHWM: the peak of this process's own memory (ru_maxrss would keep the peak of the process it
+# was forked from, across exec).
+PEAK = ("import sys; from audiocoach.cli import main; sys.argv[0] = 'audiocoach'\n"
         "try:\n    main()\nfinally:\n"
-        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+        "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "    print(status, file=sys.stderr)")
 
 
 def peak_build(routine: Path, out: Path, cache: Path) -> int:
