@@ -10,6 +10,7 @@ is worked out once however often it plays; the silence between costs nothing.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
@@ -92,6 +93,8 @@ class IslandMaster:
         self.step = step_samples(self.rate)
         self.islands = find_islands(mixer, round(PAD_S * self.rate))
         self.kept = _Kept(CACHE_BYTES)
+        self.output_lufs = -math.inf  # of the mastered track, once `blocks` has given all of it
+        self.peak = 0.0  # its largest true peak (linear)
 
     def measure(self) -> float:
         """The integrated loudness of the mix, in LUFS."""
@@ -102,12 +105,11 @@ class IslandMaster:
             self._add_steps(steps, island.start, squares)
         return gated_lufs(steps, self.step)
 
-    def blocks(self, gain: float, limiter: Limiter) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
-        """The mastered track in consecutive blocks, as (int16 block, the output meter's steps so
-        far, the largest true peak so far); the last block's steps and peak are the whole track's."""
+    def blocks(self, gain: float, limiter: Limiter) -> Iterator[np.ndarray]:
+        """The mastered track as consecutive int16 blocks; once they are all out, `output_lufs`
+        and `peak` tell what came out."""
         steps = np.zeros(self.mixer.length // self.step)
-        peak, index = 0.0, 0
-        islands = self.islands
+        index, islands = 0, self.islands
         for start, end in self.mixer.spans():
             block = np.zeros(end - start, dtype=np.int16)
             # islands never overlap: from the first that reaches this block, paste each in turn
@@ -119,11 +121,12 @@ class IslandMaster:
                 mastered = self._mastered(island, gain, limiter)
                 if island.start >= start or start == 0:  # met for the first time: meter it once
                     self._add_steps(steps, island.start, mastered.squares)
-                    peak = max(peak, mastered.peak)
+                    self.peak = max(self.peak, mastered.peak)
                 lo, hi = max(island.start, start), min(island.end, end)
                 block[lo - start:hi - start] = mastered.pcm[lo - island.start:hi - island.start]
                 ahead += 1
-            yield block, steps, peak
+            yield block
+        self.output_lufs = gated_lufs(steps, self.step)
 
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:

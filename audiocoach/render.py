@@ -23,7 +23,7 @@ from .errors import AudiocoachError, Problem
 from .files import write_atomically
 from .hooks import pause_at
 from .islands import IslandMaster
-from .loudness import Limiter, LoudnessMeter, Mastering, gated_lufs, step_samples
+from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
 
 MP3_BITRATE = "64k"  # plenty for a mono voice
@@ -98,10 +98,8 @@ def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> 
     gain = 10 ** (mastering.gain_db / 20)
     limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
     if islands:
-        steps, peak = np.zeros(0), 0.0
-        for block, steps, peak in islands.blocks(gain, limiter):
-            yield block
-        output_lufs = gated_lufs(steps, step_samples(mixer.timeline.sample_rate))
+        yield from islands.blocks(gain, limiter)
+        output_lufs, peak = islands.output_lufs, islands.peak
     else:
         context = limiter.context_samples
         meter = LoudnessMeter(mixer.timeline.sample_rate)

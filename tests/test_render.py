@@ -167,3 +167,23 @@ def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine,
     assert by_island.true_peak_dbtp == pytest.approx(whole.true_peak_dbtp, abs=1e-9)
     if lufs == -9.0:
         assert by_island.output_lufs < lufs - 0.5  # the limiter took some loudness away
+
+
+def test_the_limiter_gain_is_a_windowed_minimum_then_mean_as_scipy_computes_them():
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    from audiocoach.loudness import Limiter, sample_true_peaks
+
+    limiter, rng = Limiter(22_050), np.random.default_rng(3)
+    context = limiter.context_samples
+    loud = np.sin(np.arange(40_000) * 0.05) * 1.5 * rng.random(40_000)  # peaks well over the ceiling
+    padded = np.concatenate([np.zeros(context), loud, np.zeros(context)])
+    limited, peak = limiter.apply(padded, context)
+    needed = np.minimum(1.0, limiter.ceiling / np.maximum(sample_true_peaks(padded, limiter.ceiling / 4),
+                                                          1e-12))
+    size = limiter.hold + limiter.lookahead  # from n - hold to n + lookahead - 1, then its mean
+    lowest = minimum_filter1d(needed, size, mode="nearest", origin=limiter.hold - size // 2)
+    gain = uniform_filter1d(lowest, limiter.lookahead, mode="nearest",
+                            origin=(limiter.lookahead - 1) // 2)
+    assert np.max(np.abs(limited - loud * gain[context:-context])) < 1e-9
+    assert np.min(gain) < 0.5 and peak <= limiter.ceiling + 1e-9
