@@ -8,36 +8,30 @@ block, so memory stays flat however long it is, and no sample ever moves.
 from __future__ import annotations
 
 import math
-import subprocess
-import tempfile
 import wave
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
-from . import ffmpeg
 from .clips import to_int16
-from .errors import AudiocoachError, Problem
 from .files import write_atomically
 from .hooks import pause_at
 from .islands import IslandMaster
 from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
+from .mp3 import ENCODER_DELAY, Mp3Writer, frame_samples
 
-MP3_BITRATE = "64k"  # plenty for a mono voice
+MP3_KBPS = 64  # plenty for a mono voice
 # LAME's quality 7: measured on 16 min of the bundled voice, 1.5 s to encode against 2.2 s at
 # ffmpeg's default, with speech SNR 25.6 dB against 21.8 dB (9 was no better, 2 slower and worse).
-MP3_QUALITY = "7"
-PIPE_BYTES = 1 << 20
-LAME_DELAY = 1105  # samples LAME puts before the audio (576 + 529), removed again on decoding
+MP3_QUALITY = 7
+ENCODING_AHEAD = 2  # blocks handed to the encoder and not yet encoded
+LAME_DELAY = ENCODER_DELAY + 529  # samples before the audio in the decoder's output, removed again
 LAME_SHORT_PADDING = 46  # a last frame padded this little or less gets a frame more...
-
-
-def mp3_frame_samples(sample_rate_hz: int) -> int:
-    """Samples per MP3 (layer III) frame: 1152 for MPEG-1 rates, 576 for MPEG-2 and 2.5 rates."""
-    return 1152 if sample_rate_hz >= 32_000 else 576
 
 
 def encodable_length(length: int, sample_rate_hz: int) -> int:
@@ -47,7 +41,7 @@ def encodable_length(length: int, sample_rate_hz: int) -> int:
     22.05, 24 and 44.1 kHz): the decoded track would be up to 46 samples longer than the plan.
     A track that needs no short padding is left as it is.
     """
-    frame = mp3_frame_samples(sample_rate_hz)
+    frame = frame_samples(sample_rate_hz)
     used = (length + LAME_DELAY) % frame
     return length + (frame - used if used >= frame - LAME_SHORT_PADDING else 0)
 
@@ -116,43 +110,19 @@ def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> 
 
 
 def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
-    command = [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y",
-               "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-               "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-compression_level", MP3_QUALITY,
-               "-write_xing", "1",
-               "-f", "mp3", str(target)]
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=errors)
-        _widen(process.stdin)
-        try:
-            for number, block in enumerate(blocks):
-                process.stdin.write(block.astype("<i2").tobytes())
-                if number == 1:
-                    pause_at("encoding")
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        finally:
-            if not process.stdin.closed:
-                process.stdin.close()
-            code = process.wait()
-        if code != 0:
-            errors.seek(0)
-            raise AudiocoachError(Problem(
-                f"the MP3 encoder failed: {errors.read().decode(errors='replace').strip()}",
-                "check free disk space and the output folder", str(target)))
-
-
-def _widen(pipe) -> None:
-    """A 1 MiB pipe to the encoder (Linux allows it): it reads whole blocks with far fewer
-    switches between the two processes than through the usual 64 KiB."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        pass
+    """Encode on a thread of its own while the next blocks are mixed on this one."""
+    with open(target, "wb") as file, ThreadPoolExecutor(1) as encoding:
+        writer = Mp3Writer(file, rate, MP3_KBPS, MP3_QUALITY)
+        pending: deque[Future] = deque()
+        for number, block in enumerate(blocks):
+            pending.append(encoding.submit(writer.write, block))
+            if len(pending) > ENCODING_AHEAD:
+                pending.popleft().result()
+            if number == 1:
+                pause_at("encoding")
+        for future in pending:
+            future.result()
+        writer.close()
 
 
 def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
