@@ -2,10 +2,10 @@
 
 The routines are compiled in turn, their missing clips synthesized by the workers (each loads
 the voice once for the whole batch; a clip two routines share is synthesized once: the second
-finds it in the cache). Each compiled routine is handed to a worker to mix and encode while the
-next is compiled. Each routine's messages are collected and handed back in the order the
-routines were given, so the output reads the same however many run at once, and one routine's
-mistake stops only that routine.
+finds it in the cache). Then the workers mix and encode the tracks, the longest first, so none
+is left with a long one at the end. Each routine's messages are collected and handed back in
+the order the routines were given, so the output reads the same however many run at once, and
+one routine's mistake stops only that routine.
 """
 
 from __future__ import annotations
@@ -107,9 +107,11 @@ def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None
             yield build_one(job, progress, on_voice)
         return
     with worker_pool(workers) as pool:
-        pending: list[Outcome | AsyncResult] = []
-        for job in jobs:
-            outcome, track = compile_one(job, pool=pool)
-            pending.append(pool.apply_async(_render, ((job, outcome, track),)) if track else outcome)
-        for item in pending:
-            yield item if isinstance(item, Outcome) else item.get()
+        compiled = [(job, *compile_one(job, pool=pool)) for job in jobs]
+        pending: dict[int, AsyncResult] = {}
+        # the longest first, so that no worker is left with a long track when the others are done
+        for index in sorted((i for i, (_, _, track) in enumerate(compiled) if track),
+                            key=lambda i: -compiled[i][2].timeline.length):
+            pending[index] = pool.apply_async(_render, (compiled[index],))
+        for index, (_, outcome, _) in enumerate(compiled):
+            yield pending[index].get() if index in pending else outcome

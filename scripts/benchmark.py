@@ -5,7 +5,8 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scali
 
 - warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
-  quality and (b) a pydub script that assembles the same clips with `+=` and exports them.
+  quality (and audiocoach's in-process encoder alone on it) and (b) a pydub script that
+  assembles the same clips with `+=` and exports them.
 - cold: `legs-hips-low-back` from an empty cache: unique clips synthesized per second with one
   worker (AUDIOCOACH_WORKERS=1) against the default (one per core), whose MP3s must be identical,
   and against one worker on as many threads as cores.
@@ -79,12 +80,28 @@ def best(runs: int, function, *args, **kwargs) -> float:
 
 
 def encode_alone(pcm: Path, rate: int, out: Path) -> float:
-    from audiocoach.render import MP3_BITRATE, MP3_QUALITY
+    """ffmpeg's libmp3lame encoding the PCM at the track's bitrate and LAME quality."""
+    from audiocoach.render import MP3_KBPS, MP3_QUALITY
 
     started = time.perf_counter()
     subprocess.run([executable(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
-                    "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", MP3_BITRATE,
-                    "-compression_level", MP3_QUALITY, str(out)], check=True)
+                    "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", f"{MP3_KBPS}k",
+                    "-compression_level", str(MP3_QUALITY), str(out)], check=True)
+    return time.perf_counter() - started
+
+
+def lame_alone(pcm: Path, rate: int, out: Path) -> float:
+    """audiocoach's own encoder (LAME in process) encoding the PCM, with nothing to mix."""
+    from audiocoach.mp3 import Mp3Writer
+    from audiocoach.render import MP3_KBPS, MP3_QUALITY
+
+    samples = np.fromfile(pcm, dtype="<i2")
+    started = time.perf_counter()
+    with open(out, "wb") as file:
+        writer = Mp3Writer(file, rate, MP3_KBPS, MP3_QUALITY)
+        for start in range(0, samples.size, 1 << 16):
+            writer.write(samples[start:start + (1 << 16)])
+        writer.close()
     return time.perf_counter() - started
 
 
@@ -93,7 +110,7 @@ def pydub_script(routine: Path, cache: Path, out: Path) -> float:
     import warnings
 
     import audiocoach
-    from audiocoach.render import MP3_BITRATE, MP3_QUALITY
+    from audiocoach.render import MP3_KBPS, MP3_QUALITY
 
     with warnings.catch_warnings():  # it looks for a system ffmpeg before it is given one
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -113,8 +130,8 @@ def pydub_script(routine: Path, cache: Path, out: Path) -> float:
         if gap > 0:
             audio += AudioSegment.silent(gap, frame_rate=rate)
         audio += segments[event.text]
-    audio.export(out, format="mp3", bitrate=MP3_BITRATE,
-                 parameters=["-compression_level", MP3_QUALITY])
+    audio.export(out, format="mp3", bitrate=f"{MP3_KBPS}k",
+                 parameters=["-compression_level", str(MP3_QUALITY)])
     return time.perf_counter() - started
 
 
@@ -131,14 +148,16 @@ def warm(folder: Path, cache: Path, skip_pydub: bool) -> list[str]:
     out = folder / "warm.mp3"
     command("build", str(routine), "--engine", "piper", "-o", str(folder / "warm.wav"), cache=cache)
     rate = pcm_of(folder / "warm.wav", folder / "warm.pcm")
-    builds, encodes = [], []
-    for _ in range(3):  # in turns, so that both see the machine in the same mood
+    builds, encodes, lames = [], [], []
+    for _ in range(3):  # in turns, so that all see the machine in the same mood
         builds.append(command("build", str(routine), "--engine", "piper", "-o", str(out), cache=cache))
         encodes.append(encode_alone(folder / "warm.pcm", rate, folder / "alone.mp3"))
-    build, encode = min(builds), min(encodes)
+        lames.append(lame_alone(folder / "warm.pcm", rate, folder / "lame.mp3"))
+    build, encode, lame = min(builds), min(encodes), min(lames)
     minutes = (folder / "warm.pcm").stat().st_size / 2 / rate / 60
     lines = [f"warm rebuild, {minutes:.0f} min routine: build {build:.2f} s; ffmpeg alone encoding "
-             f"the same PCM {encode:.2f} s; build / encode x{build / encode:.2f}"]
+             f"the same PCM {encode:.2f} s; build / encode x{build / encode:.2f}",
+             f"  audiocoach's encoder alone on that PCM {lame:.2f} s; build / it x{build / lame:.2f}"]
     if not skip_pydub:
         baseline = pydub_script(routine, cache, folder / "pydub.mp3")
         lines.append(f"  pydub += script {baseline:.1f} s; pydub / build x{baseline / build:.1f}")
