@@ -24,6 +24,7 @@ from .model import Routine, build_routine
 from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine
 from .pipeline import build as build_compiled
 from .render import Report, mastered_blocks
+from .synthesize import default_workers
 
 
 def load(source: str | Path | Mapping[str, Any]) -> Routine:
@@ -96,14 +97,19 @@ class Track:
         return AudioSegment(data=self.pcm().astype("<i2").tobytes(), sample_width=2,
                             frame_rate=self.sample_rate, channels=1)
 
-    def save(self, out: str | Path, audio_format: str | None = None) -> Report:
-        """Write the track (MP3 with tags, chapters and cover, or WAV, from the extension)."""
+    def save(self, out: str | Path, audio_format: str | None = None,
+             threads: int | None = None) -> Report:
+        """Write the track (MP3 with tags, chapters and cover, or WAV, from the extension).
+
+        The MP3 is encoded on `threads` threads (default: one per core, `AUDIOCOACH_WORKERS`),
+        the same file on any number."""
         out = Path(out)
         chosen = audio_format or (out.suffix.lower().lstrip(".") or "mp3")
         if chosen not in ("mp3", "wav"):
             raise AudiocoachError(Problem(f"cannot write .{chosen} files", "use .mp3 or .wav",
                                           str(out)))
-        self.report = build_compiled(self.compiled, out, chosen)
+        self.report = build_compiled(self.compiled, out, chosen,
+                                     threads=threads or default_workers())
         return self.report
 
 

@@ -43,14 +43,14 @@ class Job:
 
 
 def build_one(job: Job, progress: Callable[[int, int], None] | None = None,
-              on_voice: Callable[[str], None] | None = None) -> Outcome:
+              on_voice: Callable[[str], None] | None = None, threads: int = 1) -> Outcome:
     """Build one routine, turning its problems into messages rather than letting them escape.
 
     The voice note goes to `on_voice` as soon as the voice is chosen when one is given (a
-    person watching one build), else into the outcome's notes.
+    person watching one build), else into the outcome's notes. The MP3 is encoded on `threads`.
     """
     outcome, compiled = compile_one(job, progress, on_voice)
-    return render_one(job, outcome, compiled) if compiled else outcome
+    return render_one(job, outcome, compiled, threads) if compiled else outcome
 
 
 def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
@@ -65,9 +65,9 @@ def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
     return outcome, track
 
 
-def render_one(job: Job, outcome: Outcome, track: Track) -> Outcome:
+def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Outcome:
     try:
-        report = track.save(job.out, job.audio_format)
+        report = track.save(job.out, job.audio_format, threads)
         if job.sidecars:
             write_sidecars(track.timeline, job.out)
     except AudiocoachError as error:
@@ -103,8 +103,8 @@ def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None
     routine's messages come back with its outcome.
     """
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield build_one(job, progress, on_voice)
+        for job in jobs:  # `workers` encoders at once: each track's parts on that many threads
+            yield build_one(job, progress, on_voice, workers)
         return
     with worker_pool(workers) as pool:
         compiled = [(job, *compile_one(job, pool=pool)) for job in jobs]

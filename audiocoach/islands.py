@@ -11,6 +11,7 @@ is worked out once however often it plays; the silence between costs nothing.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
@@ -63,17 +64,21 @@ class _Kept:
         self.limit = limit
         self.used = 0
         self.entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self.lock = threading.Lock()  # parts of a track are mastered on several threads
 
     def get(self, key: tuple, make: Callable[[], T], size: Callable[[T], int]) -> T:
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key][0]  # type: ignore[return-value]
-        value = make()
-        self.entries[key] = (value, size(value))
-        self.used += size(value)
-        while self.used > self.limit and len(self.entries) > 1:
-            _, (_, dropped) = self.entries.popitem(last=False)
-            self.used -= dropped
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][0]  # type: ignore[return-value]
+        value = make()  # two threads may both make it: the same value, kept once
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = (value, size(value))
+                self.used += size(value)
+            while self.used > self.limit and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.used -= dropped
         return value
 
 
@@ -93,8 +98,9 @@ class IslandMaster:
         self.step = step_samples(self.rate)
         self.islands = find_islands(mixer, round(PAD_S * self.rate))
         self.kept = _Kept(CACHE_BYTES)
-        self.output_lufs = -math.inf  # of the mastered track, once `blocks` has given all of it
-        self.peak = 0.0  # its largest true peak (linear)
+        self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
+        self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
+        self.lock = threading.Lock()
 
     def measure(self) -> float:
         """The integrated loudness of the mix, in LUFS."""
@@ -105,28 +111,34 @@ class IslandMaster:
             self._add_steps(steps, island.start, squares)
         return gated_lufs(steps, self.step)
 
-    def blocks(self, gain: float, limiter: Limiter) -> Iterator[np.ndarray]:
-        """The mastered track as consecutive int16 blocks; once they are all out, `output_lufs`
-        and `peak` tell what came out."""
-        steps = np.zeros(self.mixer.length // self.step)
+    def blocks(self, gain: float, limiter: Limiter, start: Samples = 0,
+               end: Samples | None = None) -> Iterator[np.ndarray]:
+        """The mastered track, or its part from `start` to `end` (each cut in a silence), as
+        consecutive int16 blocks; once every part is out, `output_lufs` and `peak` tell what
+        came out. Parts may be worked out on several threads at once."""
         index, islands = 0, self.islands
-        for start, end in self.mixer.spans():
-            block = np.zeros(end - start, dtype=np.int16)
+        for first, last in self.mixer.spans(start=start, end=end):
+            block = np.zeros(last - first, dtype=np.int16)
             # islands never overlap: from the first that reaches this block, paste each in turn
-            while index < len(islands) and islands[index].end <= start:
+            while index < len(islands) and islands[index].end <= first:
                 index += 1
             ahead = index
-            while ahead < len(islands) and islands[ahead].start < end:
+            while ahead < len(islands) and islands[ahead].start < last:
                 island = islands[ahead]
                 mastered = self._mastered(island, gain, limiter)
-                if island.start >= start or start == 0:  # met for the first time: meter it once
-                    self._add_steps(steps, island.start, mastered.squares)
-                    self.peak = max(self.peak, mastered.peak)
-                lo, hi = max(island.start, start), min(island.end, end)
-                block[lo - start:hi - start] = mastered.pcm[lo - island.start:hi - island.start]
+                if max(island.start, 0) >= first:  # the block it begins in meters it, once
+                    with self.lock:
+                        self._add_steps(self.output_steps, island.start, mastered.squares)
+                        self.peak = max(self.peak, mastered.peak)
+                lo, hi = max(island.start, first), min(island.end, last)
+                block[lo - first:hi - first] = mastered.pcm[lo - island.start:hi - island.start]
                 ahead += 1
             yield block
-        self.output_lufs = gated_lufs(steps, self.step)
+
+    @property
+    def output_lufs(self) -> float:
+        """The integrated loudness of what `blocks` gave, in LUFS."""
+        return gated_lufs(self.output_steps, self.step)
 
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:

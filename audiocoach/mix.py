@@ -52,8 +52,24 @@ class Mixer:
             out += self.music.render(start, end)
         return out
 
-    def spans(self, block_s: int = BLOCK_S) -> Iterator[tuple[Samples, Samples]]:
-        """Consecutive (start, end) blocks that cover the track."""
+    def spans(self, block_s: int = BLOCK_S, start: Samples = 0,
+              end: Samples | None = None) -> Iterator[tuple[Samples, Samples]]:
+        """Consecutive (start, end) blocks that cover the track, or its part from `start` to `end`."""
+        end = self.length if end is None else end
         block = block_s * self.timeline.sample_rate
-        for start in range(0, self.length, block):
-            yield start, min(start + block, self.length)
+        for first in range(start, end, block):
+            yield first, min(first + block, end)
+
+    def silences(self, margin: Samples) -> list[tuple[Samples, Samples]]:
+        """Where nothing plays, not even music, `margin` away from any sound: (start, end) each."""
+        if self.music is not None:
+            return []
+        quiet: list[tuple[Samples, Samples]] = []
+        heard_until = -margin
+        for event in self.events:
+            if event.start - margin > heard_until + margin:
+                quiet.append((heard_until + margin, event.start - margin))
+            heard_until = max(heard_until, event.end)
+        if self.length > heard_until + margin:
+            quiet.append((heard_until + margin, self.length))
+        return quiet

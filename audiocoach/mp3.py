@@ -8,15 +8,23 @@ late. lameenc gives the frames but not the tag, so `Mp3Writer` keeps the first f
 free and fills it in once the frames are written, laid out as LAME lays it out (VbrTag.c, and
 http://gabriel.mp3-tech.org/mp3infotag.html).
 
-LAME runs on this thread without holding the GIL, so a track is mixed on one core while it is
-encoded on another, and nothing is copied through a pipe.
+LAME runs without holding the GIL, so a track is mixed on one core while it is encoded on
+another, and nothing is copied through a pipe. A long track is also cut, in its silences, into
+parts that several LAME encoders make at once (`write_in_parts`): a part of n samples comes out
+as `frames_for(n)` whole frames, so where each part's audio lands in the joined stream is known
+before any is encoded, and the silence between the parts decodes to silence.
 """
 
 from __future__ import annotations
 
+import shutil
 import struct
+import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 import lameenc
 import numpy as np
@@ -24,6 +32,9 @@ import numpy as np
 from .errors import AudiocoachError, Problem
 
 ENCODER_DELAY = 576  # samples LAME puts before the audio; decoders add 529 more and take both off
+END_PADDING = 1152  # samples LAME's flush encodes past the audio before it pads to a whole frame
+SEAM = 2048  # silent samples kept on each side of a cut: the frames there hold nothing else
+ENCODING_AHEAD = 2  # blocks handed to the encoder and not yet encoded
 VBR_QUALITY = 4  # LAME's default, part of the quality number the tag records
 ENCODER_NAME = b"LAME3.100"  # decoders trust the delay and padding only under LAME's name
 
@@ -49,13 +60,41 @@ def frame_bytes(sample_rate_hz: int, kbps: int) -> Fraction:
     return Fraction(frame_samples(sample_rate_hz) // 8 * kbps * 1000, sample_rate_hz)
 
 
+def frames_for(samples: int, sample_rate_hz: int) -> int:
+    """How many frames LAME makes of `samples` (its flush goes 1152 samples past the audio)."""
+    return -(-(samples + END_PADDING) // frame_samples(sample_rate_hz))
+
+
+def parts(length: int, silences: Sequence[tuple[int, int]], sample_rate_hz: int,
+          every: int) -> list[tuple[int, int]]:
+    """The track cut into parts of about `every` samples that encode apart: (start, end) each.
+
+    A part ends inside a silence (start, end of `silences`, in order); the next one starts where
+    the ended part's frames end, which must still be in that silence, `SEAM` samples from each
+    edge, so that the frames around the cut hold nothing but silence. The samples between a
+    part's end and the next one's start are silence that its last frames decode to anyway.
+    """
+    frame = frame_samples(sample_rate_hz)
+    cuts: list[tuple[int, int]] = []
+    start = 0
+    for quiet_start, quiet_end in silences:
+        end = max(quiet_start + SEAM, start + every)
+        following = start + frames_for(end - start, sample_rate_hz) * frame
+        if end >= quiet_end or following + SEAM > quiet_end or following >= length:
+            continue
+        cuts.append((start, end))
+        start = following
+    return cuts + [(start, length)]
+
+
 class Mp3Writer:
     """Mono 16-bit PCM in, a CBR MP3 with LAME's Info tag out, written to `file` as it goes.
 
     `file` must be seekable: the tag goes into the first frame's place once the end is known.
     """
 
-    def __init__(self, file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int):
+    def __init__(self, file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
+                 tagged: bool = True):
         self.file, self.kbps, self.quality = file, kbps, quality
         self.rate = mp3_rate(sample_rate_hz)
         # LAME resamples by up to 4 times; a rate below its reach (only made-up voices have
@@ -72,7 +111,8 @@ class Mp3Writer:
         self.samples = 0
         self.audio_bytes = 0
         self.first_header = b""
-        file.write(bytes(self.tag_bytes))
+        if tagged:
+            file.write(bytes(self.tag_bytes))
 
     def write(self, samples: np.ndarray) -> None:
         """Encode the next int16 samples."""
@@ -85,9 +125,20 @@ class Mp3Writer:
         for start in range(0, len(data), step):
             self._put(self._lame(self.encoder.encode, data[start:start + step]))
 
+    @property
+    def resamples(self) -> bool:
+        return self.in_rate != self.rate
+
+    def flush(self) -> None:
+        """Encode what LAME still holds: the last frames."""
+        self._put(self._lame(self.encoder.flush))
+
     def close(self) -> None:
         """Encode what LAME still holds, then write the Info tag in the place kept for it."""
-        self._put(self._lame(self.encoder.flush))
+        self.flush()
+        self.write_tag()
+
+    def write_tag(self) -> None:
         self.file.seek(0)
         self.file.write(self.info_frame())
         self.file.seek(0, 2)
@@ -131,6 +182,95 @@ class Mp3Writer:
         before_crc = bytes(header) + side_info + xing + lame
         frame = before_crc + struct.pack(">H", _crc16(before_crc))
         return frame + bytes(self.tag_bytes - len(frame))
+
+
+def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
+                   spans: Sequence[tuple[int, int]], blocks: Callable[[int, int], Iterator[np.ndarray]],
+                   threads: int, spill: Path | None = None) -> None:
+    """The MP3 of a track whose parts (`spans`, from `parts`) are each encoded from
+    `blocks(start, end)`, joined in `file` under one Info tag.
+
+    On one thread, the parts are mixed in turn on this one while a thread of its own encodes
+    them. On more, each thread mixes and encodes a part at a time into an unnamed file in
+    `spill` (a folder), appended to `file` as soon as the parts before it are.
+    """
+    length = spans[-1][1]
+    head = Mp3Writer(file, sample_rate_hz, kbps, quality)
+    if head.resamples:  # frames_for counts samples at the MP3's own rate
+        spans = [(0, length)]
+    if threads <= 1 or len(spans) == 1:
+        writers = [head] + [Mp3Writer(file, sample_rate_hz, kbps, quality, tagged=False)
+                            for _ in spans[1:]]
+        _encode_in_turn(writers, spans, blocks)
+        for previous, writer in zip(writers, writers[1:]):
+            _check_frames(previous)
+            head.audio_bytes += writer.audio_bytes
+    else:
+        def encode(span: tuple[int, int]) -> Mp3Writer:
+            writer = Mp3Writer(tempfile.TemporaryFile(dir=spill), sample_rate_hz, kbps, quality,
+                               tagged=False)
+            try:
+                _encode(writer, blocks(*span))
+            except BaseException:
+                writer.file.close()
+                raise
+            return writer
+
+        encoding = ThreadPoolExecutor(min(threads, len(spans)))
+        first = encoding.submit(_encode, head, blocks(*spans[0]))
+        others = [encoding.submit(encode, span) for span in spans[1:]]
+        try:
+            first.result()
+            previous = head
+            for done in others:  # in order, each as soon as it is done
+                writer = done.result()
+                _check_frames(previous)
+                writer.file.seek(0)
+                shutil.copyfileobj(writer.file, file, 1 << 20)
+                writer.file.close()
+                head.audio_bytes += writer.audio_bytes
+                previous = writer
+        finally:
+            for done in others:
+                done.cancel()
+            encoding.shutdown(wait=True)
+            for done in others:  # after a failure: the parts done but not joined
+                if not done.cancelled() and done.exception() is None:
+                    done.result().file.close()
+    head.samples = length  # with the silence between the parts, which their frames hold
+    head.write_tag()
+
+
+def _check_frames(writer: Mp3Writer) -> None:
+    """A part ends where `frames_for` says, or the parts after it would be out of time."""
+    made = round(writer.audio_bytes / frame_bytes(writer.rate, writer.kbps))
+    expected = frames_for(writer.samples, writer.rate)
+    if made != expected:
+        raise AudiocoachError(Problem(
+            f"the MP3 encoder made {made} frames of {writer.samples} samples where {expected} "
+            "were expected, so the track would not keep its timing",
+            "write a WAV instead (-o NAME.wav), and report this with the version of lameenc"))
+
+
+def _encode(writer: Mp3Writer, blocks: Iterator[np.ndarray]) -> None:
+    for block in blocks:
+        writer.write(block)
+    writer.flush()
+
+
+def _encode_in_turn(writers: list[Mp3Writer], spans: Sequence[tuple[int, int]],
+                    blocks: Callable[[int, int], Iterator[np.ndarray]]) -> None:
+    """Each part in turn: its blocks made here while a thread of its own encodes the last ones."""
+    with ThreadPoolExecutor(1) as encoding:
+        pending: deque[Future] = deque()
+        for writer, span in zip(writers, spans):
+            for block in blocks(*span):
+                pending.append(encoding.submit(writer.write, block))
+                if len(pending) > ENCODING_AHEAD:
+                    pending.popleft().result()
+            pending.append(encoding.submit(writer.flush))
+        for done in pending:
+            done.result()
 
 
 def _crc16(data: bytes) -> int:

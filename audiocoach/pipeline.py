@@ -120,12 +120,12 @@ def cover(compiled: Compiled) -> tuple[bytes, str]:
 
 
 def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
-          picture: tuple[bytes, str] | None = None) -> Report:
+          picture: tuple[bytes, str] | None = None, threads: int = 1) -> Report:
     """Render the compiled routine into `out` (MP3 with tags, chapters and cover, or WAV).
 
     `picture` is the cover when the caller already has it (bytes, MIME type); otherwise the
     routine's is read first (a bad file stops the build before it starts) or one is drawn while
-    the track encodes."""
+    the track encodes. The MP3 is encoded on `threads` threads; it is the same on any number."""
     if audio_format == "mp3" and picture is None and compiled.routine.cover is not None:
         picture = cover(compiled)
     with ThreadPoolExecutor(1) as drawing:
@@ -135,4 +135,4 @@ def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
             write_tags(path, compiled.timeline, compiled.routine.description,
                        pending.result() if pending else picture)
 
-        return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag)
+        return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag, threads)

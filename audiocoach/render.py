@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 import wave
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,16 +18,16 @@ import numpy as np
 from .clips import to_int16
 from .files import write_atomically
 from .hooks import pause_at
-from .islands import IslandMaster
+from .islands import PAD_S, IslandMaster
 from .loudness import Limiter, LoudnessMeter, Mastering
 from .mix import Mixer
-from .mp3 import ENCODER_DELAY, Mp3Writer, frame_samples
+from .mp3 import ENCODER_DELAY, frame_samples, parts, write_in_parts
 
 MP3_KBPS = 64  # plenty for a mono voice
 # LAME's quality 7, measured on the 30-minute legs-hips-low-back: 1.6 s of CPU for a speech SNR
 # of 25.6 dB, where 2 took 3.0 s for 23.3 dB and 5 1.9 s for 24.4 dB; 8 and 9 gained nothing.
 MP3_QUALITY = 7
-ENCODING_AHEAD = 2  # blocks handed to the encoder and not yet encoded
+PART_S = 30  # the track is encoded in parts of at least this long, cut in silences
 LAME_DELAY = ENCODER_DELAY + 529  # samples before the audio in the decoder's output, removed again
 LAME_SHORT_PADDING = 46  # a last frame padded this little or less gets a frame more...
 
@@ -74,55 +72,95 @@ def measure_voice(mixer: Mixer) -> float:
     return IslandMaster(mixer).measure()
 
 
-def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> Iterator[np.ndarray]:
-    """The track as int16 blocks, at `target_lufs` (None: as mixed), filling in `report`.
+class Master:
+    """The mix mastered to `target_lufs` (None: as mixed), filling in `report`: measured once,
+    then given as int16 blocks, of the whole track or of parts cut in its silences.
 
-    Without music, each distinct island of sound is mastered once (islands.py); with music,
-    which never stops, the whole track is mixed, measured, and limited block by block.
+    Without music, each distinct island of sound is mastered once (islands.py) and any part may
+    be worked out on any thread; with music, which never stops, the whole track is mixed,
+    measured, and limited block by block, as one part.
     """
-    if target_lufs is None:
-        for start, end in mixer.spans():
-            yield to_int16(mixer.mix(start, end))
-        return
-    pause_at("mixing")
-    islands = IslandMaster(mixer) if mixer.music is None else None
-    measured = islands.measure() if islands else measure(mixer.mix, mixer)
-    mastering = Mastering.to_target(measured, target_lufs)
-    report.mastering = mastering
-    gain = 10 ** (mastering.gain_db / 20)
-    limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
-    if islands:
-        yield from islands.blocks(gain, limiter)
-        output_lufs, peak = islands.output_lufs, islands.peak
-    else:
+
+    def __init__(self, mixer: Mixer, target_lufs: float | None, report: Report):
+        self.mixer, self.report = mixer, report
+        self.islands: IslandMaster | None = None
+        self.limiter: Limiter | None = None
+        self.gain = 1.0
+        if target_lufs is None:
+            return
+        pause_at("mixing")
+        self.islands = IslandMaster(mixer) if mixer.music is None else None
+        measured = self.islands.measure() if self.islands else measure(mixer.mix, mixer)
+        mastering = Mastering.to_target(measured, target_lufs)
+        report.mastering = mastering
+        self.gain = 10 ** (mastering.gain_db / 20)
+        self.limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
+
+    def silences(self) -> list[tuple[int, int]]:
+        """Where the mastered track is digital silence, clear of every island: none with music."""
+        return self.mixer.silences(round(PAD_S * self.mixer.timeline.sample_rate))
+
+    def blocks(self, start: int = 0, end: int | None = None) -> Iterator[np.ndarray]:
+        """The mastered samples from `start` to `end` (a part, or the whole track)."""
+        if self.limiter is None:
+            for first, last in self.mixer.spans(start=start, end=end):
+                yield to_int16(self.mixer.mix(first, last))
+        elif self.islands is not None:
+            yield from self.islands.blocks(self.gain, self.limiter, start, end)
+        else:
+            yield from self._limited_blocks(start, end)
+
+    def finish(self) -> None:
+        """Once every part is out: what came out, into the report."""
+        if self.islands is not None and self.limiter is not None:
+            self.report.output_lufs = self.islands.output_lufs
+            self.report.true_peak_dbtp = _db(self.islands.peak)
+
+    def _limited_blocks(self, start: int, end: int | None) -> Iterator[np.ndarray]:
+        if (start, end) not in ((0, None), (0, self.mixer.length)):
+            raise ValueError("a track with music is mastered whole: its loudness meter runs on")
+        limiter, mixer = self.limiter, self.mixer
         context = limiter.context_samples
         meter = LoudnessMeter(mixer.timeline.sample_rate)
         peak = 0.0
-        for start, end in mixer.spans():
-            limited, block_peak = limiter.apply(mixer.mix(start - context, end + context) * gain,
+        for first, last in mixer.spans():
+            limited, block_peak = limiter.apply(mixer.mix(first - context, last + context) * self.gain,
                                                 context)
             peak = max(peak, block_peak)
             meter.add(limited)
             yield to_int16(limited)
-        output_lufs = meter.integrated_lufs()
-    report.output_lufs = output_lufs
-    report.true_peak_dbtp = 20 * math.log10(peak) if peak > 0 else -math.inf
+        self.report.output_lufs = meter.integrated_lufs()
+        self.report.true_peak_dbtp = _db(peak)
 
 
-def _encode_mp3(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
-    """Encode on a thread of its own while the next blocks are mixed on this one."""
-    with open(target, "wb") as file, ThreadPoolExecutor(1) as encoding:
-        writer = Mp3Writer(file, rate, MP3_KBPS, MP3_QUALITY)
-        pending: deque[Future] = deque()
-        for number, block in enumerate(blocks):
-            pending.append(encoding.submit(writer.write, block))
-            if len(pending) > ENCODING_AHEAD:
-                pending.popleft().result()
-            if number == 1:
+def _db(peak: float) -> float:
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def mastered_blocks(mixer: Mixer, target_lufs: float | None, report: Report) -> Iterator[np.ndarray]:
+    """The whole track as int16 blocks, at `target_lufs` (None: as mixed), filling in `report`."""
+    master = Master(mixer, target_lufs, report)
+    yield from master.blocks()
+    master.finish()
+
+
+def _encode_mp3(master: Master, target: Path, threads: int) -> None:
+    """Encode the track in parts cut in its silences, on `threads` threads, into `target`.
+
+    The parts depend only on the track, so the MP3 is the same however many threads make it.
+    """
+    mixer = master.mixer
+    rate = mixer.timeline.sample_rate
+    spans = parts(mixer.length, master.silences(), rate, PART_S * rate)
+
+    def blocks(start: int, end: int) -> Iterator[np.ndarray]:
+        for number, block in enumerate(master.blocks(start, end)):
+            if start == 0 and number == 1:
                 pause_at("encoding")
-        for future in pending:
-            future.result()
-        writer.close()
+            yield block
+
+    with open(target, "wb") as file:
+        write_in_parts(file, rate, MP3_KBPS, MP3_QUALITY, spans, blocks, threads, target.parent)
 
 
 def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
@@ -135,20 +173,21 @@ def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
 
 
 def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None,
-           tag: Callable[[Path], None] | None = None) -> Report:
-    """Master and encode the mix into `out`; `tag` adds the MP3's tags before it is renamed."""
+           tag: Callable[[Path], None] | None = None, threads: int = 1) -> Report:
+    """Master and encode the mix into `out` (an MP3 on `threads` threads); `tag` adds the MP3's
+    tags before it is renamed."""
     report = Report()
-    rate = mixer.timeline.sample_rate
 
     def write(temporary: Path) -> None:
-        blocks = mastered_blocks(mixer, target_lufs, report)
+        master = Master(mixer, target_lufs, report)
         if audio_format == "wav":
-            _encode_wav(blocks, rate, temporary)
+            _encode_wav(master.blocks(), mixer.timeline.sample_rate, temporary)
         else:
-            _encode_mp3(blocks, rate, temporary)
+            _encode_mp3(master, temporary, threads)
             if tag is not None:
                 pause_at("tagging")
                 tag(temporary)
+        master.finish()
 
     write_atomically(out, write)
     return report

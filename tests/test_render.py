@@ -110,8 +110,8 @@ def test_the_meter_agrees_with_pyloudnorm(lufs):
 def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate):
     from conftest import decode
 
-    from audiocoach.mp3 import frame_samples
-    from audiocoach.render import _encode_mp3, encodable_length
+    from audiocoach.mp3 import frame_samples, write_in_parts
+    from audiocoach.render import MP3_KBPS, MP3_QUALITY, encodable_length
 
     frame = frame_samples(rate)
     # The last frame's fill, from nearly empty to full: LAME adds a frame when its padding is
@@ -121,7 +121,9 @@ def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate)
         length = encodable_length(base + used, rate)
         assert 0 <= length - (base + used) <= 46
         pcm = (np.random.default_rng(used).standard_normal(length) * 2000).astype(np.int16)
-        _encode_mp3(iter([pcm]), rate, tmp_path / "t.mp3")
+        with open(tmp_path / "t.mp3", "wb") as file:
+            write_in_parts(file, rate, MP3_KBPS, MP3_QUALITY, [(0, length)],
+                           lambda start, end: iter([pcm[start:end]]), 1)
         assert decode(tmp_path / "t.mp3", rate).size == length, used
 
 
