@@ -97,7 +97,7 @@ def default_jobs() -> int:
 def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None] | None = None,
               on_voice: Callable[[str], None] | None = None) -> Iterator[Outcome]:
     """Each job's outcome, in the order given, with `workers` processes synthesizing, mixing
-    and encoding.
+    and encoding (one routine: its track encoded in parts on `workers` threads).
 
     One at a time, `progress` and `on_voice` report as the work goes; several at a time, each
     routine's messages come back with its outcome.

@@ -116,8 +116,9 @@ def build_command(
     loudness: Optional[str] = LoudnessOption,
     sidecars: bool = typer.Option(False, "--sidecars", help="Also write STEM.chapters.json "
                                   "(Podcasting 2.0 chapters) and STEM.vtt (transcript) beside it."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Routines built at once (default: "
-                             "the number of cores).", show_default=False),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Encoders at once: routines built "
+                             "at once, or parts of one routine's track (default: the number of "
+                             "cores).", show_default=False),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file.
 

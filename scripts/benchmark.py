@@ -5,8 +5,8 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scali
 
 - warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
-  quality (and audiocoach's in-process encoder alone on it) and (b) a pydub script that
-  assembles the same clips with `+=` and exports them.
+  quality (and one LAME in this process encoding it in one piece, as audiocoach would on one
+  thread) and (b) a pydub script that assembles the same clips with `+=` and exports them.
 - cold: `legs-hips-low-back` from an empty cache: unique clips synthesized per second with one
   worker (AUDIOCOACH_WORKERS=1) against the default (one per core), whose MP3s must be identical,
   and against one worker on as many threads as cores; the faster of two runs of each.
@@ -157,7 +157,7 @@ def warm(folder: Path, cache: Path, skip_pydub: bool) -> list[str]:
     minutes = (folder / "warm.pcm").stat().st_size / 2 / rate / 60
     lines = [f"warm rebuild, {minutes:.0f} min routine: build {build:.2f} s; ffmpeg alone encoding "
              f"the same PCM {encode:.2f} s; build / encode x{build / encode:.2f}",
-             f"  audiocoach's encoder alone on that PCM {lame:.2f} s; build / it x{build / lame:.2f}"]
+             f"  one LAME alone on that PCM, in one piece {lame:.2f} s; build / it x{build / lame:.2f}"]
     if not skip_pydub:
         baseline = pydub_script(routine, cache, folder / "pydub.mp3")
         lines.append(f"  pydub += script {baseline:.1f} s; pydub / build x{baseline / build:.1f}")

@@ -75,6 +75,23 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
     assert abs(offsets[0]) < search, offsets
 
 
+def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
+    from audiocoach.mp3 import SEAM, parts
+    from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
+    from audiocoach.render import PART_S, Master, Report
+
+    folder, _, _ = built
+    track = compile_routine(read_routine(folder / "calves.yaml"),
+                            Options(engine="piper", cache_dir=folder / "cache"))
+    rate = track.timeline.sample_rate
+    master = Master(mixer(track), track.loudness_lufs, Report())
+    spans = parts(track.timeline.length, master.silences(), rate, PART_S * rate)
+    assert len(spans) >= 2  # so every test here also holds a track made of parts to the plan
+    mp3 = decode(folder / "calves.mp3", rate)
+    for (_, end), (following, _) in zip(spans, spans[1:]):
+        assert not mp3[end - SEAM:following + SEAM].any()  # silence on both sides of each seam
+
+
 def loud_frames(pcm: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Whether each 10 ms frame is above the silence floor, the frames' start times and length."""
     frame = int(FRAME_S * rate)

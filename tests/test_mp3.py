@@ -10,7 +10,8 @@ from conftest import decode
 from mutagen.mp3 import MP3
 
 from audiocoach.errors import AudiocoachError
-from audiocoach.mp3 import ENCODER_DELAY, Mp3Writer, _crc16, frame_samples
+from audiocoach.mp3 import (ENCODER_DELAY, SEAM, Mp3Writer, _crc16, frame_samples, frames_for,
+                            parts, write_in_parts)
 
 
 def _speech_like(rate: int, seconds: float, seed: int = 1) -> np.ndarray:
@@ -92,4 +93,96 @@ def test_lames_failure_is_the_projects_error_with_a_fix(monkeypatch):
     with pytest.raises(AudiocoachError) as raised:
         writer.write(np.zeros(100_000, np.int16))
     assert "the MP3 encoder cannot encode 8000 Hz at 64 kbps" in str(raised.value)
+    assert "WAV" in raised.value.problems[0].fix
+
+
+@pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
+def test_lame_makes_as_many_frames_of_a_part_as_frames_for_says(rate):
+    frame = frame_samples(rate)
+    for samples in (1, frame - 1, frame, frame + 1, 3 * frame + 100, rate * 2 + 7, rate * 2 + frame // 2):
+        file = io.BytesIO()
+        writer = Mp3Writer(file, rate, 64, 7, tagged=False)
+        pcm = _speech_like(rate, samples / rate + 0.01)[:samples]
+        for start in range(0, samples, 5_000):  # in blocks, as the track comes
+            writer.write(pcm[start:start + 5_000])
+        writer.flush()
+        assert len(file.getvalue()) == writer.audio_bytes
+        assert _frames(file.getvalue(), rate) == frames_for(samples, rate)
+
+
+def _frames(data: bytes, rate: int, kbps: int = 64) -> int:
+    """The frames of a CBR stream, counted header by header."""
+    count = position = 0
+    while position < len(data):
+        assert data[position] == 0xFF and data[position + 1] & 0xE0 == 0xE0  # a frame's sync
+        padding = (data[position + 2] >> 1) & 1
+        position += frame_samples(rate) // 8 * kbps * 1000 // rate + padding
+        count += 1
+    assert position == len(data)
+    return count
+
+
+def test_parts_are_cut_only_deep_in_silences_and_last_at_least_as_long_as_asked():
+    rate, frame = 22_050, 576
+    silences = [(0, 500), (30_000, 31_000), (50_000, 62_000), (70_000, 70_100),
+                (90_000, 99_000), (140_000, 144_000)]
+    spans = parts(150_000, silences, rate, every=20_000)
+    # too short for a cut with a seam on each side: all but (50_000, 62_000) and (90_000, 99_000)
+    assert spans == [(0, 52_048), (spans[1][0], 92_048), (spans[2][0], 150_000)]
+    for (start, end), (following, _) in zip(spans, spans[1:]):
+        assert following == start + frames_for(end - start, rate) * frame  # where its frames end
+        quiet = next((a, b) for a, b in silences if a <= end < b)
+        assert quiet[0] + SEAM <= end and following + SEAM <= quiet[1]
+        assert end - start >= 20_000
+    assert parts(150_000, [], rate, every=20_000) == [(0, 150_000)]  # music: one part
+
+
+@pytest.mark.parametrize("rate", [22_050, 44_100])
+def test_a_track_in_parts_decodes_to_every_sample_in_place_on_any_number_of_threads(tmp_path, rate):
+    seconds, burst = 12, rate // 2
+    pcm = np.zeros(seconds * rate, np.int16)
+    speech = _speech_like(rate, seconds)
+    silences, margin = [], rate // 10  # clear of the sound, as the mixer gives them
+    for second in range(seconds):  # half a second of sound each second, then silence
+        pcm[second * rate:second * rate + burst] = speech[second * rate:second * rate + burst]
+        silences.append((second * rate + burst + margin, (second + 1) * rate - margin))
+    pcm[3 * rate + 1000] = 30_000  # a click in the second part
+    spans = parts(pcm.size, silences, rate, every=2 * rate)
+    assert len(spans) >= 4
+
+    def blocks(start, end):
+        for first in range(start, end, 3_000):
+            yield pcm[first:min(first + 3_000, end)]
+
+    made = {}
+    for threads in (1, 3):
+        with open(tmp_path / f"{threads}.mp3", "wb") as file:
+            write_in_parts(file, rate, 64, 7, spans, blocks, threads, tmp_path)
+        made[threads] = (tmp_path / f"{threads}.mp3").read_bytes()
+    assert made[1] == made[3]
+    assert MP3(tmp_path / "3.mp3").info.length == pytest.approx(pcm.size / rate, abs=1e-9)
+    decoded = decode(tmp_path / "3.mp3", rate)
+    assert decoded.size == pcm.size
+    original = pcm.astype(np.float32) / 32768
+    for (_, end), (following, _) in zip(spans, spans[1:]):  # the seams decode to silence
+        assert np.all(decoded[end - SEAM:following + SEAM] == 0)
+    for start, end in spans:  # and each part's sound is where it was put, not a sample off
+        part = slice(start + 100, end - 100)
+        if not original[part].any():
+            continue
+        lags = np.arange(-20, 21)
+        correlation = [np.dot(original[part], np.roll(decoded, -lag)[part]) for lag in lags]
+        assert lags[int(np.argmax(correlation))] == 0
+    loud = np.abs(original) > 0
+    snr = 10 * np.log10(np.sum(original[loud] ** 2) / np.sum((original - decoded)[loud] ** 2))
+    assert snr > 12, snr
+
+
+def test_a_part_lame_made_otherwise_stops_the_build_rather_than_mistime_it(tmp_path, monkeypatch):
+    rate = 22_050
+    spans = [(0, rate), (rate + 1_728, 2 * rate)]
+    monkeypatch.setattr("audiocoach.mp3.frames_for", lambda samples, rate: 1)
+    with pytest.raises(AudiocoachError) as raised, open(tmp_path / "t.mp3", "wb") as file:
+        write_in_parts(file, rate, 64, 7, spans, lambda start, end: iter([np.zeros(end - start, np.int16)]), 2)
+    assert "would not keep its timing" in str(raised.value)
     assert "WAV" in raised.value.problems[0].fix
