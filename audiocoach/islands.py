@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
@@ -97,6 +98,7 @@ class IslandMaster:
         self.rate = mixer.timeline.sample_rate
         self.step = step_samples(self.rate)
         self.islands = find_islands(mixer, round(PAD_S * self.rate))
+        self.ends = [island.end for island in self.islands]  # in order: islands never overlap
         self.kept = _Kept(CACHE_BYTES)
         self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
         self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
@@ -116,7 +118,8 @@ class IslandMaster:
         """The mastered track, or its part from `start` to `end` (each cut in a silence), as
         consecutive int16 blocks; once every part is out, `output_lufs` and `peak` tell what
         came out. Parts may be worked out on several threads at once."""
-        index, islands = 0, self.islands
+        islands = self.islands
+        index = bisect_right(self.ends, start)  # the first island that reaches the part
         for first, last in self.mixer.spans(start=start, end=end):
             block = np.zeros(last - first, dtype=np.int16)
             # islands never overlap: from the first that reaches this block, paste each in turn
