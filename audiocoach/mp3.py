@@ -130,8 +130,9 @@ class Mp3Writer:
         return self.in_rate != self.rate
 
     def flush(self) -> None:
-        """Encode what LAME still holds: the last frames."""
+        """Encode what LAME still holds: the last frames. The encoder is done with then."""
         self._put(self._lame(self.encoder.flush))
+        self.encoder = None  # LAME's state takes megabytes: a long track has hundreds of parts
 
     def close(self) -> None:
         """Encode what LAME still holds, then write the Info tag in the place kept for it."""
@@ -199,9 +200,8 @@ def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
     if head.resamples:  # frames_for counts samples at the MP3's own rate
         spans = [(0, length)]
     if threads <= 1 or len(spans) == 1:
-        writers = [head] + [Mp3Writer(file, sample_rate_hz, kbps, quality, tagged=False)
-                            for _ in spans[1:]]
-        _encode_in_turn(writers, spans, blocks)
+        writers = _encode_in_turn(
+            head, lambda: Mp3Writer(file, sample_rate_hz, kbps, quality, tagged=False), spans, blocks)
         for previous, writer in zip(writers, writers[1:]):
             _check_frames(previous)
             head.audio_bytes += writer.audio_bytes
@@ -258,19 +258,28 @@ def _encode(writer: Mp3Writer, blocks: Iterator[np.ndarray]) -> None:
     writer.flush()
 
 
-def _encode_in_turn(writers: list[Mp3Writer], spans: Sequence[tuple[int, int]],
-                    blocks: Callable[[int, int], Iterator[np.ndarray]]) -> None:
-    """Each part in turn: its blocks made here while a thread of its own encodes the last ones."""
+def _encode_in_turn(head: Mp3Writer, make: Callable[[], Mp3Writer], spans: Sequence[tuple[int, int]],
+                    blocks: Callable[[int, int], Iterator[np.ndarray]]) -> list[Mp3Writer]:
+    """Each part in turn, `head` first then one `make` makes as its turn comes: its blocks made
+    here while a thread of its own encodes the last ones."""
+    writers: list[Mp3Writer] = []
     with ThreadPoolExecutor(1) as encoding:
         pending: deque[Future] = deque()
-        for writer, span in zip(writers, spans):
+
+        def hand_over(call: Callable, *args) -> None:
+            pending.append(encoding.submit(call, *args))
+            if len(pending) > ENCODING_AHEAD:  # wait: the mixing must not run ahead unbounded
+                pending.popleft().result()
+
+        for span in spans:
+            writer = make() if writers else head
+            writers.append(writer)
             for block in blocks(*span):
-                pending.append(encoding.submit(writer.write, block))
-                if len(pending) > ENCODING_AHEAD:
-                    pending.popleft().result()
-            pending.append(encoding.submit(writer.flush))
+                hand_over(writer.write, block)
+            hand_over(writer.flush)
         for done in pending:
             done.result()
+    return writers
 
 
 def _crc16(data: bytes) -> int:

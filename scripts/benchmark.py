@@ -13,7 +13,7 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scali
 - batch: the five bundled routines in one `build`: clips cached, `--jobs 1` against `--jobs 2`;
   from an empty cache, one worker and one job against the defaults.
 - memory: peak memory of the warm build of a generated 4-hour routine against its PCM size, and
-  against the 60-minute one's.
+  against the 60-minute one's; with the defaults and encoding on one thread.
 - scaling: mixing and mastering of synthetic tracks of 10, 40 and 120 minutes, against the
   growing-track approach (`track = concat(track, clip)`), so linear growth shows as ratios.
 Every build runs the real command line in a fresh process, the offline voice included.
@@ -217,28 +217,32 @@ PEAK = ("import sys; from audiocoach.cli import main; sys.argv[0] = 'audiocoach'
         "    print(status, file=sys.stderr)")
 
 
-def peak_build(routine: Path, out: Path, cache: Path) -> int:
-    """The peak resident memory of a build's own process in bytes (the encoder runs apart)."""
-    env = {**os.environ, "AUDIOCOACH_CACHE_DIR": str(cache)}
+def peak_build(routine: Path, out: Path, cache: Path, **environment: str) -> int:
+    """The peak resident memory of a build's process in bytes."""
+    env = {**os.environ, "AUDIOCOACH_CACHE_DIR": str(cache), **environment}
     done = subprocess.run([sys.executable, "-c", PEAK, "build", str(routine), "--engine", "piper",
                            "-o", str(out)], env=env, capture_output=True, text=True, check=True)
     return int(done.stderr.strip().splitlines()[-1]) * 1024
 
 
 def memory(folder: Path, cache: Path) -> list[str]:
+    import audiocoach
+
     rows = {}
     for minutes in (60, 235):  # the longest track is 4 hours: 235 minutes of exercises fit
         routine = generated_routine(minutes, folder, cache)
         peak = peak_build(routine, folder / f"memory-{minutes}.mp3", cache)
-        import audiocoach
-
+        alone = peak_build(routine, folder / f"memory-{minutes}.mp3", cache, AUDIOCOACH_WORKERS="1")
         track = audiocoach.plan(audiocoach.load(routine), engine="piper", cache_dir=cache)
-        rows[minutes] = (peak, track.timeline.length * 2)
-    (peak_60, pcm_60), (peak_240, pcm_240) = rows[60], rows[235]
-    return [f"peak memory of a warm build: 60 min {peak_60 / 2**20:.0f} MiB (PCM {pcm_60 / 2**20:.0f}"
-            f" MiB), 4 h {peak_240 / 2**20:.0f} MiB (PCM {pcm_240 / 2**20:.0f} MiB); 4 h peak / "
+        rows[minutes] = (peak, alone, track.timeline.length * 2)
+    (peak_60, alone_60, pcm_60), (peak_240, alone_240, pcm_240) = rows[60], rows[235]
+    mib = 2 ** 20
+    return [f"peak memory of a warm build: 60 min {peak_60 / mib:.0f} MiB (PCM {pcm_60 / mib:.0f}"
+            f" MiB), 4 h {peak_240 / mib:.0f} MiB (PCM {pcm_240 / mib:.0f} MiB); 4 h peak / "
             f"its PCM x{peak_240 / pcm_240:.2f}; 4 h peak / 60 min peak x{peak_240 / peak_60:.2f} "
-            f"for 4x the length"]
+            f"for 4x the length",
+            f"  encoding on one thread (AUDIOCOACH_WORKERS=1): 60 min {alone_60 / mib:.0f} MiB, "
+            f"4 h {alone_240 / mib:.0f} MiB; 4 h / 60 min x{alone_240 / alone_60:.2f}"]
 
 
 def scaling(folder: Path) -> list[str]:

@@ -186,3 +186,28 @@ def test_a_part_lame_made_otherwise_stops_the_build_rather_than_mistime_it(tmp_p
         write_in_parts(file, rate, 64, 7, spans, lambda start, end: iter([np.zeros(end - start, np.int16)]), 2)
     assert "would not keep its timing" in str(raised.value)
     assert "WAV" in raised.value.problems[0].fix
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_long_tracks_parts_do_not_each_keep_an_encoder(tmp_path, monkeypatch, threads):
+    made: list[Mp3Writer] = []
+    most_alive = []
+    original = Mp3Writer.__init__
+
+    def counting(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+        most_alive.append(sum(writer.encoder is not None for writer in made))
+
+    monkeypatch.setattr(Mp3Writer, "__init__", counting)
+    rate, frame = 16_000, 576
+    spans, start = [], 0
+    for _ in range(12):  # a part of a second, then the next where its frames end
+        spans.append((start, start + rate))
+        start += frames_for(rate, rate) * frame
+    spans[-1] = (spans[-1][0], spans[-1][1] + 3 * SEAM)
+    with open(tmp_path / "t.mp3", "wb") as file:
+        write_in_parts(file, rate, 64, 7, spans, lambda a, b: iter([np.zeros(b - a, np.int16)]),
+                       threads, tmp_path)
+    assert len(made) == 12
+    assert max(most_alive) <= threads + 1, most_alive  # LAME's megabytes let go as each part is done
