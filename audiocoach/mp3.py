@@ -42,6 +42,7 @@ ENCODER_NAME = b"LAME3.100"  # decoders trust the delay and padding only under L
 RATES = (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)  # MP3's
 MIN_INPUT_RATE = 4_000
 RESAMPLED_BYTES = 4096
+Blocks = Callable[[int, int], Iterator[np.ndarray]]  # a part's int16 blocks, from (start, end)
 
 
 def mp3_rate(sample_rate_hz: int) -> int:
@@ -67,7 +68,8 @@ def frames_for(samples: int, sample_rate_hz: int) -> int:
 
 def parts(length: int, silences: Sequence[tuple[int, int]], sample_rate_hz: int,
           every: int) -> list[tuple[int, int]]:
-    """The track cut into parts of about `every` samples that encode apart: (start, end) each.
+    """The track cut into parts of at least `every` samples (but the last) that encode apart:
+    (start, end) each.
 
     A part ends inside a silence (start, end of `silences`, in order); the next one starts where
     the ended part's frames end, which must still be in that silence, `SEAM` samples from each
@@ -186,8 +188,8 @@ class Mp3Writer:
 
 
 def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
-                   spans: Sequence[tuple[int, int]], blocks: Callable[[int, int], Iterator[np.ndarray]],
-                   threads: int, spill: Path | None = None) -> None:
+                   spans: Sequence[tuple[int, int]], blocks: Blocks, threads: int,
+                   spill: Path | None = None) -> None:
     """The MP3 of a track whose parts (`spans`, from `parts`) are each encoded from
     `blocks(start, end)`, joined in `file` under one Info tag.
 
@@ -200,8 +202,10 @@ def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
     if head.resamples:  # frames_for counts samples at the MP3's own rate
         spans = [(0, length)]
     if threads <= 1 or len(spans) == 1:
-        writers = _encode_in_turn(
-            head, lambda: Mp3Writer(file, sample_rate_hz, kbps, quality, tagged=False), spans, blocks)
+        def following() -> Mp3Writer:
+            return Mp3Writer(file, sample_rate_hz, kbps, quality, tagged=False)
+
+        writers = _encode_in_turn(head, following, spans, blocks)
         for previous, writer in zip(writers, writers[1:]):
             _check_frames(previous)
             head.audio_bytes += writer.audio_bytes
@@ -258,8 +262,8 @@ def _encode(writer: Mp3Writer, blocks: Iterator[np.ndarray]) -> None:
     writer.flush()
 
 
-def _encode_in_turn(head: Mp3Writer, make: Callable[[], Mp3Writer], spans: Sequence[tuple[int, int]],
-                    blocks: Callable[[int, int], Iterator[np.ndarray]]) -> list[Mp3Writer]:
+def _encode_in_turn(head: Mp3Writer, make: Callable[[], Mp3Writer],
+                    spans: Sequence[tuple[int, int]], blocks: Blocks) -> list[Mp3Writer]:
     """Each part in turn, `head` first then one `make` makes as its turn comes: its blocks made
     here while a thread of its own encodes the last ones."""
     writers: list[Mp3Writer] = []

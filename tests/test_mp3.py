@@ -99,7 +99,8 @@ def test_lames_failure_is_the_projects_error_with_a_fix(monkeypatch):
 @pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
 def test_lame_makes_as_many_frames_of_a_part_as_frames_for_says(rate):
     frame = frame_samples(rate)
-    for samples in (1, frame - 1, frame, frame + 1, 3 * frame + 100, rate * 2 + 7, rate * 2 + frame // 2):
+    for samples in (1, frame - 1, frame, frame + 1, 3 * frame + 100, 2 * rate + 7,
+                    2 * rate + frame // 2):
         file = io.BytesIO()
         writer = Mp3Writer(file, rate, 64, 7, tagged=False)
         pcm = _speech_like(rate, samples / rate + 0.01)[:samples]
@@ -183,7 +184,8 @@ def test_a_part_lame_made_otherwise_stops_the_build_rather_than_mistime_it(tmp_p
     spans = [(0, rate), (rate + 1_728, 2 * rate)]
     monkeypatch.setattr("audiocoach.mp3.frames_for", lambda samples, rate: 1)
     with pytest.raises(AudiocoachError) as raised, open(tmp_path / "t.mp3", "wb") as file:
-        write_in_parts(file, rate, 64, 7, spans, lambda start, end: iter([np.zeros(end - start, np.int16)]), 2)
+        write_in_parts(file, rate, 64, 7, spans,
+                       lambda start, end: iter([np.zeros(end - start, np.int16)]), 2)
     assert "would not keep its timing" in str(raised.value)
     assert "WAV" in raised.value.problems[0].fix
 
