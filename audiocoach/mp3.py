@@ -131,6 +131,11 @@ class Mp3Writer:
     def resamples(self) -> bool:
         return self.in_rate != self.rate
 
+    @property
+    def frames(self) -> int:
+        """The audio frames written so far (a CBR frame's length varies by a padding byte)."""
+        return round(self.audio_bytes / frame_bytes(self.rate, self.kbps))
+
     def flush(self) -> None:
         """Encode what LAME still holds: the last frames. The encoder is done with then."""
         self._put(self._lame(self.encoder.flush))
@@ -163,7 +168,7 @@ class Mp3Writer:
 
     def info_frame(self) -> bytes:
         """The first frame: an MP3 frame of silence whose side information is an Info tag."""
-        frames = round(self.audio_bytes / frame_bytes(self.rate, self.kbps))
+        frames = self.frames
         total = self.tag_bytes + self.audio_bytes
         played = self.samples * self.repeat * self.rate // self.in_rate
         padding = max(0, frames * frame_samples(self.rate) - ENCODER_DELAY - played)
@@ -247,11 +252,10 @@ def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
 
 def _check_frames(writer: Mp3Writer) -> None:
     """A part ends where `frames_for` says, or the parts after it would be out of time."""
-    made = round(writer.audio_bytes / frame_bytes(writer.rate, writer.kbps))
     expected = frames_for(writer.samples, writer.rate)
-    if made != expected:
+    if writer.frames != expected:
         raise AudiocoachError(Problem(
-            f"the MP3 encoder made {made} frames of {writer.samples} samples where {expected} "
+            f"the MP3 encoder made {writer.frames} frames of {writer.samples} samples where {expected} "
             "were expected, so the track would not keep its timing",
             "write a WAV instead (-o NAME.wav), and report this with the version of lameenc"))
 
