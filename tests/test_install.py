@@ -1,0 +1,39 @@
+"""The tests run on this working tree, and the installed package carries its data files."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import audiocoach
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_tests_import_the_working_tree_not_an_installed_copy():
+    assert Path(audiocoach.__file__).resolve().parent == ROOT / "audiocoach"
+
+
+def _installed_files() -> list[str]:
+    try:
+        distribution = metadata.distribution("audiocoach")
+    except metadata.PackageNotFoundError:
+        pytest.skip("audiocoach is not installed: `pip install '.[test]'` installs it")
+    direct_url = distribution.read_text("direct_url.json")
+    if direct_url and json.loads(direct_url).get("dir_info", {}).get("editable"):
+        pytest.skip("an editable install reads the working tree's data files in place")
+    return [str(path) for path in distribution.files or []]
+
+
+def test_the_installed_package_has_its_data_files():
+    files = _installed_files()
+    expected = ["audiocoach/assets/catalog.yaml", "audiocoach/templates/player.html",
+                "audiocoach/templates/style.css", "audiocoach/templates/player.js",
+                "audiocoach/packs/de.yaml", "audiocoach/packs/en.yaml"]
+    expected += [f"audiocoach/assets/routines/{path.name}"
+                 for path in sorted((ROOT / "assets" / "routines").glob("*.yaml"))]
+    missing = [name for name in expected if name not in files]
+    assert not missing, f"not installed: {missing}"
