@@ -19,8 +19,8 @@ from .model import Routine
 from .api import Track, load, plan
 from .batch import Job, build_all, default_jobs
 from .script import build_script
-from .serve import lan_address, qr_text, serve
-from .share import share
+from .serve import lan_address, listen, qr_text, serve
+from .share import prepare, publish
 
 app = typer.Typer(
     add_completion=False,
@@ -165,8 +165,13 @@ def share_command(
                                 help="The folder to write."),
     base_url: Optional[str] = typer.Option(
         None, "--base-url", help="Where the folder will be served from, e.g. "
-        "https://example.org/stretches/ (a podcast app needs it to subscribe)."),
-    title: str = typer.Option("Exercise routines", "--title", help="The feed's and index's title."),
+        "https://example.org/stretches/ (a podcast app needs it to subscribe; default: the "
+        "folder's from its last share).", show_default=False),
+    title: Optional[str] = typer.Option(None, "--title", help="The feed's and index's title "
+                                        "(default: the folder's, else 'Exercise routines').",
+                                        show_default=False),
+    prune: bool = typer.Option(False, "--prune", help="Remove the routines the folder holds "
+                               "that are not named here, files and all."),
     engine: Optional[EngineChoice] = EngineOption,
     voice: Optional[str] = VoiceOption,
     language: Optional[str] = LanguageOption,
@@ -176,24 +181,38 @@ def share_command(
     no_cache: bool = NoCacheOption,
     loudness: Optional[str] = LoudnessOption,
 ) -> None:
-    """Write a folder to share: a player page per routine, an index, the MP3s and a podcast feed."""
+    """Add routines to a folder to share: a player page each, an index, the MP3s and a podcast feed.
+
+    The routines the folder already holds stay in it, unless --prune.
+    """
     options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
                              loudness)
-    targets = _in_folder(routines, output, "mp3")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise _usage(f"--base-url {base_url} is not a web address (start it with https://)")
+    stems = [target.stem for target in _in_folder(routines, output, "mp3")]
     try:
         parsed = [load(path) for path in routines]  # every routine checked before any is built
-        compiled = [(target.stem, _plan(routine, options).compiled)
-                    for routine, target in zip(parsed, targets)]
-        result = share(compiled, output, title, base_url)
+        collection = prepare(output, stems, title, base_url, prune)
+        compiled = [(stem, _plan(routine, options).compiled) for routine, stem in zip(parsed, stems)]
+        result = publish(collection, compiled, prune)
     except AudiocoachError as error:
         raise _fail(error) from None
-    for track in result.tracks:
-        typer.echo(f"{output / track.page}: {track.title} ({track.length}; {track.report})")
+    for track in result.shared:
+        report = result.reports[track.stem] or "unchanged"
+        typer.echo(f"{output / track.page}: {track.title} ({track.length}; {report})")
+    if result.kept:
+        typer.echo(f"Kept {plural(len(result.kept), 'other routine')} of the folder: "
+                   f"{', '.join(track.stem for track in result.kept)} (--prune removes them).")
+    if result.dropped:
+        typer.echo(f"Removed {', '.join(track.stem for track in result.dropped)} "
+                   f"({plural(len(result.removed), 'file')}).")
     typer.echo(f"Wrote {plural(len(result.written), 'file')} to {output} "
                f"({len(result.unchanged)} unchanged). Open {output / 'index.html'}, "
                f"or run `audiocoach serve {output}`.")
+    if collection.base_url:
+        typer.echo(f"Feed: {collection.base_url}feed.xml once the folder is there.")
+    else:
+        typer.echo("The feed's links are relative: a podcast app can subscribe to it from "
+                   "`audiocoach serve`, or, put on a web server, once shared with --base-url "
+                   "and the folder's address there.")
 
 
 @app.command("serve")
@@ -208,6 +227,10 @@ def serve_command(
         typer.echo(f"error: {folder} has no index.html (write it with `audiocoach share ... -o "
                    f"{folder}`)", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE))
+    try:
+        listener = listen(host, port)  # before saying where: the port may be taken
+    except AudiocoachError as error:
+        raise _fail(error) from None
     shown_host = host
     if host in ("0.0.0.0", "::"):
         shown_host = lan_address() or "127.0.0.1"
@@ -217,11 +240,7 @@ def serve_command(
         typer.echo("Open it on a phone on the same network by scanning this:")
         typer.echo(qr_text(url))
     try:
-        serve(folder, host, port)
-    except OSError as error:
-        typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror} (try --port "
-                   f"{port + 1})", err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        serve(folder, listener)
     except KeyboardInterrupt:
         pass
     typer.echo("Stopped.")

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     ROUTINE = 1  # the routine (or an output path) is wrong
     USAGE = 2
     ENGINE = 3  # a voice engine cannot be used
+    ADDRESS = 4  # `serve` cannot listen on the address and port asked for
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class Compiled:
     sounds: SoundSet
     voice_note: str  # which engine was used and why, in one line
     loudness_lufs: float | None  # the target the track is mastered to; None: off
+    voice: Voice  # the routine's voice with the options applied: its language is the script's
 
 
 def read_routine(path: Path) -> Routine:
@@ -97,7 +98,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
-    return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine))
+    return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
+                    voice=voice)
 
 
 def mixer(compiled: Compiled) -> Mixer:

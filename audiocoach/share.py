@@ -1,43 +1,103 @@
 """A folder that plays on any phone: player pages, the tracks and their sidecars, and a podcast feed.
 
 Everything the pages need is in the folder (no CDN, no external font or script), so it works
-opened from disk and from any static host. Rebuilding into the same folder rewrites only the
-files whose bytes changed, each through a temporary file.
+opened from disk and from any static host. The folder is a collection: sharing adds or updates
+the routines it is given and keeps the others, which a small manifest in the folder remembers.
+Rebuilding into the same folder rewrites only the files whose bytes changed, each through a
+temporary file, and the feed, pages and index are all rendered before the first is written.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import tempfile
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from .catalog import catalog
 from .durations import display, plural
+from .errors import AudiocoachError, ExitCode, Problem
+from .fields import text as read_text
 from .files import replace_if_changed, write_if_changed
+from .languages import pack_for
 from .pipeline import Compiled, build, cover
 from .render import Report
 from .script import dose_summary
-from .sidecars import chapters_json, webvtt
+from .sidecars import chapters_json, vtt_time, webvtt
 
 PODCAST_NAMESPACE = "https://podcastindex.org/namespace/1.0"
+PSC_NAMESPACE = "http://podlove.org/simple-chapters"  # Podlove Simple Chapters
+PSC_VERSION = "1.2"
 CHAPTERS_TYPE = "application/json+chapters"
 
+INDEX, FEED = "index.html", "feed.xml"
+MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
+FOLDER_FILES = (INDEX, FEED, MANIFEST)
+MANIFEST_VERSION = 1
+DEFAULT_TITLE = "Exercise routines"
 
-@dataclass
-class SharedTrack:
-    """One routine in the folder: its file names and what its page shows."""
+
+def href(name: str) -> str:
+    """A file of the folder as a relative URL: spaces, `#`, `?`, `&`, `%` and letters beyond
+    ASCII percent-encoded (as UTF-8), so that a browser asks for exactly that file."""
+    return quote(name, safe="")
+
+
+def _url(base_url: str | None, name: str) -> str:
+    return base_url + href(name) if base_url else href(name)
+
+
+def web_address(text: str) -> str:
+    """`--base-url` as the absolute URL of a folder: http(s), a host, a path ending in `/`, and
+    what a URL may not hold as it is (spaces, letters beyond ASCII) percent-encoded."""
+    def wrong(message: str, fix: str = "write it like https://example.org/stretches/"):
+        return AudiocoachError(Problem(message, fix, field="--base-url"), ExitCode.USAGE)
+
+    parts = urlsplit(text.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise wrong(f"{text} is not a web address", "start it with https://")
+    if parts.query or parts.fragment:
+        raise wrong(f"{text} has a query or fragment (`?`, `#`); a folder's address has neither")
+    try:
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        port = parts.port
+    except (UnicodeError, ValueError) as error:
+        raise wrong(f"{text} has no valid host and port: {error}") from None
+    if not host:
+        raise wrong(f"{text} names no host")
+    user, at, _ = parts.netloc.rpartition("@")
+    netloc = (quote(user, safe="%:!$&'()*+,;=-._~") + at + (f"[{host}]" if ":" in host else host)
+              + (f":{port}" if port is not None else ""))
+    path = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", parts.path)  # a lone % is a percent sign
+    path = quote(path, safe="/%!$&'()*+,;=:@-._~")
+    return f"{parts.scheme.lower()}://{netloc}{path.rstrip('/')}/"
+
+
+def _track_names(stem: str) -> list[str]:
+    """The files a routine puts in the folder (its cover is one of two)."""
+    return [f"{stem}.mp3", f"{stem}.html", f"{stem}.chapters.json", f"{stem}.vtt",
+            f"{stem}.cover.png", f"{stem}.cover.jpg"]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One routine as the index, the feed and the folder's manifest know it."""
 
     stem: str
     title: str
     description: str
     seconds: float
     size_bytes: int
-    chapters: list[dict]
-    exercises: list[dict]
-    transcript: list[dict]
-    cover: str
-    report: Report | None = None
+    exercises: int
+    cover: str  # the cover's file name
+    language: str  # BCP 47: de, pt-BR
+    chapters: tuple[tuple[str, float], ...]  # (title, start in seconds)
+    published: datetime  # when the track's bytes last changed
 
     @property
     def mp3(self) -> str:
@@ -56,6 +116,10 @@ class SharedTrack:
         return f"{self.stem}.chapters.json"
 
     @property
+    def files(self) -> tuple[str, ...]:
+        return self.mp3, self.page, self.chapters_file, self.vtt, self.cover
+
+    @property
     def length(self) -> str:
         minutes, seconds = divmod(round(self.seconds), 60)
         return f"{minutes}:{seconds:02d}"
@@ -64,130 +128,324 @@ class SharedTrack:
     def size(self) -> str:
         return f"{self.size_bytes / 1_000_000:.1f} MB"
 
+    def to_json(self) -> dict:
+        return {"stem": self.stem, "title": self.title, "description": self.description,
+                "seconds": self.seconds, "size_bytes": self.size_bytes, "exercises": self.exercises,
+                "cover": self.cover, "language": self.language,
+                "chapters": [{"title": title, "start": start} for title, start in self.chapters],
+                "published": self.published.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Listing":
+        return cls(stem=str(data["stem"]), title=str(data["title"]),
+                   description=str(data["description"]), seconds=float(data["seconds"]),
+                   size_bytes=int(data["size_bytes"]), exercises=int(data["exercises"]),
+                   cover=str(data["cover"]), language=str(data["language"]),
+                   chapters=tuple((str(c["title"]), float(c["start"])) for c in data["chapters"]),
+                   published=datetime.fromisoformat(data["published"]))
+
+
+@dataclass
+class Collection:
+    """What a share folder holds: the feed's title and base URL, and its routines in order."""
+
+    folder: Path
+    title: str = DEFAULT_TITLE
+    base_url: str | None = None
+    listings: list[Listing] = field(default_factory=list)
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / MANIFEST
+
+    def to_json(self) -> dict:
+        return {"audiocoach_share": MANIFEST_VERSION, "title": self.title, "base_url": self.base_url,
+                "routines": [listing.to_json() for listing in self.listings]}
+
+
+def read_collection(folder: Path) -> Collection:
+    """The folder's manifest; an empty collection when there is none yet."""
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return Collection(folder)
+    except (OSError, ValueError) as error:
+        raise _unreadable(path, getattr(error, "strerror", None) or str(error)) from None
+    try:
+        if data.get("audiocoach_share") != MANIFEST_VERSION:
+            raise ValueError(f"it is not version {MANIFEST_VERSION} of the list")
+        return Collection(folder, str(data["title"]), data["base_url"],
+                          [Listing.from_json(entry) for entry in data["routines"]])
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
+
+
+def _unreadable(path: Path, detail: str) -> AudiocoachError:
+    return AudiocoachError(Problem(
+        f"the folder's list of shared routines cannot be read ({detail})",
+        f"delete {path.name} and share every routine of the folder again", str(path)))
+
 
 @dataclass
 class ShareResult:
-    tracks: list[SharedTrack] = field(default_factory=list)
+    shared: list[Listing] = field(default_factory=list)  # the routines given, in order
+    reports: dict[str, Report | None] = field(default_factory=dict)  # by stem; None: unchanged
+    kept: list[Listing] = field(default_factory=list)  # others the folder already held
+    dropped: list[Listing] = field(default_factory=list)  # others pruned, files and all
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    collection: Collection | None = None
 
     def note(self, path: Path, changed: bool) -> None:
         (self.written if changed else self.unchanged).append(path)
 
 
+def prepare(folder: Path, stems: list[str], title: str | None = None,
+            base_url: str | None = None, prune: bool = False) -> Collection:
+    """Check all that can be checked before a track is built, and make the folder.
+
+    Refused: an empty title, a base URL that is not a web address, a stem whose files would
+    overwrite the folder's own files or another routine's (letter case aside, as on macOS and
+    Windows disks), a manifest that cannot be read, a folder that cannot be written. A title or
+    base URL left out is the folder's from its last share.
+    """
+    usage = []
+    if title is not None:
+        try:
+            title = read_text(title)
+        except ValueError as error:
+            usage.append(Problem(error.args[0], "give it a title, e.g. --title 'Morning stretches'",
+                                 field="--title"))
+    if base_url is not None:
+        try:
+            base_url = web_address(base_url)
+        except AudiocoachError as error:
+            usage.extend(error.problems)
+    usage.extend(_name_problems(stems, []))
+    if usage:
+        raise AudiocoachError(usage, ExitCode.USAGE)
+    if folder.exists() and not folder.is_dir():
+        raise AudiocoachError(Problem("is a file, not a folder", "choose a folder with -o",
+                                      str(folder)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise AudiocoachError(Problem(f"cannot write this folder: {error.strerror}",
+                                      "choose another folder with -o", str(folder))) from None
+    collection = read_collection(folder)
+    others = [listing for listing in collection.listings if listing.stem not in stems]
+    clashes = _name_problems(stems, [] if prune else others)
+    if clashes:
+        raise AudiocoachError(clashes, ExitCode.USAGE)
+    collection.title = title or collection.title
+    collection.base_url = base_url or collection.base_url
+    return collection
+
+
+def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
+    owners = {name.casefold(): f"the folder's own {name}" for name in FOLDER_FILES}
+    owners.update({name.split(".")[0].casefold() + ".": f"the folder's own {name}"
+                   for name in FOLDER_FILES if not name.startswith(".")})
+    for listing in others:
+        owners.update({name.casefold(): f"{name} of the shared routine `{listing.stem}`"
+                       for name in listing.files})
+    problems = []
+    for stem in stems:
+        if stem in ("", ".", "..") or "/" in stem or "\\" in stem or "\0" in stem:
+            problems.append(Problem(f"`{stem}` cannot name a file in the folder",
+                                    "give the routine file a plain name"))
+            continue
+        names = _track_names(stem)
+        clash = next((owners[key] for key in [f"{stem}.".casefold(), *map(str.casefold, names)]
+                      if key in owners), None)
+        if clash:
+            problems.append(Problem(f"a routine named `{stem}` would overwrite {clash}",
+                                    f"rename the routine file, e.g. to {stem}-routine.yaml"))
+            continue
+        owners[f"{stem}.".casefold()] = f"the routine `{stem}`"
+        owners.update({name.casefold(): f"{name} of the routine `{stem}`" for name in names})
+    return problems
+
+
 def _templates():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("audiocoach", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(loader=PackageLoader("audiocoach", "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True,
+                              lstrip_blocks=True)
+    environment.filters["href"] = href
+    return environment
+
+
+def _language(compiled: Compiled) -> str:
+    """The voice's language as BCP 47 (`pt_BR` -> `pt-BR`), for `lang`, `srclang` and the feed."""
+    return compiled.voice.language.replace("_", "-")
 
 
 def _exercises(compiled: Compiled) -> list[dict]:
     entries = catalog()
+    pack, _ = pack_for(compiled.voice.language)
     return [{"name": exercise.name, "instructions": exercise.instructions,
-             "dose": dose_summary(exercise),
+             "dose": dose_summary(exercise, pack),
              "cautions": list(entries[exercise.use].cautions) if exercise.use in entries else []}
             for exercise in compiled.routine.exercises]
 
 
-def _track(stem: str, compiled: Compiled, size_bytes: int, cover_name: str) -> SharedTrack:
+def _clock(seconds: float) -> str:
+    return display(seconds).split(".")[0]
+
+
+def _page(listing: Listing, compiled: Compiled) -> bytes:
     timeline = compiled.timeline
-    return SharedTrack(
-        stem=stem, title=timeline.title, description=compiled.routine.description,
-        seconds=timeline.seconds(timeline.length), size_bytes=size_bytes,
-        chapters=[{"title": c.title, "start": timeline.seconds(c.start),
-                   "time": display(timeline.seconds(c.start)).split(".")[0]} for c in timeline.chapters],
-        exercises=_exercises(compiled),
-        transcript=[{"time": display(timeline.seconds(e.start)).split(".")[0], "text": e.text}
-                    for e in timeline.events if e.kind == "speech"],
-        cover=cover_name)
+    transcript = [{"time": _clock(timeline.seconds(e.start)), "text": e.text}
+                  for e in timeline.events if e.kind == "speech"]
+    chapters = [{"title": title, "start": start, "time": _clock(start)}
+                for title, start in listing.chapters]
+    page = _templates().get_template("player.html").render(
+        track=listing, chapters=chapters, exercises=_exercises(compiled), transcript=transcript,
+        language=listing.language)
+    return page.encode("utf-8")
 
 
-def share_routine(stem: str, compiled: Compiled, folder: Path, result: ShareResult) -> SharedTrack:
-    """Write one routine's track, sidecars, cover and page into `folder`."""
+def _write_track(stem: str, compiled: Compiled, folder: Path, result: ShareResult) -> Listing:
+    """Write one routine's track, cover and sidecars into `folder` (its page comes later)."""
     mp3 = folder / f"{stem}.mp3"
     picture, mime = cover(compiled)
     reports: list[Report] = []
     result.note(mp3, replace_if_changed(
         mp3, lambda fresh: reports.append(build(compiled, fresh, "mp3", (picture, mime)))))
+    result.reports[stem] = reports[0] if reports else None
     cover_path = folder / f"{stem}.cover.{'jpg' if mime == 'image/jpeg' else 'png'}"
     result.note(cover_path, write_if_changed(cover_path, picture))
-    track = _track(stem, compiled, mp3.stat().st_size, cover_path.name)
-    track.report = reports[0] if reports else None
-    for path, text in ((folder / track.chapters_file, chapters_json(compiled.timeline)),
-                       (folder / track.vtt, webvtt(compiled.timeline))):
+    timeline = compiled.timeline
+    for path, text in ((folder / f"{stem}.chapters.json", chapters_json(timeline)),
+                       (folder / f"{stem}.vtt", webvtt(timeline))):
         result.note(path, write_if_changed(path, text.encode("utf-8")))
-    page = _templates().get_template("player.html").render(track=track, language="en")
-    result.note(folder / track.page, write_if_changed(folder / track.page, page.encode("utf-8")))
-    return track
+    stat = mp3.stat()
+    return Listing(
+        stem=stem, title=timeline.title, description=compiled.routine.description or "",
+        seconds=timeline.seconds(timeline.length), size_bytes=stat.st_size,
+        exercises=len(compiled.routine.exercises), cover=cover_path.name,
+        language=_language(compiled),
+        chapters=tuple((c.title, timeline.seconds(c.start)) for c in timeline.chapters),
+        # The time the track's bytes last changed: an unchanged rebuild keeps the feed as it was.
+        published=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(microsecond=0))
 
 
-def _url(base_url: str | None, name: str) -> str:
-    return f"{base_url.rstrip('/')}/{name}" if base_url else name
+def collection_language(listings: list[Listing]) -> str:
+    """The language most of the routines are in (the first of them on a tie)."""
+    counts = Counter(listing.language for listing in listings)
+    return counts.most_common(1)[0][0] if counts else "en"
 
 
-def feed_xml(tracks: list[SharedTrack], folder: Path, title: str, base_url: str | None) -> bytes:
-    """RSS 2.0 with the iTunes and Podcasting 2.0 namespaces, one item per routine."""
+def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes:
+    """RSS 2.0 with the iTunes, Podcasting 2.0 and Podlove Simple Chapters namespaces, one item
+    per routine; links relative to the folder unless `base_url` (from `web_address`) is given."""
     from feedgen.ext.base import BaseEntryExtension, BaseExtension
     from feedgen.feed import FeedGenerator
     from lxml import etree
 
     class PodcastIndex(BaseExtension):
         def extend_ns(self):
-            return {"podcast": PODCAST_NAMESPACE}
+            return {"podcast": PODCAST_NAMESPACE, "psc": PSC_NAMESPACE}
 
     class PodcastIndexEntry(BaseEntryExtension):
         def __init__(self):
             self.links: list[tuple[str, str, str]] = []  # (tag, url, type)
+            self.chapters: tuple[tuple[str, float], ...] = ()
 
         def extend_rss(self, item):
             for tag, url, kind in self.links:
                 etree.SubElement(item, f"{{{PODCAST_NAMESPACE}}}{tag}", url=url, type=kind)
+            # gPodder, Spotify and others read Podlove's chapters, not Podcasting 2.0's JSON.
+            chapters = etree.SubElement(item, f"{{{PSC_NAMESPACE}}}chapters", version=PSC_VERSION)
+            for chapter_title, start in self.chapters:
+                etree.SubElement(chapters, f"{{{PSC_NAMESPACE}}}chapter", start=vtt_time(start),
+                                 title=chapter_title)
             return item
 
     generator = FeedGenerator()
     generator.load_extension("podcast")
     generator.register_extension("podcastindex", PodcastIndex, PodcastIndexEntry)
     generator.title(title)
-    generator.link(href=_url(base_url, "index.html"))
+    generator.link(href=_url(base_url, INDEX))
     generator.description("Voice-guided exercise routines made with audiocoach.")
-    generator.language("en")
+    generator.language(collection_language(listings))
     generator.podcast.itunes_author("audiocoach")
     generator.podcast.itunes_category("Health & Fitness")
     generator.podcast.itunes_explicit("no")
-    generator.podcast.itunes_image(_url(base_url, tracks[0].cover))
-    published = []
-    for track in tracks:
-        # The time the track's bytes last changed: an unchanged rebuild keeps the feed as it was.
-        when = datetime.fromtimestamp((folder / track.mp3).stat().st_mtime, timezone.utc).replace(microsecond=0)
-        published.append(when)
+    if listings:
+        generator.podcast.itunes_image(_url(base_url, listings[0].cover))
+    for listing in listings:
         entry = generator.add_entry(order="append")
-        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"audiocoach:{track.stem}"))
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"audiocoach:{listing.stem}"))
         entry.guid(guid, permalink=False)
-        entry.title(track.title)
-        entry.description(track.description or f"{track.title}: "
-                          f"{plural(len(track.exercises), 'exercise')}, {track.length}.")
-        entry.link(href=_url(base_url, track.page))
-        entry.enclosure(_url(base_url, track.mp3), str(track.size_bytes), "audio/mpeg")
-        entry.published(when)
-        entry.podcast.itunes_duration(round(track.seconds))
-        entry.podcast.itunes_image(_url(base_url, track.cover))
-        entry.podcastindex.links = [("chapters", _url(base_url, track.chapters_file), CHAPTERS_TYPE),
-                                    ("transcript", _url(base_url, track.vtt), "text/vtt")]
-    generator.lastBuildDate(max(published))
+        entry.title(listing.title)
+        entry.description(listing.description or f"{listing.title}: "
+                          f"{plural(listing.exercises, 'exercise')}, {listing.length}.")
+        entry.link(href=_url(base_url, listing.page))
+        entry.enclosure(_url(base_url, listing.mp3), str(listing.size_bytes), "audio/mpeg")
+        entry.published(listing.published)
+        entry.podcast.itunes_duration(round(listing.seconds))
+        entry.podcast.itunes_image(_url(base_url, listing.cover))
+        entry.podcastindex.links = [
+            ("chapters", _url(base_url, listing.chapters_file), CHAPTERS_TYPE),
+            ("transcript", _url(base_url, listing.vtt), "text/vtt")]
+        entry.podcastindex.chapters = listing.chapters
+    if listings:
+        generator.lastBuildDate(max(listing.published for listing in listings))
     return generator.rss_str(pretty=True)
 
 
-def share(items: list[tuple[str, Compiled]], folder: Path, title: str,
-          base_url: str | None = None) -> ShareResult:
-    """Write the shared folder for the compiled routines, each under its stem."""
-    result = ShareResult()
-    folder.mkdir(parents=True, exist_ok=True)
+def publish(collection: Collection, items: list[tuple[str, Compiled]],
+            prune: bool = False) -> ShareResult:
+    """Build the compiled routines into the prepared folder and list them with the others.
+
+    The tracks come first; then the feed, the pages and the index, all rendered before any is
+    written, so that no page links to a feed that is not there; the manifest last. With `prune`,
+    the routines not given leave the folder, files and all.
+    """
+    folder, result, previous = collection.folder, ShareResult(), list(collection.listings)
+    pages = {}
     for stem, compiled in items:
-        result.tracks.append(share_routine(stem, compiled, folder, result))
-    index = _templates().get_template("index.html").render(tracks=result.tracks, title=title,
-                                                           language="en")
-    result.note(folder / "index.html", write_if_changed(folder / "index.html", index.encode("utf-8")))
-    feed = feed_xml(result.tracks, folder, title, base_url)
-    result.note(folder / "feed.xml", write_if_changed(folder / "feed.xml", feed))
+        listing = _write_track(stem, compiled, folder, result)
+        pages[listing.page] = _page(listing, compiled)
+        result.shared.append(listing)
+    fresh = {listing.stem: listing for listing in result.shared}
+    listings = []
+    for old in previous:
+        if old.stem in fresh:
+            listings.append(fresh.pop(old.stem))  # an updated routine keeps its place
+        else:
+            (result.dropped if prune else result.kept).append(old)
+            if not prune:
+                listings.append(old)
+    listings.extend(fresh.values())
+    collection.listings = listings
+    feed = feed_xml(listings, collection.title, collection.base_url)
+    index = _templates().get_template("index.html").render(
+        tracks=listings, title=collection.title, language=collection_language(listings))
+    for name, data in [(FEED, feed), *pages.items(), (INDEX, index.encode("utf-8")),
+                       (MANIFEST, (json.dumps(collection.to_json(), indent=2, ensure_ascii=False)
+                                   + "\n").encode("utf-8"))]:
+        result.note(folder / name, write_if_changed(folder / name, data))
+    # What the folder held and holds no more: pruned routines, and an updated one's old cover.
+    # Letter case aside: on macOS and Windows disks `Calves.mp3` is `calves.mp3`.
+    in_use = {name.casefold() for listing in listings for name in (*listing.files, *FOLDER_FILES)}
+    for name in dict.fromkeys(name for listing in previous for name in listing.files):
+        if name.casefold() not in in_use and (folder / name).is_file():
+            (folder / name).unlink()
+            result.removed.append(folder / name)
+    result.collection = collection
     return result
+
+
+def share(items: list[tuple[str, Compiled]], folder: Path, title: str | None = None,
+          base_url: str | None = None, prune: bool = False) -> ShareResult:
+    """Add the compiled routines, each under its stem, to the shared folder (see `publish`)."""
+    collection = prepare(folder, [stem for stem, _ in items], title, base_url, prune)
+    return publish(collection, items, prune)
