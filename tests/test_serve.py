@@ -20,6 +20,8 @@ def server(tmp_path_factory):
     (site / "a.chapters.json").write_text('{"version": "1.2.0", "chapters": []}')
     (root / "secret.txt").write_text("outside")
     (site / "link.txt").symlink_to(root / "secret.txt")
+    (site / ".hidden").write_text("outside")
+    (site / ".audiocoach-share.json").write_text('{"outside": 1}')
     with serving(site) as port:
         yield port, site
 
@@ -44,6 +46,36 @@ def test_a_range_request_gets_exactly_those_bytes(server):
     assert response.getheader("Content-Type") == "audio/mpeg"
 
 
+@pytest.mark.parametrize("header", [
+    "bytes=5-2",  # last before first
+    "bytes=abc", "bytes=", "bytes=1-2,x", "bytes 0-9", "items=0-9", "=0-9", "bytes=0-9-",
+])
+def test_a_malformed_range_is_ignored_and_the_whole_file_sent(server, header):
+    port, site = server
+    response, body = request(port, "GET", "/a.mp3", {"Range": header})
+    assert response.status == 200, header
+    assert body == (site / "a.mp3").read_bytes()
+    assert response.getheader("Content-Range") is None
+
+
+@pytest.mark.parametrize("header, first, last", [
+    ("bytes=-10", 10230, 10239), ("bytes=10230-", 10230, 10239), ("bytes=0-0", 0, 0),
+    ("bytes=5-99999", 5, 10239), ("bytes=, 3-4", 3, 4),  # an empty list item is allowed
+])
+def test_a_valid_range_still_gets_its_bytes(server, header, first, last):
+    port, site = server
+    response, body = request(port, "GET", "/a.mp3", {"Range": header})
+    assert response.status == 206, header
+    assert body == (site / "a.mp3").read_bytes()[first:last + 1]
+
+
+def test_a_range_beyond_the_end_is_not_satisfiable(server):
+    port, site = server
+    response, _ = request(port, "GET", "/a.mp3", {"Range": "bytes=20000-"})
+    assert response.status == 416
+    assert response.getheader("Content-Range") == f"bytes */{(site / 'a.mp3').stat().st_size}"
+
+
 @pytest.mark.parametrize("path, kind", [
     ("/feed.xml", "application/rss+xml; charset=utf-8"),
     ("/a.vtt", "text/vtt; charset=utf-8"),
@@ -60,7 +92,8 @@ def test_each_file_has_its_media_type_for_head_and_get(server, path, kind):
 
 @pytest.mark.parametrize("path", [
     "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt",
-    "//etc/passwd", "/%2fetc%2fpasswd", "/link.txt", "/nothing.mp3",
+    "//etc/passwd", "/%2fetc%2fpasswd", "/link.txt", "/nothing.mp3", "/.hidden",
+    "/.audiocoach-share.json",
 ])
 def test_nothing_outside_the_folder_is_served(server, path):
     port, _ = server
@@ -127,3 +160,65 @@ def test_the_qr_code_is_segnos_symbol_for_the_address_drawn_in_text():
     width, height = segno.make("http://192.168.1.20:8000/", error="m").symbol_size(border=4)
     # compact: one character per module across, two modules per line down
     assert {len(row) for row in rows} == {width} and len(rows) == (height + 1) // 2
+
+
+def test_a_port_in_use_is_one_message_with_its_own_exit_code_before_any_address(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    (tmp_path / "index.html").write_text("<!doctype html><title>Routines</title>")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 4
+    assert result.stdout == ""  # no "Serving ... at" for an address it does not serve
+    assert result.stderr == (f"error: --port: port {port} on 127.0.0.1 is in use by another "
+                             f"program (stop that program, or use another port, e.g. --port "
+                             f"{port + 1})\n")
+
+
+def test_a_host_that_is_not_here_is_refused_with_the_same_exit_code(tmp_path):
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    (tmp_path / "index.html").write_text("<!doctype html><title>Routines</title>")
+    result = CliRunner().invoke(app, ["serve", str(tmp_path), "--host", "192.0.2.1"])
+    assert result.exit_code == 4 and result.stdout == ""
+    assert result.stderr == ("error: --host: 192.0.2.1 is not an address of this machine (use "
+                             "--host 127.0.0.1, or 0.0.0.0 to listen on every address)\n")
+
+
+def test_the_feed_served_has_absolute_urls_to_this_server(run, write_routine, tmp_path):
+    import feedparser
+
+    path = write_routine("title: Calves\nexercises:\n  - {name: Calf stretch, hold: 3s}\n",
+                         "my calves.yaml")
+    result = run("share", path, "-o", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    assert "a podcast app can subscribe to it from `audiocoach serve`" in result.stdout
+    assert "--base-url" in result.stdout
+    written = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
+    assert written.entries[0].enclosures[0].href == "my%20calves.mp3"  # relative on disk
+    with serving(tmp_path / "site") as port:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            response, body = request(port, "GET", "/feed.xml", {"Host": host})
+            assert response.status == 200
+            assert response.getheader("Content-Type") == "application/rss+xml; charset=utf-8"
+            (entry,) = feedparser.parse(body).entries
+            base = f"http://{host}/"
+            assert entry.link == base + "my%20calves.html"
+            (enclosure,) = entry.enclosures
+            assert enclosure.href == base + "my%20calves.mp3"
+            audio, data = request(port, "GET", enclosure.href.removeprefix(base[:-1]))
+            assert audio.status == 200 and len(data) == int(enclosure.length)
+        head, body = request(port, "HEAD", "/feed.xml")
+        assert head.status == 200 and body == b""
+        # A Host header that is no host name gives the server's own address.
+        _, body = request(port, "GET", "/feed.xml", {"Host": "<evil>"})
+        assert feedparser.parse(body).entries[0].link == f"http://127.0.0.1:{port}/my%20calves.html"

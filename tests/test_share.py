@@ -54,7 +54,7 @@ def shared(tmp_path_factory):
 
 def test_the_folder_holds_every_file_for_every_routine(shared):
     _, site, _, _, _ = shared
-    expected = {"index.html", "feed.xml"}
+    expected = {"index.html", "feed.xml", ".audiocoach-share.json"}
     for stem in ROUTINES:
         expected |= {f"{stem}.mp3", f"{stem}.html", f"{stem}.chapters.json", f"{stem}.vtt",
                      f"{stem}.cover.png"}
@@ -81,13 +81,45 @@ def test_the_feed_reads_as_a_podcast(shared):
             assert (site / name).is_file()
 
 
+def test_gpodders_parser_lists_every_items_chapters_from_podlove_simple_chapters(shared):
+    import io
+
+    import podcastparser
+    from lxml import etree
+
+    _, site, plans, _, _ = shared
+    parsed = podcastparser.parse("https://example.org/feed.xml", io.BytesIO((site / "feed.xml").read_bytes()))
+    episodes = {episode["title"]: episode for episode in parsed["episodes"]}  # newest first there
+    assert sorted(episodes) == sorted(plans[s]["title"] for s in ROUTINES)
+    for stem in ROUTINES:
+        episode = episodes[plans[stem]["title"]]
+        # podcastparser keeps whole seconds of the start written to the millisecond
+        assert [(c["title"], c["start"]) for c in episode["chapters"]] == [
+            (c["title"], round(c["start_s"] * 1000) // 1000) for c in plans[stem]["chapters"]]
+    root = etree.fromstring((site / "feed.xml").read_bytes())
+    psc = "{http://podlove.org/simple-chapters}"
+    for stem, item in zip(ROUTINES, root.iter("item")):
+        (chapters,) = item.iter(f"{psc}chapters")
+        assert chapters.get("version") == "1.2"
+        starts = [chapter.get("start") for chapter in chapters.iter(f"{psc}chapter")]
+        assert starts == [vtt_clock(c["start_s"]) for c in plans[stem]["chapters"]]
+
+
+def vtt_clock(seconds: float) -> str:
+    """HH:MM:SS.mmm, written out here independently of the code under test."""
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
 def test_chapters_json_and_vtt_hold_the_plan_to_the_millisecond(shared):
     _, site, plans, _, _ = shared
     for stem, plan in plans.items():
         chapters = json.loads((site / f"{stem}.chapters.json").read_text())
         assert chapters["version"].startswith("1.")
-        assert [(c["title"], round(c["startTime"], 3)) for c in chapters["chapters"]] == [
-            (c["title"], round(c["start_s"], 3)) for c in plan["chapters"]]
+        assert [(c["title"], round(c["startTime"], 3), round(c["endTime"], 3))
+                for c in chapters["chapters"]] == [
+            (c["title"], round(c["start_s"], 3), round(c["end_s"], 3)) for c in plan["chapters"]]
+        assert all(c["endTime"] > c["startTime"] for c in chapters["chapters"])
         text = (site / f"{stem}.vtt").read_text()
         assert text.startswith("WEBVTT\n")
         cues = re.findall(r"\n\d+\n(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.+)\n",
@@ -105,7 +137,11 @@ def test_the_pages_show_the_routine_and_its_cautions_with_nothing_from_outside(s
     _, site, plans, _, _ = shared
     page = (site / "calves.html").read_text()
     assert "<h1>Calves at the wall</h1>" in page and 'src="calves.mp3"' in page
-    assert page.count('<li><button type="button" data-start=') == len(plans["calves"]["chapters"])
+    import lxml.html
+
+    starts = lxml.html.fromstring(page).xpath("//ol[@id='chapters']//button/@data-start")
+    assert [float(start) for start in starts] == pytest.approx(
+        [c["start_s"] for c in plans["calves"]["chapters"]], abs=0.0005)
     assert "Take care" in page  # the catalog entry's cautions
     index = (site / "index.html").read_text()
     assert 'href="calves.html"' in index and 'href="toes.html"' in index
@@ -119,7 +155,7 @@ def test_sharing_again_rewrites_nothing_and_keeps_the_guids(shared):
     guids = [entry.id for entry in feedparser.parse((site / "feed.xml").read_bytes()).entries]
     result = CliRunner().invoke(app, ["share", *paths, "-o", str(site), *common])
     assert result.exit_code == 0, result.output
-    assert "Wrote 0 files" in result.stdout and "(12 unchanged)" in result.stdout
+    assert "Wrote 0 files" in result.stdout and "(13 unchanged)" in result.stdout
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in site.iterdir()} == before
     assert [e.id for e in feedparser.parse((site / "feed.xml").read_bytes()).entries] == guids
 
@@ -223,3 +259,21 @@ def test_the_pages_work_opened_from_disk(shared, browser):
         assert browser.find_element(By.TAG_NAME, "h1").text
         severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], (page, severe)
+
+
+def test_a_german_page_gives_its_captions_the_pages_language(run, write_routine, browser, tmp_path):
+    from conftest import serving
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    path = write_routine("title: Waden\nvoice: {language: de}\nexercises:\n"
+                         "  - {name: Wadendehnung, hold: 3s, countdown: 0}\n", "meine waden.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    plan = json.loads(run("plan", path, "--json").stdout)
+    speech = [e["text"] for e in plan["events"] if e["kind"] == "speech"]
+    with serving(tmp_path / "site") as port:
+        browser.get(f"http://127.0.0.1:{port}/meine%20waden.html")
+        cues = WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+            "var t = document.querySelector('#audio track');"
+            "return t && t.track.cues && t.track.cues.length ? "
+            "[t.srclang, Array.from(t.track.cues).map(c => c.text)] : null"))
+    assert cues == ["de", speech]

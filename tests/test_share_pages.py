@@ -1,0 +1,202 @@
+"""What the shared pages, feed and transcript say: links that reach their files whatever the
+routine is called, the routine's language, and text shown as text."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import feedparser
+import lxml.html
+import pytest
+from lxml import etree
+
+ROUTINE = """\
+title: {title}
+exercises:
+  - name: Calf stretch
+    hold: 3s
+    countdown: 0
+"""
+ODD_STEMS = ["my stretch #1?", "a&b=c", "Füße 100%"]
+BASE = "https://example.org/my stretches/"
+ENCODED_BASE = "https://example.org/my%20stretches/"
+# RFC 3986: what a URI may hold as it is; anything else must be percent-encoded.
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+
+
+def links(page: bytes) -> list[str]:
+    """Every address a page asks the browser for, or links to, within the folder."""
+    tree = lxml.html.fromstring(page)
+    found = tree.xpath("//@href | //@src | //@data-captions")
+    return [url for url in found if not url.startswith(("data:", "#"))]
+
+
+def file_named(site: Path, url: str) -> Path:
+    """The folder's file a relative URL reaches, as a browser resolves it."""
+    parts = urlsplit(urljoin("http://host/site/", url))
+    assert not parts.query and not parts.fragment, url
+    assert parts.path.startswith("/site/"), url
+    return site / unquote(parts.path.removeprefix("/site/"))
+
+
+@pytest.fixture
+def odd_site(run, write_routine, tmp_path):
+    paths = [write_routine(ROUTINE.format(title=f"Routine {n}"), f"{stem}.yaml")
+             for n, stem in enumerate(ODD_STEMS)]
+    result = run("share", *paths, "-o", tmp_path / "site", "--base-url", BASE)
+    assert result.exit_code == 0, result.output
+    return tmp_path / "site"
+
+
+def test_page_links_reach_files_named_with_spaces_hash_question_mark_ampersand_and_umlauts(odd_site):
+    for page in ["index.html", *(f"{stem}.html" for stem in ODD_STEMS)]:
+        urls = links((odd_site / page).read_bytes())
+        assert urls
+        for url in urls:
+            assert file_named(odd_site, url).is_file(), (page, url)
+    index = links((odd_site / "index.html").read_bytes())
+    assert {unquote(url) for url in index} >= {f"{stem}.{kind}" for stem in ODD_STEMS
+                                               for kind in ("html", "mp3", "cover.png")}
+
+
+def test_feed_urls_are_valid_absolute_uris_of_the_files(odd_site):
+    root = etree.fromstring((odd_site / "feed.xml").read_bytes())
+    urls = root.xpath("//link/text() | //enclosure/@url | //*[local-name()='image']/@href"
+                      " | //*[local-name()='chapters' or local-name()='transcript']/@url")
+    assert len(urls) == 2 + 5 * len(ODD_STEMS)  # the channel's link and image, five per item
+    for url in urls:
+        assert URI.fullmatch(url), url
+        assert url.startswith(ENCODED_BASE), url
+        assert (odd_site / unquote(url.removeprefix(ENCODED_BASE))).is_file(), url
+    feed = feedparser.parse((odd_site / "feed.xml").read_bytes())
+    assert [entry.enclosures[0].href for entry in feed.entries] == [
+        ENCODED_BASE + "my%20stretch%20%231%3F.mp3", ENCODED_BASE + "a%26b%3Dc.mp3",
+        ENCODED_BASE + "F%C3%BC%C3%9Fe%20100%25.mp3"]
+
+
+def test_serve_answers_every_link_of_the_pages(odd_site):
+    from conftest import serving
+    from test_serve import request
+
+    with serving(odd_site) as port:
+        for url in links((odd_site / "index.html").read_bytes()):
+            if url == "feed.xml":
+                continue
+            response, body = request(port, "GET", "/" + url)
+            assert response.status == 200, url
+            assert body == file_named(odd_site, url).read_bytes(), url
+
+
+@pytest.mark.parametrize("base, expected", [
+    ("https://example.org/stretch", "https://example.org/stretch/"),
+    ("https://example.org/Übungen/", "https://example.org/%C3%9Cbungen/"),
+    ("https://example.org/a%20b/", "https://example.org/a%20b/"),  # already encoded: kept
+    ("https://Bücher.example/x/", "https://xn--bcher-kva.example/x/"),
+    ("HTTP://example.org:8080", "http://example.org:8080/"),
+])
+def test_a_base_url_becomes_the_absolute_address_of_a_folder(base, expected):
+    from audiocoach.share import web_address
+
+    assert web_address(base) == expected
+
+
+@pytest.mark.parametrize("base, message", [
+    ("example.org/x", "--base-url: example.org/x is not a web address (start it with https://)"),
+    ("ftp://example.org/", "--base-url: ftp://example.org/ is not a web address"),
+    ("https://example.org/x?a=1", "--base-url: https://example.org/x?a=1 has a query or fragment"),
+    ("https://example.org:99999/", "--base-url: https://example.org:99999/ has no valid host and port"),
+])
+def test_a_base_url_that_is_no_folder_address_is_refused(base, message):
+    from audiocoach.errors import AudiocoachError, ExitCode
+    from audiocoach.share import web_address
+
+    with pytest.raises(AudiocoachError) as caught:
+        web_address(base)
+    assert str(caught.value).startswith(message) and caught.value.exit_code == ExitCode.USAGE
+
+
+GERMAN = """\
+title: Waden an der Wand
+voice: {language: de}
+exercises:
+  - name: Wadendehnung
+    sides: both
+    hold: 3s
+    countdown: 0
+"""
+
+
+def test_a_german_routine_makes_german_pages_and_feed(run, write_routine, tmp_path):
+    from audiocoach import load
+    from audiocoach.languages import load_pack
+    from audiocoach.script import dose_summary
+
+    path = write_routine(GERMAN, "waden.yaml")
+    result = run("share", path, "-o", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    page = lxml.html.fromstring((tmp_path / "site" / "waden.html").read_bytes())
+    index = lxml.html.fromstring((tmp_path / "site" / "index.html").read_bytes())
+    assert page.get("lang") == "de" and index.get("lang") == "de"
+    (exercise,) = load(path).exercises
+    (dose,) = page.xpath("//p[@class='dose']/text()")
+    assert dose == dose_summary(exercise, load_pack("de"))  # the German pack's words
+    assert dose != dose_summary(exercise, load_pack("en"))
+    assert page.xpath("//*[@id='caption']/@lang") == ["de"]  # the transcript's lines as captions
+    feed = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
+    assert feed.feed.language == "de"
+
+
+def test_language_from_the_command_line_wins(run, write_routine, tmp_path):
+    path = write_routine(GERMAN, "waden.yaml")
+    assert run("share", path, "-o", tmp_path / "site", "--language", "fr").exit_code == 0
+    page = lxml.html.fromstring((tmp_path / "site" / "waden.html").read_bytes())
+    assert page.get("lang") == "fr"
+
+
+def test_a_mixed_collection_marks_each_routine_with_its_language(run, write_routine, tmp_path):
+    paths = [write_routine(GERMAN, "waden.yaml"), write_routine(GERMAN, "knie.yaml"),
+             write_routine(ROUTINE.format(title="Calves"), "calves.yaml")]
+    assert run("share", *paths, "-o", tmp_path / "site").exit_code == 0
+    index = lxml.html.fromstring((tmp_path / "site" / "index.html").read_bytes())
+    assert index.get("lang") == "de"  # most of them
+    assert index.xpath("//ul[@class='routines']/li/@lang") == ["de", "de", "en"]
+
+
+MARKUP = """\
+title: Knees <b>first</b> & then
+intro: Knees < hips & feet --> wall.
+exercises:
+  - name: A <script>alert(1)</script>
+    hold: 3s
+    countdown: 0
+"""
+
+
+def test_spoken_lines_with_markup_characters_are_escaped_in_the_transcript(run, write_routine,
+                                                                         tmp_path):
+    path = write_routine(MARKUP, "markup.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    text = (tmp_path / "site" / "markup.vtt").read_text()
+    cues = text.split("\n\n")[1:]
+    lines = [cue.splitlines()[2] for cue in cues if cue.strip()]
+    assert "Knees &lt; hips &amp; feet --&gt; wall." in lines
+    assert "A &lt;script&gt;alert(1)&lt;/script&gt;." in lines
+    for line in lines:  # WebVTT: no `-->`, `<` or bare `&` in a cue's text
+        assert "-->" not in line and "<" not in line and not re.search(r"&(?!amp;|lt;|gt;)", line)
+    assert "Knees < hips & feet --> wall." in [html.unescape(line) for line in lines]
+
+
+def test_titles_and_names_with_markup_show_as_text_on_the_pages(run, write_routine, tmp_path):
+    path = write_routine(MARKUP, "markup.yaml")
+    result = run("share", path, "-o", tmp_path / "site", "--title", "<i>Mine</i> & yours")
+    assert result.exit_code == 0, result.output
+    page = lxml.html.fromstring((tmp_path / "site" / "markup.html").read_bytes())
+    assert page.xpath("//h1")[0].text_content() == "Knees <b>first</b> & then"
+    assert page.xpath("//h3")[0].text_content() == "A <script>alert(1)</script>"
+    assert len(page.xpath("//script")) == 1 and not page.xpath("//b")  # the player's own script
+    index = lxml.html.fromstring((tmp_path / "site" / "index.html").read_bytes())
+    assert index.xpath("//h1")[0].text_content() == "<i>Mine</i> & yours" and not index.xpath("//i")
+    assert index.xpath("//h2/a")[0].text_content() == "Knees <b>first</b> & then"
