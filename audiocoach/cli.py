@@ -191,7 +191,8 @@ def share_command(
     try:
         parsed = [load(path) for path in routines]  # every routine checked before any is built
         collection = prepare(output, stems, title, base_url, prune)
-        compiled = [(stem, _plan(routine, options).compiled) for routine, stem in zip(parsed, stems)]
+        compiled = [(stem, _plan(routine, options).compiled)
+                    for routine, stem in zip(parsed, stems)]
         result = publish(collection, compiled, prune)
     except AudiocoachError as error:
         raise _fail(error) from None
@@ -200,7 +201,8 @@ def share_command(
         typer.echo(f"{output / track.page}: {track.title} ({track.length}; {report})")
     if result.kept:
         typer.echo(f"Kept {plural(len(result.kept), 'other routine')} of the folder: "
-                   f"{', '.join(track.stem for track in result.kept)} (--prune removes them).")
+                   f"{', '.join(track.stem for track in result.kept)} "
+                   "(--prune removes those not named).")
     if result.dropped:
         typer.echo(f"Removed {', '.join(track.stem for track in result.dropped)} "
                    f"({plural(len(result.removed), 'file')}).")
@@ -210,9 +212,9 @@ def share_command(
     if collection.base_url:
         typer.echo(f"Feed: {collection.base_url}feed.xml once the folder is there.")
     else:
-        typer.echo("The feed's links are relative: a podcast app can subscribe to it from "
-                   "`audiocoach serve`, or, put on a web server, once shared with --base-url "
-                   "and the folder's address there.")
+        typer.echo("The feed's links are relative to it: a podcast app can subscribe through "
+                   "`audiocoach serve`; for a web server, share with --base-url and the "
+                   "folder's address there.")
 
 
 @app.command("serve")

@@ -41,7 +41,7 @@ def range_is_valid(value: str) -> bool:
     """Whether a Range header is a set of byte ranges; one that is not is ignored (RFC 9110 §14.2),
     and the whole file is sent."""
     unit, equals, ranges = value.partition("=")
-    specs = [spec.strip() for spec in ranges.split(",") if spec.strip()]  # empty list items are allowed
+    specs = [spec.strip() for spec in ranges.split(",") if spec.strip()]  # empty items may be
     if not equals or unit.strip().lower() != "bytes" or not specs:
         return False
     for spec in specs:
@@ -116,7 +116,7 @@ def app(folder: Path):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port for `serve`; AudiocoachError (ExitCode.ADDRESS) if it cannot."""
+    """A socket listening on host:port for `serve`; AudiocoachError (ExitCode.ADDRESS) if not."""
     def refused(message: str, fix: str, option: str = "--port") -> AudiocoachError:
         return AudiocoachError(Problem(message, fix, field=option), ExitCode.ADDRESS)
 
@@ -126,7 +126,8 @@ def listen(host: str, port: int) -> socket.socket:
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     except socket.gaierror as error:
         raise refused(f"there is no address {host} ({error.strerror})",
-                      "use --host 127.0.0.1, or 0.0.0.0 to listen on every address", "--host") from None
+                      "use --host 127.0.0.1, or 0.0.0.0 to listen on every address",
+                      "--host") from None
     listener = socket.socket(family, kind, protocol)
     try:
         # As uvicorn does: a restart need not wait for the last connections to time out.

@@ -159,7 +159,8 @@ class Collection:
         return self.folder / MANIFEST
 
     def to_json(self) -> dict:
-        return {"audiocoach_share": MANIFEST_VERSION, "title": self.title, "base_url": self.base_url,
+        return {"audiocoach_share": MANIFEST_VERSION, "title": self.title,
+                "base_url": self.base_url,
                 "routines": [listing.to_json() for listing in self.listings]}
 
 

@@ -201,8 +201,8 @@ def test_the_feed_served_has_absolute_urls_to_this_server(run, write_routine, tm
                          "my calves.yaml")
     result = run("share", path, "-o", tmp_path / "site")
     assert result.exit_code == 0, result.output
-    assert "a podcast app can subscribe to it from `audiocoach serve`" in result.stdout
-    assert "--base-url" in result.stdout
+    assert ("The feed's links are relative to it: a podcast app can subscribe through "
+            "`audiocoach serve`; for a web server, share with --base-url") in result.stdout
     written = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
     assert written.entries[0].enclosures[0].href == "my%20calves.mp3"  # relative on disk
     with serving(tmp_path / "site") as port:

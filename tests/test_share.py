@@ -88,7 +88,8 @@ def test_gpodders_parser_lists_every_items_chapters_from_podlove_simple_chapters
     from lxml import etree
 
     _, site, plans, _, _ = shared
-    parsed = podcastparser.parse("https://example.org/feed.xml", io.BytesIO((site / "feed.xml").read_bytes()))
+    feed = io.BytesIO((site / "feed.xml").read_bytes())
+    parsed = podcastparser.parse("https://example.org/feed.xml", feed)
     episodes = {episode["title"]: episode for episode in parsed["episodes"]}  # newest first there
     assert sorted(episodes) == sorted(plans[s]["title"] for s in ROUTINES)
     for stem in ROUTINES:
@@ -108,7 +109,8 @@ def test_gpodders_parser_lists_every_items_chapters_from_podlove_simple_chapters
 def vtt_clock(seconds: float) -> str:
     """HH:MM:SS.mmm, written out here independently of the code under test."""
     millis = round(seconds * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+    hours, minutes, seconds = millis // 3_600_000, millis // 60_000 % 60, millis // 1000 % 60
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis % 1000:03d}"
 
 
 def test_chapters_json_and_vtt_hold_the_plan_to_the_millisecond(shared):

@@ -40,7 +40,7 @@ def index_links(site) -> list[str]:
 
 
 def track_files(stem: str) -> set[str]:
-    return {f"{stem}.mp3", f"{stem}.html", f"{stem}.chapters.json", f"{stem}.vtt", f"{stem}.cover.png"}
+    return {f"{stem}.{kind}" for kind in ("mp3", "html", "chapters.json", "vtt", "cover.png")}
 
 
 def test_sharing_more_routines_into_a_folder_keeps_the_ones_it_held(run, routines, tmp_path):
@@ -50,7 +50,8 @@ def test_sharing_more_routines_into_a_folder_keeps_the_ones_it_held(run, routine
     before = feed_items(site)
     second = run("share", *routines("hips"), "-o", site)
     assert second.exit_code == 0, second.output
-    assert "Kept 2 other routines of the folder: calves, toes (--prune removes them)." in second.stdout
+    assert ("Kept 2 other routines of the folder: calves, toes (--prune removes those not "
+            "named).") in second.stdout
     assert index_links(site) == ["calves.html", "toes.html", "hips.html"]
     items = feed_items(site)
     assert items[:2] == before  # subscribers keep their items, under the same ids
@@ -92,7 +93,7 @@ def test_the_manifest_lists_what_the_folder_holds(run, routines, tmp_path):
     assert manifest["title"] == "Feet first" and manifest["base_url"] == "https://example.org/feet/"
     assert [(r["stem"], r["title"], r["cover"]) for r in manifest["routines"]] == [
         ("calves", "Calves", "calves.cover.png")]
-    assert not [p for p in site.iterdir() if p.name.endswith(".part")]  # written through temporaries
+    assert not [p for p in site.iterdir() if p.name.endswith(".part")]  # no temporary left
 
 
 def test_title_and_base_url_stay_the_folders_until_given_again(run, routines, tmp_path):
@@ -197,4 +198,5 @@ def test_the_python_api_refuses_a_bad_title_with_the_domain_error(tmp_path):
     with pytest.raises(AudiocoachError) as caught:
         share([], tmp_path / "site", title="")
     assert caught.value.exit_code == ExitCode.USAGE
-    assert str(caught.value) == "--title: is empty (give it a title, e.g. --title 'Morning stretches')"
+    assert str(caught.value) == ("--title: is empty (give it a title, e.g. --title 'Morning "
+                                 "stretches')")

@@ -24,7 +24,8 @@ ODD_STEMS = ["my stretch #1?", "a&b=c", "Füße 100%"]
 BASE = "https://example.org/my stretches/"
 ENCODED_BASE = "https://example.org/my%20stretches/"
 # RFC 3986: what a URI may hold as it is; anything else must be percent-encoded.
-URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:"
+                 r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 def links(page: bytes) -> list[str]:
@@ -51,7 +52,7 @@ def odd_site(run, write_routine, tmp_path):
     return tmp_path / "site"
 
 
-def test_page_links_reach_files_named_with_spaces_hash_question_mark_ampersand_and_umlauts(odd_site):
+def test_page_links_reach_files_named_with_spaces_hash_ampersand_percent_and_umlauts(odd_site):
     for page in ["index.html", *(f"{stem}.html" for stem in ODD_STEMS)]:
         urls = links((odd_site / page).read_bytes())
         assert urls
@@ -107,7 +108,8 @@ def test_a_base_url_becomes_the_absolute_address_of_a_folder(base, expected):
     ("example.org/x", "--base-url: example.org/x is not a web address (start it with https://)"),
     ("ftp://example.org/", "--base-url: ftp://example.org/ is not a web address"),
     ("https://example.org/x?a=1", "--base-url: https://example.org/x?a=1 has a query or fragment"),
-    ("https://example.org:99999/", "--base-url: https://example.org:99999/ has no valid host and port"),
+    ("https://example.org:99999/",
+     "--base-url: https://example.org:99999/ has no valid host and port"),
 ])
 def test_a_base_url_that_is_no_folder_address_is_refused(base, message):
     from audiocoach.errors import AudiocoachError, ExitCode
