@@ -56,9 +56,13 @@ def request_base(scope) -> str:
     from starlette.datastructures import Headers
 
     host = Headers(scope=scope).get("host", "")
-    if not HOST.fullmatch(host):
-        address, port = scope["server"]
-        host = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    if HOST.fullmatch(host):
+        try:
+            return web_address(f"{scope['scheme']}://{host}/")
+        except AudiocoachError:  # a port out of range
+            pass
+    address, port = scope["server"]
+    host = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     return web_address(f"{scope['scheme']}://{host}/")
 
 

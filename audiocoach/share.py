@@ -78,12 +78,6 @@ def web_address(text: str) -> str:
     return f"{parts.scheme.lower()}://{netloc}{path.rstrip('/')}/"
 
 
-def _track_names(stem: str) -> list[str]:
-    """The files a routine puts in the folder (its cover is one of two)."""
-    return [f"{stem}.mp3", f"{stem}.html", f"{stem}.chapters.json", f"{stem}.vtt",
-            f"{stem}.cover.png", f"{stem}.cover.jpg"]
-
-
 @dataclass(frozen=True)
 class Listing:
     """One routine as the index, the feed and the folder's manifest know it."""
@@ -176,7 +170,8 @@ def read_collection(folder: Path) -> Collection:
     try:
         if data.get("audiocoach_share") != MANIFEST_VERSION:
             raise ValueError(f"it is not version {MANIFEST_VERSION} of the list")
-        return Collection(folder, str(data["title"]), data["base_url"],
+        base_url = data["base_url"]
+        return Collection(folder, str(data["title"]), None if base_url is None else str(base_url),
                           [Listing.from_json(entry) for entry in data["routines"]])
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
@@ -248,27 +243,23 @@ def prepare(folder: Path, stems: list[str], title: str | None = None,
 
 
 def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
-    owners = {name.casefold(): f"the folder's own {name}" for name in FOLDER_FILES}
-    owners.update({name.split(".")[0].casefold() + ".": f"the folder's own {name}"
-                   for name in FOLDER_FILES if not name.startswith(".")})
-    for listing in others:
-        owners.update({name.casefold(): f"{name} of the shared routine `{listing.stem}`"
-                       for name in listing.files})
+    """The stems the folder cannot take: those of its own files, and any that is another's in
+    all but letter case (one file name on macOS and Windows disks). A stem's files are the stem
+    and endings that differ in their last part, so two stems share a file only if they match."""
+    owners = {"index": f"overwrite the folder's own {INDEX}",
+              "feed": f"take the name of the folder's own {FEED}"}
+    owners.update({listing.stem.casefold(): f"overwrite the files of the shared routine "
+                                            f"`{listing.stem}`" for listing in others})
     problems = []
     for stem in stems:
-        if stem in ("", ".", "..") or "/" in stem or "\\" in stem or "\0" in stem:
+        if stem in ("", ".", "..") or any(c in stem for c in "/\\\0"):
             problems.append(Problem(f"`{stem}` cannot name a file in the folder",
                                     "give the routine file a plain name"))
-            continue
-        names = _track_names(stem)
-        clash = next((owners[key] for key in [f"{stem}.".casefold(), *map(str.casefold, names)]
-                      if key in owners), None)
-        if clash:
-            problems.append(Problem(f"a routine named `{stem}` would overwrite {clash}",
+        elif stem.casefold() in owners:
+            problems.append(Problem(f"a routine named `{stem}` would {owners[stem.casefold()]}",
                                     f"rename the routine file, e.g. to {stem}-routine.yaml"))
-            continue
-        owners[f"{stem}.".casefold()] = f"the routine `{stem}`"
-        owners.update({name.casefold(): f"{name} of the routine `{stem}`" for name in names})
+        else:
+            owners[stem.casefold()] = f"overwrite the files of the routine `{stem}`"
     return problems
 
 

@@ -220,5 +220,7 @@ def test_the_feed_served_has_absolute_urls_to_this_server(run, write_routine, tm
         head, body = request(port, "HEAD", "/feed.xml")
         assert head.status == 200 and body == b""
         # A Host header that is no host name gives the server's own address.
-        _, body = request(port, "GET", "/feed.xml", {"Host": "<evil>"})
-        assert feedparser.parse(body).entries[0].link == f"http://127.0.0.1:{port}/my%20calves.html"
+        for host in ("<evil>", "localhost:99999", "a b"):
+            _, body = request(port, "GET", "/feed.xml", {"Host": host})
+            assert feedparser.parse(body).entries[0].link == (
+                f"http://127.0.0.1:{port}/my%20calves.html"), host

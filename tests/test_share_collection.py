@@ -110,9 +110,9 @@ def test_title_and_base_url_stay_the_folders_until_given_again(run, routines, tm
 
 
 @pytest.mark.parametrize("stem, clash", [
-    ("index", "the folder's own index.html"),
-    ("Index", "the folder's own index.html"),  # one file on macOS and Windows disks
-    ("feed", "the folder's own feed.xml"),
+    ("index", "overwrite the folder's own index.html"),
+    ("Index", "overwrite the folder's own index.html"),  # one file on macOS and Windows disks
+    ("feed", "take the name of the folder's own feed.xml"),
 ])
 def test_a_routine_named_like_the_folders_own_files_is_refused_before_building(
         run, routines, tmp_path, fake_engine, stem, clash):
@@ -122,21 +122,22 @@ def test_a_routine_named_like_the_folders_own_files_is_refused_before_building(
     fake_engine.calls.clear()
     result = run("share", *routines(stem), "-o", site)
     assert result.exit_code == 2
-    assert result.stderr == (f"error: a routine named `{stem}` would overwrite {clash} "
+    assert result.stderr == (f"error: a routine named `{stem}` would {clash} "
                              f"(rename the routine file, e.g. to {stem}-routine.yaml)\n")
     assert fake_engine.calls == []  # nothing synthesized, nothing built
     assert {p.name: p.read_bytes() for p in site.iterdir()} == before
 
 
-def test_two_routines_whose_names_differ_only_in_case_are_refused(run, routines, tmp_path,
+def test_a_routine_whose_name_differs_from_anothers_only_in_case_is_refused(run, routines, tmp_path,
                                                                   fake_engine):
     site = tmp_path / "site"
     assert run("share", *routines("calves"), "-o", site).exit_code == 0
     fake_engine.calls.clear()
     result = run("share", *routines("Calves"), "-o", site)
     assert result.exit_code == 2 and fake_engine.calls == []
-    assert "a routine named `Calves` would overwrite calves.mp3 of the shared routine `calves`" in (
-        result.stderr)
+    assert result.stderr == ("error: a routine named `Calves` would overwrite the files of the "
+                             "shared routine `calves` (rename the routine file, e.g. to "
+                             "Calves-routine.yaml)\n")
     # With --prune the old one goes, so the new one may take its name.
     pruned = run("share", *routines("Calves"), "-o", site, "--prune")
     assert pruned.exit_code == 0, pruned.output
@@ -200,3 +201,13 @@ def test_the_python_api_refuses_a_bad_title_with_the_domain_error(tmp_path):
     assert caught.value.exit_code == ExitCode.USAGE
     assert str(caught.value) == ("--title: is empty (give it a title, e.g. --title 'Morning "
                                  "stretches')")
+
+
+def test_two_routines_named_alike_but_for_case_in_one_share_are_refused(run, routines, tmp_path,
+                                                                       fake_engine):
+    result = run("share", *routines("calves", "CALVES"), "-o", tmp_path / "site")
+    assert result.exit_code == 2 and fake_engine.calls == []
+    assert result.stderr == ("error: a routine named `CALVES` would overwrite the files of the "
+                             "routine `calves` (rename the routine file, e.g. to "
+                             "CALVES-routine.yaml)\n")
+    assert not (tmp_path / "site").exists()
