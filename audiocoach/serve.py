@@ -41,7 +41,7 @@ def range_is_valid(value: str) -> bool:
     """Whether a Range header is a set of byte ranges; one that is not is ignored (RFC 9110 §14.2),
     and the whole file is sent."""
     unit, equals, ranges = value.partition("=")
-    specs = [spec.strip() for spec in ranges.split(",") if spec.strip()]  # empty items may be
+    specs = [spec.strip() for spec in ranges.split(",") if spec.strip()]  # a list's empty items
     if not equals or unit.strip().lower() != "bytes" or not specs:
         return False
     for spec in specs:

@@ -243,9 +243,10 @@ def prepare(folder: Path, stems: list[str], title: str | None = None,
 
 
 def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
-    """The stems the folder cannot take: those of its own files, and any that is another's in
-    all but letter case (one file name on macOS and Windows disks). A stem's files are the stem
-    and endings that differ in their last part, so two stems share a file only if they match."""
+    """The stems the folder cannot take: those of its own files, hidden ones, and any that is
+    another's in all but letter case (one file name on macOS and Windows disks). A stem's files
+    are the stem and endings that differ in their last part, so two stems share a file only if
+    they match."""
     owners = {"index": f"overwrite the folder's own {INDEX}",
               "feed": f"take the name of the folder's own {FEED}"}
     owners.update({listing.stem.casefold(): f"overwrite the files of the shared routine "
@@ -255,6 +256,10 @@ def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
         if stem in ("", ".", "..") or any(c in stem for c in "/\\\0"):
             problems.append(Problem(f"`{stem}` cannot name a file in the folder",
                                     "give the routine file a plain name"))
+        elif stem.startswith("."):
+            problems.append(Problem(f"a routine named `{stem}` would have hidden files, which "
+                                    "many web servers (and `audiocoach serve`) do not serve",
+                                    f"rename the routine file, e.g. to {stem[1:]}.yaml"))
         elif stem.casefold() in owners:
             problems.append(Problem(f"a routine named `{stem}` would {owners[stem.casefold()]}",
                                     f"rename the routine file, e.g. to {stem}-routine.yaml"))

@@ -211,3 +211,12 @@ def test_two_routines_named_alike_but_for_case_in_one_share_are_refused(run, rou
                              "routine `calves` (rename the routine file, e.g. to "
                              "CALVES-routine.yaml)\n")
     assert not (tmp_path / "site").exists()
+
+
+def test_a_routine_whose_name_starts_with_a_dot_is_refused(run, write_routine, tmp_path):
+    path = write_routine(ROUTINE.format(title="Hidden"), ".calves.yaml")
+    result = run("share", path, "-o", tmp_path / "site")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: a routine named `.calves` would have hidden files, which "
+                             "many web servers (and `audiocoach serve`) do not serve (rename the "
+                             "routine file, e.g. to calves.yaml)\n")
