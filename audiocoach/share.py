@@ -432,10 +432,14 @@ def publish(collection: Collection, items: list[tuple[str, Compiled]],
         result.note(folder / name, write_if_changed(folder / name, data))
     # What the folder held and holds no more: pruned routines, and an updated one's old cover.
     # Letter case aside: on macOS and Windows disks `Calves.mp3` is `calves.mp3`.
-    in_use = {name.casefold() for listing in listings for name in (*listing.files, *FOLDER_FILES)}
+    in_use = {name.casefold() for listing in listings for name in listing.files}
     for name in dict.fromkeys(name for listing in previous for name in listing.files):
         if name.casefold() not in in_use and (folder / name).is_file():
-            (folder / name).unlink()
+            try:
+                (folder / name).unlink()
+            except OSError as error:
+                raise AudiocoachError(Problem(f"cannot remove this file: {error.strerror}",
+                                              "remove it yourself", str(folder / name))) from None
             result.removed.append(folder / name)
     result.collection = collection
     return result

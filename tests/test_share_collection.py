@@ -220,3 +220,17 @@ def test_a_routine_whose_name_starts_with_a_dot_is_refused(run, write_routine, t
     assert result.stderr == ("error: a routine named `.calves` would have hidden files, which "
                              "many web servers (and `audiocoach serve`) do not serve (rename the "
                              "routine file, e.g. to calves.yaml)\n")
+
+
+def test_a_routine_that_changes_its_cover_leaves_no_old_cover_behind(run, write_routine, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), "teal").save(tmp_path / "art.jpg")
+    site = tmp_path / "site"
+    path = write_routine(ROUTINE.format(title="Calves") + "cover: art.jpg\n", "calves.yaml")
+    assert run("share", path, "-o", site).exit_code == 0
+    assert (site / "calves.cover.jpg").is_file() and not (site / "calves.cover.png").exists()
+    write_routine(ROUTINE.format(title="Calves"), "calves.yaml")  # the drawn cover now
+    assert run("share", path, "-o", site).exit_code == 0
+    assert (site / "calves.cover.png").is_file() and not (site / "calves.cover.jpg").exists()
+    assert 'src="calves.cover.png"' in (site / "index.html").read_text()
