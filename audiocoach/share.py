@@ -37,7 +37,6 @@ CHAPTERS_TYPE = "application/json+chapters"
 
 INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
-FOLDER_FILES = (INDEX, FEED, MANIFEST)
 MANIFEST_VERSION = 1
 DEFAULT_TITLE = "Exercise routines"
 
