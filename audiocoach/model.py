@@ -555,8 +555,8 @@ class _RoutineBuilder:
             minimum_s += _minimum_s(item)
             if minimum_s > MAX_ROUTINE_S:
                 total_s = sum((_minimum_s(item) for item, _, _ in placed), Fraction(0))
-                self.problems.add(mark, path, f"the routine lasts at least {float(total_s) / 3600:.1f} "
-                                  f"hours, over the {MAX_ROUTINE_S // 3600}-hour limit, from here on",
+                self.problems.add(mark, path, f"the routine passes the {MAX_ROUTINE_S // 3600}-hour "
+                                  f"limit here: it lasts at least {float(total_s) / 3600:.1f} hours",
                                   "shorten holds, rests or reps, or split it into several routines")
                 return
 
