@@ -76,6 +76,10 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, numbers.Integral):
+        if int(value).bit_length() > 10_000:  # some 3000 digits: more than YAML may write
+            raise AudiocoachError(Problem("the number is thousands of digits long",
+                                          "write a number of a sensible size", MAPPING,
+                                          field=path or None))
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
