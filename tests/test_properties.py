@@ -8,6 +8,7 @@ AUDIOCOACH_EXAMPLES=2000 runs more.
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 from conftest import FAKE_RATE, fake_length
@@ -220,8 +221,8 @@ def test_validate_answers_any_file_with_ok_or_located_problems(run, tmp_path, ch
     result = run("validate", tmp_path / "odd.yaml")
     assert result.exit_code in (0, 1), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    for line in result.stderr.splitlines():
-        assert line.startswith(f"{tmp_path / 'odd.yaml'}:") and line.endswith(")"), line
+    for line in result.stderr.splitlines():  # file:line:col: what is wrong (how to fix it)
+        assert re.match(rf"{re.escape(str(tmp_path / 'odd.yaml'))}:\d+:\d+: .+ \(.+\)$", line), line
     if broken is not None:
         assert "is not UTF-8 text" in result.stderr
 
