@@ -11,7 +11,6 @@ Every problem a user can fix raises `audiocoach.AudiocoachError`, with file, lin
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import numbers
 import os
@@ -23,9 +22,10 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import fields as read
+from . import model
 from .errors import AudiocoachError, ExitCode, Problem, suggest
 from .load import MAX_DEPTH, load_text
-from .model import VOICE_FIELDS, Routine, build_routine
+from .model import Routine, build_routine
 from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine
 from .pipeline import build as build_compiled
 from .render import Report, mastered_blocks
@@ -103,7 +103,7 @@ def check_options(**options: Any) -> None:
             continue
         try:
             if keyword in _VOICE_KEYWORDS:
-                VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
+                model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
             elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
             elif keyword == "use_cache":
