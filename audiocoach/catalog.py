@@ -179,11 +179,13 @@ def new_routine_text(ids: list[str], title: str) -> str:
     entries = catalog()
     unknown = [i for i in ids if i not in entries]
     problems = []
-    if unknown or not ids:
-        for i in unknown or [""]:
-            problems.append(Problem(f"no catalog exercise `{i}`",
-                                    suggest(i, entries, "run `audiocoach catalog` to see the ids"),
-                                    field="--from"))
+    if not ids:
+        problems.append(Problem("names no catalog exercise", "give ids such as heel-press,childs-pose; "
+                                "run `audiocoach catalog` to see them", field="--from"))
+    for i in unknown:
+        problems.append(Problem(f"no catalog exercise `{i}`",
+                                suggest(i, entries, "run `audiocoach catalog` to see the ids"),
+                                field="--from"))
     try:
         title = read.text(title)
     except ValueError as error:

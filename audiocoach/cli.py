@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import sys
 from enum import Enum
 from pathlib import Path
@@ -415,7 +416,7 @@ def new_command(
     except OSError as error:
         typer.echo(f"error: {file}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
-    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {file}`")
+    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {shlex.quote(str(file))}`")
 
 
 voices_app = typer.Typer(help="List, add and remove offline (piper) voices.", no_args_is_help=False)

@@ -192,7 +192,8 @@ def speed(value: Any) -> float:
 def accent(value: Any) -> str:
     if not isinstance(value, str) or value not in ACCENTS:
         raise ValueError(f"{shown(value)} is not an accent Google Translate has",
-                         suggest(str(value), ACCENTS, "use one of " + ", ".join(ACCENTS), quote=""))
+                         suggest(str(value), ACCENTS, "use one of " + ", ".join(ACCENTS) + "; other "
+                                 "languages have one accent, so leave it out", quote=""))
     return value
 
 

@@ -205,3 +205,16 @@ def test_new_writes_any_title_as_it_was_given(tmp_path, title):
     result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press", "--title", title])
     assert result.exit_code == 0, result.output
     assert read_routine(target).title == title
+
+
+def test_new_with_no_ids_says_so(tmp_path):
+    result = CliRunner().invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", " , "])
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --from: names no catalog exercise (give ids such as "
+                             "heel-press,childs-pose; run `audiocoach catalog` to see them)\n")
+
+
+def test_new_tells_how_to_build_a_file_with_spaces_in_its_name(tmp_path):
+    target = tmp_path / "my routine #1.yaml"
+    result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"])
+    assert result.stdout == f"Wrote {target}: edit it, then run `audiocoach build '{target}'`\n"

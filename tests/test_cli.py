@@ -242,7 +242,8 @@ def test_a_full_disk_keeps_the_old_track(run, write_routine, tmp_path, monkeypat
 @pytest.mark.parametrize("option, message", [
     (["--speed", "5"], "error: --speed: 5 is out of range (use 0.5 to 2.0)"),
     (["--accent", "zz"], "error: --accent: 'zz' is not an accent Google Translate has (use one of com, "
-                         "co.uk, com.au, us, ca, co.in, ie, co.za, com.ng, fr, com.br, pt, com.mx, es)"),
+                         "co.uk, com.au, us, ca, co.in, ie, co.za, com.ng, fr, com.br, pt, com.mx, es; "
+                         "other languages have one accent, so leave it out)"),
     (["--language", "en!"], "error: --language: 'en!' is not a language code (use a code such as en, "
                             "de or fr)"),
 ])

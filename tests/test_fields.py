@@ -101,7 +101,7 @@ def test_decibels(value, db):
     (fields.choice(fields.SIDES), ["both"], "expected one of none, both, alternate, left, right, got a list",
      "use one of none, both, alternate, left, right"),
     (fields.accent, "zz", "'zz' is not an accent Google Translate has",
-     "use one of " + ", ".join(fields.ACCENTS)),
+     "use one of " + ", ".join(fields.ACCENTS) + "; other languages have one accent, so leave it out"),
     (fields.accent, "co.u", "'co.u' is not an accent Google Translate has", "did you mean co.uk?"),
     (fields.workers, -1, "-1 is out of range", "use 0 to 1024"),
 ])
