@@ -74,6 +74,14 @@ def described(value: Any) -> str:
     return f"{type_name(value)} {shown(value)}"
 
 
+def _float(value: int | float, message: str, fix: str) -> float:
+    """A number as a float, refused with `message` when it has too many digits to be one."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(message, fix) from None
+
+
 def _finite(value: Any) -> bool:
     return not (isinstance(value, float) and not math.isfinite(value))
 
@@ -113,7 +121,7 @@ def count(minimum: int, maximum: int) -> Callable[[Any], int]:
             raise ValueError(f"expected a whole number, got {described(value)}",
                              f"write a number such as {max(minimum, 3)}")
         if not minimum <= value <= maximum:
-            raise ValueError(f"{value} is out of range", f"use {minimum} to {maximum}")
+            raise ValueError(f"{shown(value)} is out of range", f"use {minimum} to {maximum}")
         return value
     return read
 
@@ -185,7 +193,7 @@ def speed(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise ValueError(f"expected a number, got {described(value)}", "write a number such as 1.0")
     if not slowest <= value <= fastest:
-        raise ValueError(f"{value:g} is out of range", f"use {slowest} to {fastest}")
+        raise ValueError(f"{shown(value)} is out of range", f"use {slowest} to {fastest}")
     return float(value)
 
 
@@ -217,7 +225,7 @@ def decibels(value: Any) -> float:
         raise ValueError(f"expected a level in dB, got {described(value)}",
                          "write a level such as -18dB")
     if isinstance(value, (int, float)):
-        return float(value)
+        return _float(value, f"{shown(value)} is not a level in dB", "write a level such as -18dB")
     match = _DECIBELS.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
@@ -252,8 +260,8 @@ def loudness(value: Any) -> float | None:
     try:
         lufs = float(str(value).lower().replace("lufs", "").strip()) if isinstance(value, str) \
             else float(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a loudness", "write a number such as -19, or off") from None
+    except (ValueError, OverflowError):  # OverflowError: a whole number of hundreds of digits
+        raise ValueError(f"{shown(value)} is not a loudness", "write a number such as -19, or off") from None
     if not -40 <= lufs <= -5:
         raise ValueError(f"{lufs:g} LUFS is out of range", "use -40 to -5 (podcasts use -16 to -20)")
     return lufs

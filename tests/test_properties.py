@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
 import yaml
 from conftest import FAKE_RATE, fake_length
 from contract import check_timing_contract
@@ -233,3 +234,21 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+NASTY = [float("inf"), float("-inf"), float("nan"), 10**400, -10**400, 10**5000, [], {}, None, True, "",
+         "9" * 5000, [float("nan")], {"x": float("inf")}]
+
+
+@pytest.mark.parametrize("path", field_paths(), ids=lambda path: ".".join(map(str, path)))
+def test_every_field_refuses_each_nasty_value_with_a_place_and_a_fix(fake_engine, monkeypatch, path):
+    import audiocoach
+
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    for value in NASTY:
+        document = base_document()
+        put(document, path, value)
+        try:
+            audiocoach.plan(audiocoach.load(document), use_cache=False)
+        except AudiocoachError as error:
+            assert_located_with_a_fix(error)
