@@ -124,3 +124,15 @@ def test_the_api_refuses_a_bad_file_with_its_place(media):
         audiocoach.load(write(media, start="long.wav"))
     (problem,) = caught.value.problems
     assert (problem.line, problem.col, problem.field) == (3, 10, "sounds.start")
+
+
+def test_the_builds_own_check_places_a_sound_at_its_column_too(media):
+    import audiocoach
+    from audiocoach.errors import AudiocoachError
+    from audiocoach.sounds import SoundSet
+
+    chosen = audiocoach.load(write(media)).sounds
+    tone(media / "bell.wav", 4)  # replaced after `validate` passed it
+    with pytest.raises(AudiocoachError) as caught:
+        SoundSet(chosen, 22050, "media.yaml")
+    assert str(caught.value).startswith("media.yaml:3:10: sounds.start: the sound 'bell.wav' lasts 4.0 s")
