@@ -64,6 +64,8 @@ def shown(value: Any) -> str:
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:37] + "...")
     text = repr(value)
+    if isinstance(value, float) and text.endswith(".0"):
+        text = text[:-2]  # as a person writes it: `--speed 5` is read as 5.0
     return text if len(text) <= 40 else text[:37] + "..."
 
 
