@@ -11,6 +11,9 @@ Every problem a user can fix raises `audiocoach.AudiocoachError`, with file, lin
 
 from __future__ import annotations
 
+import inspect
+import numbers
+import os
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
@@ -18,8 +21,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .errors import AudiocoachError, Problem
-from .load import load_text
+from . import fields as read
+from . import model
+from .errors import AudiocoachError, ExitCode, Problem, suggest
+from .load import MAX_DEPTH, load_text
 from .model import Routine, build_routine
 from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine
 from .pipeline import build as build_compiled
@@ -27,21 +32,86 @@ from .render import Report, mastered_blocks
 from .synthesize import default_workers
 
 
+MAPPING = "<routine>"  # the file name in the problems of a routine given as a mapping
+
+
 def load(source: str | Path | Mapping[str, Any]) -> Routine:
-    """A validated routine from a file path, a bundled routine's name, or a mapping like the YAML."""
+    """A validated routine from a file path, a bundled routine's name, or a mapping like the YAML.
+
+    A mapping's problems are placed at the line and column its YAML would have, in the file
+    `<routine>`, and name the field (`exercises[0].hold`)."""
     if isinstance(source, Mapping):
         import yaml
 
-        try:
-            text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
-        except yaml.YAMLError as error:
-            raise AudiocoachError(Problem(f"the routine cannot be written as YAML: {error}",
-                                          "use only text, numbers, lists and mappings",
-                                          "<routine>")) from None
+        text = yaml.safe_dump(_plain(source, ""), allow_unicode=True, sort_keys=False)
         from .catalog import catalog_fields
 
-        return build_routine(load_text(text, "<routine>"), "<routine>", catalog_fields())
+        return build_routine(load_text(text, MAPPING), MAPPING, catalog_fields())
+    if not isinstance(source, (str, os.PathLike)):
+        raise AudiocoachError(Problem(
+            f"expected a file path, a bundled routine's name or a mapping, got {_kind(source)}",
+            "pass a path such as 'legs.yaml', or a dict written like the YAML", field="routine"))
     return read_routine(Path(source))
+
+
+def _kind(value: Any) -> str:
+    """`None`, `a BytesIO`, `an object`: a Python value named by its type."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _plain(value: Any, path: str, depth: int = 0) -> Any:
+    """A mapping's value as YAML can write it: numbers, text, true/false, lists and mappings."""
+    if depth > MAX_DEPTH:
+        raise AudiocoachError(Problem(f"lists and mappings are nested more than {MAX_DEPTH} levels "
+                                      "deep (or hold themselves)", "a routine needs only a few levels",
+                                      MAPPING, field=path or None))
+    if isinstance(value, Mapping):
+        return {key: _plain(item, f"{path}.{key}" if path else str(key), depth + 1)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)]
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, numbers.Integral):
+        if int(value).bit_length() > 10_000:  # some 3000 digits: more than YAML may write
+            raise AudiocoachError(Problem("the number is thousands of digits long",
+                                          "write a number of a sensible size", MAPPING,
+                                          field=path or None))
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise AudiocoachError(Problem(f"{_kind(value)} cannot be part of a routine",
+                                  "use text, numbers, true or false, lists and mappings",
+                                  MAPPING, field=path or None))
+
+
+# `plan`'s voice keywords and the routine's `voice:` fields they stand for
+_VOICE_KEYWORDS = {"engine": "engine", "voice": "model", "language": "language", "accent": "accent",
+                   "speed": "speed"}
+
+
+def check_options(**options: Any) -> None:
+    """Refuse `plan`'s voice and cache keywords that the routine's own fields would refuse.
+
+    The command line checks its options here too; each problem's field is the keyword."""
+    problems = []
+    for keyword, value in options.items():
+        if value is None:
+            continue
+        try:
+            if keyword in _VOICE_KEYWORDS:
+                model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
+            elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
+                raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
+            elif keyword == "use_cache":
+                read.boolean(value)
+        except ValueError as error:
+            problems.append(Problem(*error.args, field=keyword))
+    if problems:
+        raise AudiocoachError(problems, ExitCode.USAGE)
 
 
 @dataclass
@@ -103,11 +173,19 @@ class Track:
 
         The MP3 is encoded on `threads` threads (default: one per core, `AUDIOCOACH_WORKERS`),
         the same file on any number."""
+        if not isinstance(out, (str, os.PathLike)):
+            raise AudiocoachError(Problem(f"expected the path of the file to write, got {_kind(out)}",
+                                          "pass a path such as 'legs.mp3'", field="out"), ExitCode.USAGE)
         out = Path(out)
         chosen = audio_format or (out.suffix.lower().lstrip(".") or "mp3")
         if chosen not in ("mp3", "wav"):
             raise AudiocoachError(Problem(f"cannot write .{chosen} files", "use .mp3 or .wav",
                                           str(out)))
+        if threads is not None:
+            try:
+                read.workers(threads)
+            except ValueError as error:
+                raise AudiocoachError(Problem(*error.args, field="threads"), ExitCode.USAGE) from None
         self.report = build_compiled(self.compiled, out, chosen,
                                      threads=threads or default_workers())
         return self.report
@@ -125,6 +203,8 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
     Missing clips are synthesized by one worker process per core (`AUDIOCOACH_WORKERS`), or by
     `pool`, from `audiocoach.synthesize.worker_pool`, to share workers across many plans.
     """
+    check_options(engine=engine, voice=voice, language=language, accent=accent, speed=speed,
+                  cache_dir=cache_dir, use_cache=use_cache)
     if not isinstance(routine, Routine):
         routine = load(routine)
     options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
@@ -136,6 +216,12 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
 def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | Path,
           audio_format: str | None = None, **options: Any) -> Track:
     """Plan (unless given a Track) and write the track to `out`; returns the Track."""
+    known = [name for name in inspect.signature(plan).parameters if name != "routine"]
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        raise AudiocoachError([Problem(f"`{name}` is not an option of audiocoach.build",
+                                       suggest(name, known, "the options are " + ", ".join(known)),
+                                       field=name) for name in unknown], ExitCode.USAGE)
     track = routine if isinstance(routine, Track) else plan(routine, **options)
     track.save(out, audio_format)
     return track

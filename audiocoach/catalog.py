@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from . import fields as read
 from .errors import AudiocoachError, Problem, suggest
 from .load import MarkedDict, load_file
 from .model import Exercise, build_exercise
@@ -145,24 +147,56 @@ SAFETY = ("Stop if anything hurts, and check with your doctor before you start a
           "This track is guidance, not medical advice.")
 
 
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[\w']+", text.lower())) + " "
+
+
+def _said_once(sentences: list[str]) -> list[str]:
+    """The sentences with each caution said once: a clause (between semicolons) that another
+    sentence already says, word for word, is left out, and a sentence left with none goes."""
+    clauses = [[c.strip() for c in sentence.rstrip(".").split(";")] for sentence in sentences]
+    everything = [(i, j, _words(c)) for i, parts in enumerate(clauses) for j, c in enumerate(parts)]
+    kept = []
+    for i, parts in enumerate(clauses):
+        own = []
+        for j, clause in enumerate(parts):
+            words = _words(clause)
+            said_elsewhere = any(
+                words in other and (words != other or (k, m) < (i, j))
+                for k, m, other in everything if (k, m) != (i, j))
+            if not said_elsewhere:
+                own.append(clause)
+        if own:
+            sentence = "; ".join(own)
+            kept.append(sentence[0].upper() + sentence[1:] + ".")
+    return kept
+
+
 def new_routine_text(ids: list[str], title: str) -> str:
     """An editable routine file made of catalog exercises, with their cautions in the intro."""
     import yaml
 
     entries = catalog()
     unknown = [i for i in ids if i not in entries]
-    if unknown or not ids:
-        problems = []
-        for i in unknown or [""]:
-            problems.append(Problem(f"no catalog exercise `{i}`",
-                                    suggest(i, entries, "run `audiocoach catalog` to see the ids"),
-                                    field="--from"))
+    problems = []
+    if not ids:
+        problems.append(Problem("names no catalog exercise", "give ids such as heel-press,childs-pose; "
+                                "run `audiocoach catalog` to see them", field="--from"))
+    for i in unknown:
+        problems.append(Problem(f"no catalog exercise `{i}`",
+                                suggest(i, entries, "run `audiocoach catalog` to see the ids"),
+                                field="--from"))
+    try:
+        title = read.text(title)
+    except ValueError as error:
+        problems.append(Problem(f"the title {error.args[0]}", "give the routine a title",
+                                field="--title"))
+    if problems:
         raise AudiocoachError(problems)
     chosen = [entries[i] for i in ids]
-    cautions = list(dict.fromkeys(c for entry in chosen for c in entry.cautions))
     document = {
         "title": title,
-        "intro": " ".join(cautions + [SAFETY]),
+        "intro": " ".join(_said_once([c for entry in chosen for c in entry.cautions] + [SAFETY])),
         "sounds": "chime",
         "exercises": [{"use": entry.id, **dose_fields(entry)} for entry in chosen],
         "outro": "That is the routine. Well done.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shlex
 import sys
 from enum import Enum
 from pathlib import Path
@@ -14,9 +16,10 @@ from . import voices
 from .catalog import bundled_routines, new_routine_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
+from . import fields
 from .fields import loudness as read_loudness
 from .model import Routine
-from .api import Track, load, plan
+from .api import Track, check_options, load, plan
 from .batch import Job, build_all, default_jobs
 from .script import build_script
 from .serve import lan_address, listen, qr_text, serve
@@ -30,10 +33,7 @@ app = typer.Typer(
 )
 
 
-class EngineChoice(str, Enum):
-    auto = "auto"
-    piper = "piper"
-    gtts = "gtts"
+EngineChoice = Enum("EngineChoice", {name: name for name in fields.ENGINES}, type=str)
 
 
 class AudioFormat(str, Enum):
@@ -80,8 +80,9 @@ def _plan(routine: Path | Routine, options: dict[str, Any]) -> Track:
 EngineOption = typer.Option(None, "--engine", help="Voice engine (default: the routine's, else auto).")
 VoiceOption = typer.Option(None, "--voice", help="Piper voice name or .onnx path.")
 LanguageOption = typer.Option(None, "--language", help="Language code, e.g. en, de.")
-AccentOption = typer.Option(None, "--accent", help="gTTS accent domain, e.g. co.uk.")
-SpeedOption = typer.Option(None, "--speed", min=0.5, max=2.0, help="Speaking speed, 0.5 to 2.0.")
+AccentOption = typer.Option(None, "--accent", help="gTTS accent (a Google domain): "
+                            + ", ".join(fields.ACCENTS) + ".")
+SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*fields.SPEEDS))
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
@@ -92,9 +93,20 @@ LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS,
 def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
              accent: str | None, speed: float | None, cache_dir: Path | None,
              no_cache: bool) -> dict[str, Any]:
-    """`audiocoach.plan`'s keywords for the voice and cache options given."""
-    return {"engine": engine.value if engine else None, "voice": voice, "language": language,
-            "accent": accent, "speed": speed, "cache_dir": cache_dir, "use_cache": not no_cache}
+    """`audiocoach.plan`'s keywords for the voice and cache options given, refused as the API
+    refuses them (a usage error naming the option)."""
+    options = {"engine": engine.value if engine else None, "voice": voice, "language": language,
+               "accent": accent, "speed": speed, "cache_dir": cache_dir, "use_cache": not no_cache}
+    _check(**options)
+    return options
+
+
+def _check(**options: Any) -> None:
+    try:
+        check_options(**options)
+    except AudiocoachError as error:
+        raise _fail(AudiocoachError([dataclasses.replace(p, field=f"--{p.field.replace('_', '-')}")
+                                     for p in error.problems], ExitCode.USAGE)) from None
 
 
 @app.command("build")
@@ -116,9 +128,9 @@ def build_command(
     loudness: Optional[str] = LoudnessOption,
     sidecars: bool = typer.Option(False, "--sidecars", help="Also write STEM.chapters.json "
                                   "(Podcasting 2.0 chapters) and STEM.vtt (transcript) beside it."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Encoders at once: routines built "
-                             "at once, or parts of one routine's track (default: the number of "
-                             "cores).", show_default=False),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Encoders at once: routines built at once, "
+                             "or parts of one routine's track. 0, the default, is one per core.",
+                             show_default=False),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file.
 
@@ -127,6 +139,10 @@ def build_command(
     """
     options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
                              loudness)
+    try:
+        fields.workers(jobs)
+    except ValueError as error:
+        raise _usage(f"--jobs: {error.args[0]} ({error.args[1]})") from None
     chosen_format, targets = _targets(routines, output, audio_format)
     work = [Job(path, out, options, chosen_format, sidecars) for path, out in zip(routines, targets)]
     workers = jobs or default_jobs()
@@ -323,6 +339,7 @@ def script_command(
     language: Optional[str] = LanguageOption,
 ) -> None:
     """Every line the coach will say, in order, without any voice: for proofreading."""
+    _check(language=language)
     try:
         parsed = load(routine)
         script = build_script(parsed, language)
@@ -407,6 +424,11 @@ def new_command(
     if file.exists() and not force:
         raise _usage(f"{file} exists (use --force to overwrite it)")
     try:
+        fields.text(title)
+    except ValueError as error:
+        raise _usage(f"--title: the title {error.args[0]} (give one, e.g. --title 'Evening "
+                     "stretch')") from None
+    try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
@@ -415,7 +437,7 @@ def new_command(
     except OSError as error:
         typer.echo(f"error: {file}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
-    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {file}`")
+    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {shlex.quote(str(file))}`")
 
 
 voices_app = typer.Typer(help="List, add and remove offline (piper) voices.", no_args_is_help=False)

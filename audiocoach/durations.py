@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -12,18 +13,23 @@ _UNITS = {
 }
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*")
 _NUMBER = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*")
+# Far more digits than any duration needs (Python will not even read past 4300).
+_MAX_DIGITS = 30
 
 
 def parse_duration(value: object) -> Fraction:
     """Seconds from `30`, `2.5`, `30s`, `1m30s`, `90 seconds` or `2 min`.
 
-    Raises ValueError with a suggested fix as its message.
+    Each unit is written at most once, hours before minutes before seconds. Raises ValueError
+    with a suggested fix as its message.
     """
     if isinstance(value, bool):
         raise ValueError("write a number of seconds such as 30s")
     if isinstance(value, int):
         seconds = Fraction(value)
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("write a number of seconds such as 30s")
         seconds = Fraction(value).limit_denominator(1000)
     elif isinstance(value, str):
         seconds = _parse_text(value)
@@ -35,17 +41,25 @@ def parse_duration(value: object) -> Fraction:
 
 
 def _parse_text(text: str) -> Fraction:
+    if sum(c.isdigit() for c in text) > _MAX_DIGITS:
+        raise ValueError("write a number of seconds such as 30s")
     bare = _NUMBER.fullmatch(text)
     if bare:
         return Fraction(bare.group(1))
     total = Fraction(0)
     position = 0
     lowered = text.lower()
+    previous_unit = None
     while position < len(lowered):
         part = _PART.match(lowered, position)
         if not part or part.group(2) not in _UNITS:
             raise ValueError(_suggest(lowered))
-        total += Fraction(part.group(1)) * _UNITS[part.group(2)]
+        unit = _UNITS[part.group(2)]
+        if previous_unit is not None and unit >= previous_unit:
+            # `1m1m` or `30s1m`: a typo, not a sum the author meant
+            raise ValueError("write each unit once, hours then minutes then seconds, e.g. 1m30s")
+        previous_unit = unit
+        total += Fraction(part.group(1)) * unit
         position = part.end()
     if position == 0:
         raise ValueError(_suggest(lowered))

@@ -6,6 +6,7 @@ located problem. Readers know nothing of files or lines.
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import unicodedata
@@ -16,6 +17,12 @@ from .durations import parse_duration, spoken
 from .errors import suggest
 
 ENGINES = ("auto", "piper", "gtts")
+# The Google domains whose voice has an accent of its own (gTTS's "Localized accents"): English
+# from Australia to Nigeria, French, Portuguese and Spanish on both sides of the Atlantic.
+ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng", "fr", "com.br",
+           "pt", "com.mx", "es")
+SPEEDS = (0.5, 2.0)  # slowest and fastest speaking speed
+MAX_ROUTINE_S = 4 * 3600  # SPEC §1: no routine, so no single duration in it, is longer
 SOUNDS = ("chime", "beep", "none")
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
@@ -47,9 +54,46 @@ def type_name(value: Any) -> str:
     return "text"
 
 
+def shown(value: Any) -> str:
+    """A value as a message quotes it: text in quotes and cut short, `.inf` and `.nan` as YAML
+    writes them, a list or mapping by its kind."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    if isinstance(value, (dict, list)) or value is None:
+        return type_name(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    text = repr(value)
+    if isinstance(value, float) and text.endswith(".0"):
+        text = text[:-2]  # as a person writes it: `--speed 5` is read as 5.0
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def described(value: Any) -> str:
+    """What a value is, for `expected ..., got ...`: `a list`, `text 'three'`, `a number .nan`."""
+    if isinstance(value, (dict, list, bool)) or value is None:
+        return type_name(value)
+    return f"{type_name(value)} {shown(value)}"
+
+
+def _float(value: int | float, message: str, fix: str) -> float:
+    """A number as a float, refused with `message` when it has too many digits to be one."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(message, fix) from None
+
+
+def _finite(value: Any) -> bool:
+    return not (isinstance(value, float) and not math.isfinite(value))
+
+
 def text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected text, got {type_name(value)}", "write a sentence")
+    if not _finite(value):
+        raise ValueError(f"{shown(value)} is a number, not text",
+                         f"write words, or put quotes around '{shown(value)}'")
     control = next((c for c in str(value) if unicodedata.category(c) == "Cc" and c not in "\t\n\r"),
                    None)
     if control is not None:
@@ -63,8 +107,11 @@ def text(value: Any) -> str:
 
 def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def read(value: Any) -> str:
-        if not isinstance(value, str) or value not in options:
-            raise ValueError(f"{value!r} is not one of {', '.join(options)}",
+        if not isinstance(value, str):
+            raise ValueError(f"expected one of {', '.join(options)}, got {described(value)}",
+                             "use one of " + ", ".join(options))
+        if value not in options:
+            raise ValueError(f"{shown(value)} is not one of {', '.join(options)}",
                              suggest(str(value), options, "use one of " + ", ".join(options), quote=""))
         return value
     return read
@@ -73,20 +120,23 @@ def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 def count(minimum: int, maximum: int) -> Callable[[Any], int]:
     def read(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {type_name(value)} {value!r}",
+            raise ValueError(f"expected a whole number, got {described(value)}",
                              f"write a number such as {max(minimum, 3)}")
         if not minimum <= value <= maximum:
-            raise ValueError(f"{value} is out of range", f"use {minimum} to {maximum}")
+            raise ValueError(f"{shown(value)} is out of range", f"use {minimum} to {maximum}")
         return value
     return read
 
 
 def duration(value: Any) -> Fraction:
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as error:
-        shown = f"'{value}'" if isinstance(value, str) else repr(value)
-        raise ValueError(f"{shown} is not a duration", str(error)) from None
+        raise ValueError(f"{shown(value)} is not a duration", str(error)) from None
+    if seconds > MAX_ROUTINE_S:
+        raise ValueError(f"{shown(value)} is longer than a whole routine may last",
+                         f"a routine lasts at most {MAX_ROUTINE_S // 3600} hours")
+    return seconds
 
 
 def hold(value: Any) -> Fraction:
@@ -136,28 +186,36 @@ def phrase(key: str) -> Callable[[Any], str]:
 
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}", "write true or false")
+        raise ValueError(f"expected true or false, got {described(value)}", "write true or false")
     return value
 
 
 def speed(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {type_name(value)}", "write a number such as 1.0")
-    if not 0.5 <= value <= 2.0:
-        raise ValueError(f"{value} is out of range", "use 0.5 to 2.0")
+    slowest, fastest = SPEEDS
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        raise ValueError(f"expected a number, got {described(value)}", "write a number such as 1.0")
+    if not slowest <= value <= fastest:
+        raise ValueError(f"{shown(value)} is out of range", f"use {slowest} to {fastest}")
     return float(value)
 
 
 def accent(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}(\.[a-z]{2,3})?", value):
-        raise ValueError(f"{value!r} is not a Google domain", "use com, co.uk, com.au, ca, co.in or ie")
+    if not isinstance(value, str) or value not in ACCENTS:
+        raise ValueError(f"{shown(value)} is not an accent Google Translate has",
+                         suggest(str(value), ACCENTS, "use one of " + ", ".join(ACCENTS) + "; other "
+                                 "languages have one accent, so leave it out", quote=""))
     return value
 
 
 def language(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]{2,3}([-_][a-zA-Z]{2,4})?", value):
-        raise ValueError(f"{value!r} is not a language code", "use a code such as en, de or fr")
+        raise ValueError(f"{shown(value)} is not a language code", "use a code such as en, de or fr")
     return value
+
+
+def workers(value: Any) -> int:
+    """How many encoders (or threads) at once; 0 means one per core."""
+    return count(0, 1024)(value)
 
 
 _DECIBELS = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:db)?\s*", re.IGNORECASE)
@@ -165,14 +223,18 @@ _DECIBELS = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:db)?\s*", re.IGNORECASE)
 
 def decibels(value: Any) -> float:
     """A level in dB: `-18dB`, `12 dB` or a bare number."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a level in dB, got {value!r}", "write a level such as -18dB")
+    if isinstance(value, bool) or not _finite(value):
+        raise ValueError(f"expected a level in dB, got {described(value)}",
+                         "write a level such as -18dB")
     if isinstance(value, (int, float)):
-        return float(value)
+        return _float(value, f"{shown(value)} is not a level in dB", "write a level such as -18dB")
     match = _DECIBELS.fullmatch(value) if isinstance(value, str) else None
     if not match:
-        raise ValueError(f"{value!r} is not a level in dB", "write a level such as -18dB")
-    return float(match.group(1))
+        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+    level = float(match.group(1))
+    if not math.isfinite(level):  # hundreds of digits
+        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+    return level
 
 
 def music_level(value: Any) -> float:
@@ -200,8 +262,8 @@ def loudness(value: Any) -> float | None:
     try:
         lufs = float(str(value).lower().replace("lufs", "").strip()) if isinstance(value, str) \
             else float(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a loudness", "write a number such as -19, or off") from None
+    except (ValueError, OverflowError):  # OverflowError: a whole number of hundreds of digits
+        raise ValueError(f"{shown(value)} is not a loudness", "write a number such as -19, or off") from None
     if not -40 <= lufs <= -5:
         raise ValueError(f"{lufs:g} LUFS is out of range", "use -40 to -5 (podcasts use -16 to -20)")
     return lufs

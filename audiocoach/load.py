@@ -95,7 +95,11 @@ class _Converter:
             return node.value  # a date-like name stays text
         if node.tag not in _SCALAR_TAGS:
             raise self._bad_tag(node)
-        return self.scalars.construct_object(node)
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError:  # Python reads no whole number of over 4300 digits
+            raise self.fail(node, f"the number {node.value[:20]}... has {len(node.value)} digits",
+                            "write a number of a sensible size") from None
 
     def mapping(self, node: yaml.MappingNode) -> MarkedDict:
         if node.tag != "tag:yaml.org,2002:map":
@@ -160,12 +164,23 @@ def load_text(text: str, file: str) -> Any:
             f"the character U+{error.character:04X} cannot be in a routine",
             "delete it; it may have come from a copy and paste", file, line, col)) from None
     except yaml.YAMLError as error:
-        raise AudiocoachError(Problem(f"not valid YAML: {error}", "check the file", file)) from None
+        raise AudiocoachError(Problem(f"not valid YAML: {error}", "check the file", file, 1, 1)) from None
     if node is None:
         raise AudiocoachError(
             Problem("the file is empty", "start with `title:` and `exercises:`", file, 1, 1)
         )
     return _Converter(file).convert(node)
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, file: str) -> AudiocoachError:
+    """Where the first byte that is not UTF-8 stands, counted in characters as an editor does."""
+    before = data[:error.start]
+    line_start = before.rfind(b"\n") + 1
+    line = before.count(b"\n") + 1
+    col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return AudiocoachError(Problem(
+        f"the byte 0x{data[error.start]:02X} is not UTF-8 text",
+        "save the file as UTF-8; it may have been saved as Latin-1 or Windows-1252", file, line, col))
 
 
 def load_file(path: Path) -> Any:
@@ -176,15 +191,17 @@ def load_file(path: Path) -> Any:
             raise AudiocoachError(
                 Problem(f"the file is over {MAX_FILE_BYTES // 1000} kB", "split the routine", file)
             )
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _not_utf8(data, error, file) from None
     except FileNotFoundError:
         raise AudiocoachError(
             Problem("no such file", "check the path, or run `audiocoach routines`", file)
         ) from None
     except IsADirectoryError:
         raise AudiocoachError(Problem("is a folder, not a routine file", "name a .yaml file", file)) from None
-    except UnicodeDecodeError:
-        raise AudiocoachError(Problem("is not UTF-8 text", "save the file as UTF-8", file)) from None
     except OSError as error:
         raise AudiocoachError(Problem(f"cannot be read: {error.strerror}", "check the path", file)) from None
     return load_text(text, file)

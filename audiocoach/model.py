@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import fields as read
+from . import probe
 from .errors import AudiocoachError, Problem, suggest
-from .fields import ENGINES, PHRASE_KEYS, SOUNDS, type_name
+from .fields import ENGINES, MAX_ROUTINE_S, PHRASE_KEYS, SOUNDS, type_name
 from .loudness import DEFAULT_LUFS
 from .load import Mark, MarkedDict, MarkedList
 
-MAX_ROUTINE_S = 4 * 3600
 DOSE_KEYS = ("hold", "tempo", "steps")
 
 
@@ -119,6 +119,7 @@ class SoundChoice:
     name: str  # the built-in's name, or the file as the routine writes it
     line: int
     path: Path | None = None  # the file; None for a built-in
+    col: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Music:
     line: int
     level_db: float = -18.0  # below the voice, between speech
     duck_db: float = 12.0  # further down while anything is said
+    col: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class Picture:
     name: str  # the file as the routine writes it
     path: Path
     line: int
+    col: int | None = None
 
 
 def default_sounds(kind: str = "chime", line: int = 1) -> dict[str, SoundChoice]:
@@ -193,7 +196,8 @@ _MODEL_NAMES = {
     "prepare": "prepare_s", "reminders": "reminders_s",
 }
 _DEFAULTS_FIELDS = tuple(key for key in _EXERCISE_FIELDS if key not in ("name", "use"))
-_VOICE_FIELDS: dict[str, Callable[[Any], Any]] = {
+# Also the readers of `audiocoach.plan`'s and the command line's voice options.
+VOICE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "engine": read.choice(ENGINES),
     "language": read.language,
     "accent": read.accent,
@@ -288,6 +292,15 @@ class _Problems:
                      f"use a {' or '.join(s.lstrip('.').upper() for s in suffixes)} picture")
             return None
         return found
+
+    def probed(self, data: MarkedDict, key: str, path: str, check: Callable[[], None]) -> bool:
+        """Whether a file's contents pass `check` (a probe that raises ValueError(message, fix))."""
+        try:
+            check()
+        except ValueError as error:
+            self.add(data.value_marks.get(key, data.mark), _join(path, key), *error.args)
+            return False
+        return True
 
     def list_of(self, value: Any, mark: Mark, path: str, reader: Callable[[Any], Any],
                 what: str) -> tuple | None:
@@ -445,8 +458,11 @@ class _TrackReader:
             extras["music"] = self.music(data)
         if "cover" in data:
             found = problems.existing_file(data, "cover", "", "a picture", _COVER_TYPES)
-            if found is not None:
-                extras["cover"] = Picture(read.text(data["cover"]), found, data.value_marks["cover"].line)
+            name = data["cover"]
+            if found is not None and problems.probed(data, "cover", "",
+                                                     lambda: probe.picture(found, name)):
+                mark = data.value_marks["cover"]
+                extras["cover"] = Picture(read.text(name), found, mark.line, mark.col)
         return extras
 
     def sounds(self, data: MarkedDict) -> dict[str, SoundChoice]:
@@ -473,8 +489,11 @@ class _TrackReader:
                                           ", none, or the path of an audio file", quote=""))
             else:
                 found = self.problems.existing_file(raw, cue, "sounds", "a sound file")
-                if found is not None:
-                    chosen[cue] = SoundChoice(name, cue_line, found)
+                mark = raw.value_marks[cue]
+                choice = SoundChoice(name, cue_line, found, mark.col)
+                if found is not None and self.problems.probed(
+                        raw, cue, "sounds", lambda: probe.cue_sound(choice, cue)):
+                    chosen[cue] = choice
         return chosen
 
     def music(self, data: MarkedDict) -> Music | None:
@@ -488,12 +507,16 @@ class _TrackReader:
                               "add `file: music/calm.ogg` (any format ffmpeg reads)")
             return None
         found = self.problems.existing_file(raw, "file", "music", "a music file")
+        if found is not None and not self.problems.probed(
+                raw, "file", "music", lambda: probe.music(found, raw["file"])):
+            found = None
         levels = {key: self.problems.read(raw, key, reader, "music")
                   for key, reader in (("level", read.music_level), ("duck", read.duck)) if key in raw}
         if found is None or None in levels.values():
             return None
-        return Music(read.text(raw["file"]), found, raw.value_marks["file"].line,
-                     **{f"{key}_db": value for key, value in levels.items()})
+        mark = raw.value_marks["file"]
+        return Music(read.text(raw["file"]), found, mark.line,
+                     **{f"{key}_db": value for key, value in levels.items()}, col=mark.col)
 
 
 class _RoutineBuilder:
@@ -519,16 +542,23 @@ class _RoutineBuilder:
         texts = {key: problems.read(data, key, read.text, "") if key in data else ""
                  for key in ("description", "intro", "outro")}
         extras = self.track.fields(data)
-        items = self.items(data, self.defaults(data))
+        placed = self.items(data, self.defaults(data))
+        self.within_limit(placed)
         problems.raise_if_any()
-        routine = Routine(title=title, file=problems.file, items=tuple(items), voice=voice,
-                          **texts, **extras)
-        minimum_s = sum(_minimum_s(item) for item in routine.items)
-        if minimum_s > MAX_ROUTINE_S:
-            raise AudiocoachError(Problem(
-                f"the routine lasts at least {float(minimum_s) / 3600:.1f} hours, over the 4-hour limit",
-                "shorten holds or rests, or split it into several routines", problems.file, 1, 1))
-        return routine
+        return Routine(title=title, file=problems.file, items=tuple(item for item, _, _ in placed),
+                       voice=voice, **texts, **extras)
+
+    def within_limit(self, placed: list[tuple[Item, Mark, str]]) -> None:
+        """Refuse, at the item that crosses it, a routine that must last over the 4-hour limit."""
+        minimum_s = Fraction(0)
+        for item, mark, path in placed:
+            minimum_s += _minimum_s(item)
+            if minimum_s > MAX_ROUTINE_S:
+                total_s = sum((_minimum_s(item) for item, _, _ in placed), Fraction(0))
+                self.problems.add(mark, path, f"the routine passes the {MAX_ROUTINE_S // 3600}-hour "
+                                  f"limit here: it lasts at least {float(total_s) / 3600:.1f} hours",
+                                  "shorten holds, rests or reps, or split it into several routines")
+                return
 
     def voice(self, data: MarkedDict) -> Voice:
         if "voice" not in data:
@@ -536,9 +566,9 @@ class _RoutineBuilder:
         raw = self.problems.mapping(data["voice"], data.value_marks["voice"], "voice", "a mapping")
         if raw is None:
             return Voice()
-        self.problems.keys(raw, tuple(_VOICE_FIELDS), "voice")
+        self.problems.keys(raw, tuple(VOICE_FIELDS), "voice")
         values = {key: self.problems.read(raw, key, reader, "voice")
-                  for key, reader in _VOICE_FIELDS.items() if key in raw}
+                  for key, reader in VOICE_FIELDS.items() if key in raw}
         return Voice(**{k: v for k, v in values.items() if v is not None})
 
     def defaults(self, data: MarkedDict) -> MarkedDict:
@@ -551,13 +581,18 @@ class _RoutineBuilder:
         self.problems.keys(defaults, _DEFAULTS_FIELDS, "defaults")
         return defaults
 
-    def items(self, data: MarkedDict, defaults: MarkedDict) -> list[Item]:
+    def items(self, data: MarkedDict, defaults: MarkedDict) -> list[tuple[Item, Mark, str]]:
+        """Each valid item with its place in the file and its field path."""
         if "exercises" not in data:
             self.problems.add(data.mark, "exercises", "a routine needs a list of exercises",
                               "add `exercises:` with at least one `- name: ...` item")
             return []
         raw = data["exercises"]
-        if not isinstance(raw, MarkedList) or not raw:
+        if isinstance(raw, MarkedList) and not raw:
+            self.problems.add(data.value_marks["exercises"], "exercises", "the list of exercises is empty",
+                              "add at least one exercise as a `- name: ...` item")
+            return []
+        if not isinstance(raw, MarkedList):
             self.problems.add(data.value_marks["exercises"], "exercises",
                               f"expected a list of exercises, got {type_name(raw)}",
                               "write each exercise as a `- name: ...` item")
@@ -568,7 +603,7 @@ class _RoutineBuilder:
             entry = self.problems.mapping(value, mark, path, "an exercise")
             item = self.item(entry, path, defaults) if entry is not None else None
             if item is not None:
-                items.append(item)
+                items.append((item, mark, path))
         return items
 
     def item(self, entry: MarkedDict, path: str, defaults: MarkedDict) -> Item | None:
@@ -590,13 +625,19 @@ class _RoutineBuilder:
 
 
 def _minimum_s(item: Item) -> Fraction:
-    """A lower bound on an item's length, to refuse impossible routines before synthesis."""
+    """A lower bound on an item's length, to refuse impossible routines before synthesis.
+
+    Every pause is at least as long as asked (SPEC §2 rule 6): `prepare` before the first effort,
+    `set_rest` between sets, and between two efforts of a set `rest` or (switching sides)
+    `prepare`."""
     if isinstance(item, Rest):
         return item.rest_s
     if isinstance(item, Say):
         return Fraction(0)
     per_set = len(item.side_order) * item.efforts_per_side
-    return item.sets * per_set * item.effort_s + (item.sets - 1) * item.set_rest_s
+    between_efforts_s = min(item.rest_s, item.prepare_s)
+    return (item.prepare_s + item.sets * (per_set * item.effort_s + (per_set - 1) * between_efforts_s)
+            + (item.sets - 1) * item.set_rest_s)
 
 
 def build_routine(data: Any, file: str, catalog: Mapping[str, MarkedDict] | None = None) -> Routine:

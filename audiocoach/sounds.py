@@ -55,7 +55,7 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
 def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file: str) -> np.ndarray:
     """A sound file decoded at the track's rate, levelled like the built-ins, starting on its onset."""
     def problem(message: str, fix: str) -> AudiocoachError:
-        return AudiocoachError(Problem(message, fix, routine_file, choice.line, None, f"sounds.{role}"))
+        return AudiocoachError(Problem(message, fix, routine_file, choice.line, choice.col, f"sounds.{role}"))
 
     try:
         audio = ffmpeg.decode(choice.path, sample_rate_hz, max_seconds=MAX_SOUND_S + 10)

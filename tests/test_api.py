@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import wave
 
@@ -73,3 +74,79 @@ def test_build_and_the_track_as_pcm_and_as_a_pydub_segment(offline, tmp_path):
     assert track.save(tmp_path / "quiet.mp3").mastering is None  # as planned: loudness off
     report = audiocoach.plan(ROUTINE).save(tmp_path / "calves.mp3")
     assert report.mastering.target_lufs == -19 and (tmp_path / "calves.mp3").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("keywords, field, message, fix", [
+    ({"engine": "nope"}, "engine", "'nope' is not one of auto, piper, gtts", "use one of auto, piper, gtts"),
+    ({"speed": "fast"}, "speed", "expected a number, got text 'fast'", "write a number such as 1.0"),
+    ({"speed": 5}, "speed", "5 is out of range", "use 0.5 to 2.0"),
+    ({"speed": float("nan")}, "speed", "expected a number, got a number .nan", "write a number such as 1.0"),
+    ({"accent": "zz"}, "accent", "'zz' is not an accent Google Translate has",
+     "use one of " + ", ".join(audiocoach.fields.ACCENTS) + "; other languages have one accent, so "
+     "leave it out"),
+    ({"language": 7}, "language", "7 is not a language code", "use a code such as en, de or fr"),
+    ({"voice": ["a"]}, "voice", "expected text, got a list", "write a sentence"),
+    ({"cache_dir": 3}, "cache_dir", "expected a folder, got an int", "give a path, or None"),
+])
+def test_plan_refuses_what_the_command_line_refuses(offline, keywords, field, message, fix):
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.plan(ROUTINE, **keywords)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.message, problem.fix) == (field, message, fix)
+    assert offline.calls == []  # refused before any synthesis
+
+
+@pytest.mark.parametrize("source, message", [
+    (None, "routine: expected a file path, a bundled routine's name or a mapping, got None"),
+    (io.BytesIO(b"title: T"), "routine: expected a file path, a bundled routine's name or a mapping, "
+                             "got a BytesIO"),
+    (42, "routine: expected a file path, a bundled routine's name or a mapping, got an int"),
+])
+def test_load_refuses_what_is_not_a_routine(source, message):
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.load(source)
+    assert str(caught.value) == message + " (pass a path such as 'legs.yaml', or a dict written like the YAML)"
+
+
+@pytest.mark.parametrize("exercise, expected", [
+    ({"name": "A", "hold": float("inf")},
+     "<routine>:4:9: exercises[0].hold: .inf is not a duration (write a number of seconds such as 30s)"),
+    ({"name": "A", "hold": float("nan")},
+     "<routine>:4:9: exercises[0].hold: .nan is not a duration (write a number of seconds such as 30s)"),
+    ({"name": "A", "hold": 10, "tips": [io.BytesIO()]},
+     "<routine>: exercises[0].tips[0]: a BytesIO cannot be part of a routine (use text, numbers, "
+     "true or false, lists and mappings)"),
+])
+def test_a_mapping_with_odd_values_is_refused_at_its_field(exercise, expected):
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.load({"title": "T", "exercises": [exercise]})
+    assert str(caught.value) == expected
+    assert " at 0x" not in str(caught.value)
+
+
+def test_a_mapping_may_use_tuples_and_numpy_numbers(offline):
+    routine = audiocoach.load({"title": "T", "exercises": ({"name": "A", "hold": np.float64(2.5),
+                                                            "reps": np.int64(2)},)})
+    assert (routine.exercises[0].hold_s, routine.exercises[0].reps) == (2.5, 2)
+
+
+def test_a_mapping_that_holds_itself_is_refused():
+    looped: dict = {"title": "T"}
+    looped["exercises"] = [looped]
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.load(looped)
+    assert "nested more than 20 levels deep (or hold themselves)" in str(caught.value)
+
+
+def test_save_and_build_refuse_odd_arguments(offline, tmp_path):
+    track = audiocoach.plan(ROUTINE)
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        track.save(tmp_path / "x.mp3", threads="2")
+    assert str(caught.value) == "threads: expected a whole number, got text '2' (write a number such as 3)"
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        track.save(None)
+    assert str(caught.value) == "out: expected the path of the file to write, got None (pass a path such as 'legs.mp3')"
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.build(ROUTINE, tmp_path / "x.mp3", speeed=1.5)
+    assert str(caught.value) == "speeed: `speeed` is not an option of audiocoach.build (did you mean `speed`?)"
+    assert not (tmp_path / "x.mp3").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -160,3 +161,60 @@ def test_new_writes_a_routine_that_validates_and_builds(fake_engine, tmp_path, m
     assert runner.invoke(app, ["new", str(target), "--from", "heel-press"]).exit_code == 2
     wrong = runner.invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", "heel-pres"])
     assert wrong.exit_code == 1 and "did you mean `heel-press`?" in wrong.stderr
+
+
+def test_new_says_each_caution_once(tmp_path):
+    target = tmp_path / "three.yaml"
+    result = CliRunner().invoke(app, ["new", str(target), "--from",
+                                      "heel-press,pigeon-stretch,childs-pose"])
+    assert result.exit_code == 0, result.output
+    intro = yaml.safe_load(target.read_text())["intro"]
+    assert intro.lower().count("never stretch into pain") == 1
+    assert intro == ("Some soreness at first is normal; sharp pain is not, so stop if it hurts. "
+                     "This one is challenging; do not push hard, and never stretch into pain. "
+                     "Stop if anything hurts, and check with your doctor before you start anything "
+                     "new. This track is guidance, not medical advice.")
+
+
+def test_no_two_exercises_make_the_intro_repeat_a_caution():
+    from audiocoach.catalog import new_routine_text
+
+    ids = sorted(catalog())
+    for first in ids:
+        for second in ids:
+            intro = yaml.safe_load(new_routine_text([first, second], "T"))["intro"]
+            clauses = [" ".join(c.lower().split()) for c in re.split(r"[.;]", intro) if c.strip()]
+            for i, clause in enumerate(clauses):
+                assert not any(clause in other for j, other in enumerate(clauses) if j != i), (
+                    first, second, intro)
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\x07"])
+def test_new_refuses_a_title_validate_would_refuse(tmp_path, title):
+    target = tmp_path / "untitled.yaml"
+    result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press", "--title", title])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --title: the title ")
+    assert "(give one, e.g. --title 'Evening stretch')" in result.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("title", ["Yes", "123", "null", "Legs: day #1", "- dash", "Übungen für Füße"])
+def test_new_writes_any_title_as_it_was_given(tmp_path, title):
+    target = tmp_path / "titled.yaml"
+    result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press", "--title", title])
+    assert result.exit_code == 0, result.output
+    assert read_routine(target).title == title
+
+
+def test_new_with_no_ids_says_so(tmp_path):
+    result = CliRunner().invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", " , "])
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --from: names no catalog exercise (give ids such as "
+                             "heel-press,childs-pose; run `audiocoach catalog` to see them)\n")
+
+
+def test_new_tells_how_to_build_a_file_with_spaces_in_its_name(tmp_path):
+    target = tmp_path / "my routine #1.yaml"
+    result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"])
+    assert result.stdout == f"Wrote {target}: edit it, then run `audiocoach build '{target}'`\n"

@@ -59,7 +59,7 @@ def test_plan_table_shows_times_roles_words_and_total(run, write_routine):
 def test_bad_routine_in_build_exits_1_and_writes_nothing(run, write_routine, tmp_path):
     result = run("build", write_routine("title: T\nexercises: []\n"))
     assert result.exit_code == 1
-    assert "expected a list of exercises" in result.stderr
+    assert "exercises: the list of exercises is empty (add at least one exercise" in result.stderr
     assert not (tmp_path / "output").exists()
 
 
@@ -237,3 +237,51 @@ def test_a_full_disk_keeps_the_old_track(run, write_routine, tmp_path, monkeypat
     assert "check free disk space" in result.stderr and "Traceback" not in result.output
     assert (tmp_path / "output" / "short.mp3").read_bytes() == good
     assert [p.name for p in (tmp_path / "output").iterdir()] == ["short.mp3"]
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--speed", "5"], "error: --speed: 5 is out of range (use 0.5 to 2.0)"),
+    (["--accent", "zz"], "error: --accent: 'zz' is not an accent Google Translate has (use one of com, "
+                         "co.uk, com.au, us, ca, co.in, ie, co.za, com.ng, fr, com.br, pt, com.mx, es; "
+                         "other languages have one accent, so leave it out)"),
+    (["--language", "en!"], "error: --language: 'en!' is not a language code (use a code such as en, "
+                            "de or fr)"),
+])
+@pytest.mark.parametrize("command", ["plan", "build"])
+def test_a_voice_option_is_refused_with_the_apis_words(run, write_routine, tmp_path, command, option,
+                                                       message):
+    result = run(command, write_routine(GOOD), *option)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+    assert not (tmp_path / "output").exists()
+
+
+def test_script_checks_its_language_option(run, write_routine):
+    result = run("script", write_routine(GOOD), "--language", "en!")
+    assert result.exit_code == 2 and "error: --language: 'en!' is not a language code" in result.stderr
+
+
+def test_jobs_says_what_0_means_and_refuses_a_negative_number(run, write_routine):
+    import typer
+
+    from audiocoach.cli import app
+
+    (jobs,) = [p for p in typer.main.get_command(app).commands["build"].params if p.name == "jobs"]
+    assert jobs.help.endswith("0, the default, is one per core.")
+    result = run("build", write_routine(GOOD), "--jobs", "-1")
+    assert result.exit_code == 2 and "error: --jobs: -1 is out of range (use 0 to 1024)" in result.stderr
+
+
+@pytest.mark.parametrize("hold, message", [
+    (".inf", "exercises[0].hold: .inf is not a duration (write a number of seconds such as 30s)"),
+    (".nan", "exercises[0].hold: .nan is not a duration (write a number of seconds such as 30s)"),
+    ("1m1m", "exercises[0].hold: '1m1m' is not a duration (write each unit once, hours then minutes "
+             "then seconds, e.g. 1m30s)"),
+])
+@pytest.mark.parametrize("command", ["validate", "plan", "script", "build"])
+def test_an_odd_hold_is_refused_at_its_place_by_every_command(run, write_routine, command, hold, message):
+    path = write_routine(f"title: T\nexercises:\n  - name: A\n    hold: {hold}\n")
+    result = run(command, path)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{path}:4:11: {message}"
+    assert "Traceback" not in result.output

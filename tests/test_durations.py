@@ -43,3 +43,24 @@ def test_samples_are_the_nearest_whole_sample():
     assert to_samples(Fraction(5, 2), 22050) == 55125
     assert to_samples(Fraction(1, 3), 22050) == 7350
     assert to_samples(Fraction(1, 3), 44100) == 14700
+
+
+@pytest.mark.parametrize("text", ["1m1m", "30s1m", "30s 1m", "1m 2h", "10s10s", "1 minute 1 minute"])
+def test_each_unit_is_written_once_hours_then_minutes_then_seconds(text):
+    with pytest.raises(ValueError) as caught:
+        parse_duration(text)
+    assert str(caught.value) == "write each unit once, hours then minutes then seconds, e.g. 1m30s"
+
+
+@pytest.mark.parametrize("text, seconds", [("1h 2m 3s", 3723), ("1 hour 30 minutes", 5400),
+                                           ("2m 0.5s", Fraction(241, 2))])
+def test_units_in_order_add_up(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "9" * 5000 + "s",
+                                   "9" * 5000])
+def test_endless_and_overlong_numbers_are_refused(value):
+    with pytest.raises(ValueError) as caught:
+        parse_duration(value)
+    assert str(caught.value) == "write a number of seconds such as 30s"

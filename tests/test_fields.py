@@ -81,3 +81,36 @@ def test_loudness_refusals(value, fix):
 @pytest.mark.parametrize("value, db", [("-18dB", -18.0), ("-18 dB", -18.0), (-6, -6.0), ("12db", 12.0)])
 def test_decibels(value, db):
     assert fields.decibels(value) == db
+
+
+@pytest.mark.parametrize("reader, value, message, fix", [
+    (fields.duration, float("inf"), ".inf is not a duration", "write a number of seconds such as 30s"),
+    (fields.duration, float("nan"), ".nan is not a duration", "write a number of seconds such as 30s"),
+    (fields.duration, "5h", "'5h' is longer than a whole routine may last",
+     "a routine lasts at most 4 hours"),
+    (fields.hold, float("-inf"), "-.inf is not a duration", "write a number of seconds such as 30s"),
+    (fields.speed, float("nan"), "expected a number, got a number .nan", "write a number such as 1.0"),
+    (fields.speed, "fast", "expected a number, got text 'fast'", "write a number such as 1.0"),
+    (fields.text, float("nan"), ".nan is a number, not text", "write words, or put quotes around '.nan'"),
+    (fields.decibels, float("inf"), "expected a level in dB, got a number .inf",
+     "write a level such as -18dB"),
+    (fields.decibels, "9" * 400 + "dB", "'" + "9" * 37 + "...' is not a level in dB",
+     "write a level such as -18dB"),
+    (fields.count(1, 10), float("inf"), "expected a whole number, got a number .inf",
+     "write a number such as 3"),
+    (fields.choice(fields.SIDES), ["both"], "expected one of none, both, alternate, left, right, got a list",
+     "use one of none, both, alternate, left, right"),
+    (fields.accent, "zz", "'zz' is not an accent Google Translate has",
+     "use one of " + ", ".join(fields.ACCENTS) + "; other languages have one accent, so leave it out"),
+    (fields.accent, "co.u", "'co.u' is not an accent Google Translate has", "did you mean co.uk?"),
+    (fields.workers, -1, "-1 is out of range", "use 0 to 1024"),
+])
+def test_odd_values_are_refused_in_plain_words(reader, value, message, fix):
+    with pytest.raises(ValueError) as caught:
+        reader(value)
+    assert caught.value.args == (message, fix)
+
+
+def test_the_documented_accents_are_accepted():
+    assert [fields.accent(a) for a in ("com", "co.uk", "com.au", "ca", "co.in", "ie")] == [
+        "com", "co.uk", "com.au", "ca", "co.in", "ie"]

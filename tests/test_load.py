@@ -79,7 +79,8 @@ def test_a_control_character_and_non_utf8_bytes_are_found(tmp_path):
         "bell.yaml:3:13: the character U+0007 cannot be in a routine "
         "(delete it; it may have come from a copy and paste)")
     assert hostile(tmp_path, "latin1.yaml", "title: Übung\n".encode("latin-1")) == (
-        "latin1.yaml: is not UTF-8 text (save the file as UTF-8)")
+        "latin1.yaml:1:8: the byte 0xDC is not UTF-8 text (save the file as UTF-8; it may have been "
+        "saved as Latin-1 or Windows-1252)")
 
 
 def test_a_one_megabyte_instruction_is_refused(tmp_path):

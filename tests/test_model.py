@@ -36,7 +36,31 @@ EXPECTED = {
                        "alternate, left, right (did you mean both?)"],
     "negative.yaml": ["negative.yaml:5:11: exercises[0].rest: '-10s' is not a duration "
                       "(durations cannot be negative)"],
-    "too_long.yaml": ["too_long.yaml:1:1: the routine lasts at least 5.0 hours, over the 4-hour limit"],
+    "too_long.yaml": ["too_long.yaml:4:11: exercises[0].hold: '5h' is longer than a whole routine may "
+                      "last (a routine lasts at most 4 hours)"],
+    "too_long_total.yaml": ["too_long_total.yaml:6:5: exercises[1]: the routine passes the 4-hour limit "
+                            "here: it lasts at least 4.8 hours (shorten holds, rests or reps, or split "
+                            "it into several routines)"],
+    "huge_number.yaml": ["huge_number.yaml:5:11: exercises[0].rest: 99999999999999999999 is longer than "
+                         "a whole routine may last (a routine lasts at most 4 hours)"],
+    "endless.yaml": [
+        "endless.yaml:3:9: defaults.rest: .nan is not a duration (write a number of seconds such as 30s)",
+        "endless.yaml:6:11: exercises[0].hold: .inf is not a duration (write a number of seconds such "
+        "as 30s)",
+        "endless.yaml:7:17: exercises[0].reminders[0]: -.inf is not a duration",
+        "endless.yaml:8:11: exercises[1].name: .nan is a number, not text (write words, or put quotes "
+        "around '.nan')",
+    ],
+    "repeated_unit.yaml": [
+        "repeated_unit.yaml:4:11: exercises[0].hold: '1m1m' is not a duration (write each unit once, "
+        "hours then minutes then seconds, e.g. 1m30s)",
+        "repeated_unit.yaml:6:11: exercises[1].hold: '30s 1m' is not a duration (write each unit once",
+    ],
+    "no_exercises.yaml": ["no_exercises.yaml:2:12: exercises: the list of exercises is empty (add at "
+                          "least one exercise as a `- name: ...` item)"],
+    "latin1.yaml": ["latin1.yaml:1:11: the byte 0xE9 is not UTF-8 text (save the file as UTF-8; it may "
+                    "have been saved as Latin-1 or Windows-1252)"],
+    "latin1_later.yaml": ["latin1_later.yaml:5:14: the byte 0xE4 is not UTF-8 text"],
     "short_hold.yaml": ["short_hold.yaml:4:11: exercises[0].hold: a hold of 0.5 s is too short "
                         "(a hold must be at least 1s)"],
     "python_tag.yaml": ["python_tag.yaml:1:8: the tag tag:yaml.org,2002:python/object/apply:os.system "
@@ -70,6 +94,14 @@ def test_bad_routine_reports_each_problem_at_its_line(name):
     assert len(messages) == len(EXPECTED[name]), messages
     for message, expected in zip(messages, EXPECTED[name]):
         assert message.startswith(expected), message
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_problem_has_a_line_a_column_and_a_fix(name):
+    with pytest.raises(AudiocoachError) as caught:
+        build_routine(load_file(BAD / name), name)
+    for problem in caught.value.problems:
+        assert problem.line and problem.col and problem.fix, str(problem)
 
 
 def test_every_fixture_has_an_expectation():

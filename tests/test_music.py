@@ -133,8 +133,8 @@ def test_music_that_cannot_be_used_is_refused_by_validate(tmp_path, music, messa
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"not audio at all", "cannot read the music 'bad.mp3'"),
-    (None, "the music 'bad.mp3' is silent or shorter than a second"),
+    (b"not audio at all", "the music 'bad.mp3' is not an audio file ffmpeg can read"),
+    (None, "the music 'bad.mp3' is silent (choose a music file you can hear)"),
 ])
 def test_music_ffmpeg_cannot_use_fails_the_build_cleanly(fake_engine, tmp_path, content, message,
                                                          monkeypatch):
@@ -148,5 +148,5 @@ def test_music_ffmpeg_cannot_use_fails_the_build_cleanly(fake_engine, tmp_path, 
     routine.write_text("title: T\nexercises:\n  - {name: A, hold: 5s}\nmusic:\n  file: bad.mp3\n")
     result = CliRunner().invoke(app, ["build", str(routine), "--cache-dir", str(tmp_path / "c")])
     assert result.exit_code == 1
-    assert f"{routine}:5: music.file: {message}" in result.stderr
+    assert f"{routine}:5:9: music.file: {message}" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "output").exists()

@@ -8,7 +8,9 @@ AUDIOCOACH_EXAMPLES=2000 runs more.
 from __future__ import annotations
 
 import os
+import re
 
+import pytest
 import yaml
 from conftest import FAKE_RATE, fake_length
 from contract import check_timing_contract
@@ -119,3 +121,134 @@ def test_any_text_is_read_or_refused_with_the_projects_error(text):
         build_routine(load_text(text, "routine.yaml"), "routine.yaml")
     except AudiocoachError as error:
         assert all(p.file == "routine.yaml" for p in error.problems)
+
+
+# Odd values for any field: wrong types, endless and enormous numbers, empty lists, odd text.
+odd_values = st.one_of(
+    st.none(), st.booleans(), st.just([]), st.just({}), st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([float("inf"), float("-inf"), float("nan"), 10**30, -10**30, 10**400, 10**5000,
+                     1e308, -1, 0, 0.5, 2**63, "1m1m", "30s1m", "30 secs", ".inf", "nan", "9" * 5000,
+                     "", "   ", "{time}", "{", "off", "co.uk", "zz", "piper", "beep", "both", "x.wav",
+                     "/etc/passwd", "/dev/null", "..", "\x00", "\u202e", "5h"]),
+    st.text(max_size=20),
+    st.lists(st.one_of(st.integers(), st.floats(), st.text(max_size=5), st.none()), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.floats(), st.text(max_size=5)),
+                    max_size=2),
+)
+
+
+def field_paths() -> list[tuple]:
+    """Every field a routine may have, as a path into the mapping."""
+    from audiocoach.model import (_EXERCISE_FIELDS, _MUSIC_FIELDS, _STEP_FIELDS, _TOP_FIELDS,
+                                  SOUND_CUES, VOICE_FIELDS)
+    from audiocoach.fields import PHRASE_KEYS
+
+    paths = [(key,) for key in _TOP_FIELDS]
+    paths += [("voice", key) for key in VOICE_FIELDS] + [("music", key) for key in _MUSIC_FIELDS]
+    paths += [("sounds", cue) for cue in SOUND_CUES] + [("phrases", key) for key in PHRASE_KEYS]
+    paths += [("defaults", key) for key in _EXERCISE_FIELDS if key not in ("name", "use")]
+    paths += [("exercises", 0, key) for key in _EXERCISE_FIELDS] + [("exercises", 0)]
+    paths += [("exercises", 1, "steps", 0, key) for key in _STEP_FIELDS]
+    paths += [("exercises", 2, "rest"), ("exercises", 2, "say"), ("exercises", 0, "phrases", "reminder")]
+    return paths
+
+
+def base_document() -> dict:
+    return {"title": "T", "exercises": [
+        {"name": "Calf", "hold": 3, "reps": 2, "rest": 1, "countdown": 1},
+        {"name": "Steps", "steps": [{"say": "Press", "hold": 2}, {"say": "Pull", "tempo": 1, "reps": 2}]},
+        {"rest": 2, "say": "Drink."}]}
+
+
+def put(document: dict, path: tuple, value) -> None:
+    *parents, last = path
+    target = document
+    for key in parents:
+        if isinstance(target, dict):
+            target = target.setdefault(key, {})
+        elif isinstance(target, list) and isinstance(key, int) and key < len(target):
+            target = target[key]
+        else:
+            return
+    if isinstance(target, dict) or (isinstance(target, list) and isinstance(last, int)
+                                    and last < len(target)):
+        target[last] = value
+
+
+def assert_located_with_a_fix(error: AudiocoachError) -> None:
+    for problem in error.problems:
+        assert problem.fix, str(problem)
+        assert problem.line or problem.field, str(problem)
+        assert " at 0x" not in str(problem) and "Traceback" not in str(problem), str(problem)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(field_paths()), odd_values), min_size=1, max_size=3))
+def test_odd_values_in_any_field_give_a_routine_or_a_located_refusal(fake_engine, tmp_path, monkeypatch,
+                                                                      changes):
+    import audiocoach
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    document = base_document()
+    for path, value in changes:
+        put(document, path, value)
+    try:
+        routine = audiocoach.load(document)
+        track = audiocoach.plan(routine, use_cache=False)
+    except AudiocoachError as error:
+        assert_located_with_a_fix(error)
+        return
+    assert track.duration_s > 0
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(field_paths()), odd_values), max_size=2),
+       st.one_of(st.none(), st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=3).filter(
+           lambda b: not _is_utf8(b)))))
+def test_validate_answers_any_file_with_ok_or_located_problems(run, tmp_path, changes, broken):
+    document = base_document()
+    for path, value in changes:
+        put(document, path, value)
+    try:
+        data = yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode("utf-8")
+    except ValueError:
+        return  # a number YAML itself cannot write: not a file anyone can have
+    if broken is not None:
+        at = round(broken[0] * len(data))
+        data = data[:at] + broken[1] + data[at:]
+    (tmp_path / "odd.yaml").write_bytes(data)
+    result = run("validate", tmp_path / "odd.yaml")
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    for line in result.stderr.splitlines():  # file:line:col: what is wrong (how to fix it)
+        assert re.match(rf"{re.escape(str(tmp_path / 'odd.yaml'))}:\d+:\d+: .+ \(.+\)$", line), line
+    if broken is not None:
+        assert "is not UTF-8 text" in result.stderr
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+NASTY = [float("inf"), float("-inf"), float("nan"), 10**400, -10**400, 10**5000, [], {}, None, True, "",
+         "9" * 5000, [float("nan")], {"x": float("inf")}]
+
+
+@pytest.mark.parametrize("path", field_paths(), ids=lambda path: ".".join(map(str, path)))
+def test_every_field_refuses_each_nasty_value_with_a_place_and_a_fix(fake_engine, monkeypatch, path):
+    import audiocoach
+
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    for value in NASTY:
+        document = base_document()
+        put(document, path, value)
+        try:
+            audiocoach.plan(audiocoach.load(document), use_cache=False)
+        except AudiocoachError as error:
+            assert_located_with_a_fix(error)

@@ -50,14 +50,15 @@ def test_a_sound_file_starts_exactly_on_its_cue(run, tmp_path):
     (lambda p: write_wav(p, np.sin(np.arange(8000 * 5) / 3) * 0.5),
      "sounds.start: the sound 'x.wav' lasts 5.0 s, longer than the 3 s a cue sound may last (trim the file)"),
     (lambda p: write_wav(p, np.zeros(800)), "sounds.start: the sound 'x.wav' is silent"),
-    (lambda p: p.write_bytes(b"no sound here"), "sounds.start: cannot read the sound 'x.wav'"),
+    (lambda p: p.write_bytes(b"no sound here"),
+     "sounds.start: the sound 'x.wav' is not an audio file ffmpeg can read"),
 ])
 def test_a_sound_file_that_cannot_be_a_cue_is_refused(run, tmp_path, make, message):
     make(tmp_path / "x.wav")
     path = routine(tmp_path, "{start: x.wav}")
     result = run("plan", path)
     assert result.exit_code == 1
-    assert f"{path}:2: {message}" in result.stderr and "Traceback" not in result.output
+    assert f"{path}:2:17: {message}" in result.stderr and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("sounds, message", [
