@@ -46,7 +46,7 @@ class Pack:
     phrases: Mapping[str, str]
     units: Mapping[str, str]
     summary: Mapping[str, str]
-    piper_voice: str | None = None  # an offline voice to suggest for the language
+    piper_voices: tuple[str, ...] = ()  # offline voices to suggest, one per region
     contractions: Mapping[str, str] = field(default_factory=dict)
     sentence_starts: Mapping[str, str] = field(default_factory=dict)
     numbers: str = ""  # num2words' language: the pack's, or a region's variant such as pt_BR
@@ -111,7 +111,7 @@ def load_pack(code: str) -> Pack:
     data = yaml.safe_load(text)
     spelling = data.get("spelling") or {}
     return Pack(code, data["language"], data["phrases"], data["units"], data["summary"],
-                data.get("piper_voice"), spelling.get("contractions") or {},
+                tuple(data.get("piper_voices") or ()), spelling.get("contractions") or {},
                 spelling.get("sentence_starts") or {}, code)
 
 
@@ -141,7 +141,11 @@ def _numbers(code: str, region: str | None) -> str:
     return variant if region and variant in CONVERTER_CLASSES else code
 
 
-def language_name(language: str) -> str:
-    """`Deutsch (de)` for a language with a pack, else the code as it was written."""
+def suggested_voice(language: str) -> str | None:
+    """The offline voice to suggest for a language: the first of its pack's `piper_voices` that
+    speaks the region asked for (`pt-BR`: `pt_BR-faber-medium`)."""
     code = locale(language)[0]
-    return f"{load_pack(code).name} ({language})" if code in pack_codes() else f"'{language}'"
+    if code not in pack_codes():
+        return None
+    return next((voice for voice in load_pack(code).piper_voices if same_language(voice, language)),
+                None)
