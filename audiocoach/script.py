@@ -323,7 +323,8 @@ def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Li
     steps: list[ScriptStep] = []
     for number, step in enumerate(exercise.steps, start=1):
         if number > 1:
-            steps.append(Speak((Line(sentence(step.say, phrases.pack), "instruction"),), pause_after_s=Fraction(1, 2)))
+            steps.append(Speak((Line(sentence(step.say, phrases.pack), "instruction"),),
+                               pause_after_s=Fraction(1, 2)))
         steps.append(_window(exercise, phrases, f"{label}, step {number}",
                              f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps))
     return (Line(sentence(exercise.steps[0].say, phrases.pack), "instruction"),), steps

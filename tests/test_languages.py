@@ -421,3 +421,13 @@ def test_a_brazilian_voice_counts_in_brazilian_portuguese(tmp_path, voice, sixte
     lines = script_lines(tmp_path, SIXTEEN.format(voice=voice))
     counts = [line["text"] for line in lines if line["role"] in ("start", "rep")]
     assert counts[15:] == [sixteen, sixteen.replace("seis", "sete")]
+
+
+def test_the_languages_spelling_applies_to_the_routines_own_words_too(tmp_path):
+    dutch = script_lines(tmp_path, "title: ijsberen\nvoice: {language: nl}\nexercises:\n"
+                                   "  - {name: één been heffen, hold: 5s}\n")
+    assert [line["text"] for line in dutch if line["role"] == "title"] == ["IJsberen.", "Eén been heffen."]
+    french = script_lines(tmp_path, "title: T\nvoice: {language: fr}\nphrases: {reminder: \"Plus que {time}\"}\n"
+                                    "exercises:\n  - {name: Gainage, hold: 90s, reminders: [60, 30]}\n")
+    assert [line["text"] for line in french if line["role"] == "reminder"] == [
+        "Plus qu'une minute.", "Plus que 30 secondes."]

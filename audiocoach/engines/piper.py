@@ -48,15 +48,13 @@ def installed_voice_for(language: str) -> str | None:
     one installed falls back to the bundled voice.
     """
     wanted, region = locale(language)
-    folder = voices_dir()
-    found = sorted(folder.glob("*.onnx")) if folder.is_dir() else []
-    names = [model.stem for model in found if Path(f"{model}.json").is_file()]
     if wanted == "en" and region is None:
         return BUNDLED_VOICE
-    match = next((name for name in names if same_language(name, language)), None)
-    if match is None and wanted == "en":
-        return BUNDLED_VOICE
-    return match
+    folder = voices_dir()
+    found = sorted(folder.glob("*.onnx")) if folder.is_dir() else []
+    match = next((model.stem for model in found
+                  if Path(f"{model}.json").is_file() and same_language(model.stem, language)), None)
+    return BUNDLED_VOICE if match is None and wanted == "en" else match
 
 
 def add_voice_fix(language: str) -> str:
@@ -66,7 +64,8 @@ def add_voice_fix(language: str) -> str:
     if suggested:
         return (f"add a voice that speaks '{language}': `audiocoach voices add {suggested}`, "
                 f"or another that {listing} lists")
-    return f"add a voice that speaks '{language}': `audiocoach voices add NAME`, a NAME that {listing} lists"
+    return (f"add a voice that speaks '{language}': `audiocoach voices add NAME`, a NAME that "
+            f"{listing} lists")
 
 
 def offline_fix(voice: Voice) -> str:
