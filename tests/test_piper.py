@@ -155,3 +155,18 @@ def test_a_brazilian_voice_found_for_portuguese_counts_in_brazilian_portuguese(t
     counts = [e["text"] for e in json.loads(result.stdout)["events"]
               if e["kind"] == "speech" and e["role"] in ("start", "rep")]
     assert counts[15:] == ["Dezesseis.", "Dezessete."]  # Portugal's would be "Dezasseis."
+
+
+@pytest.mark.parametrize("model, fix", [
+    ("de_DE-thorsten-medium", "add it with `audiocoach voices add de_DE-thorsten-medium`"),
+    ("{folder}/de.onnx", "give the path of a voice's .onnx file, with its .onnx.json beside it"),
+])
+def test_a_missing_voice_by_name_is_added_and_by_path_is_looked_for(tmp_path, monkeypatch, model, fix):
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nvoice: {language: de}\nexercises:\n  - {name: Wade, hold: 5s}\n")
+    result = CliRunner().invoke(app, ["plan", str(routine), "--engine", "piper", "--no-cache",
+                                      "--voice", model.format(folder=tmp_path)])
+    assert result.exit_code == 3
+    assert "was not found" in result.stderr and fix in result.stderr
+    assert "leave `model` out" not in result.stderr  # no German voice to fall back on

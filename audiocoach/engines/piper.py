@@ -96,8 +96,8 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
         if path == Path(name).expanduser():  # a path: the files are not where it says
             fix = "give the path of a voice's .onnx file, with its .onnx.json beside it"
         else:
-            fix = (f"add it with `audiocoach voices add {name}` if the repository has it "
-                   "(`audiocoach voices --available` lists them)")
+            fix = (f"add it with `audiocoach voices add {name}`, if it is a name "
+                   "`audiocoach voices --available` lists")
         instead = installed_voice_for(voice.language)
         if instead == BUNDLED_VOICE:
             fix += f", or leave `model` out to use the bundled {BUNDLED_VOICE}"
