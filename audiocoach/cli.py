@@ -456,17 +456,20 @@ def voices_command(
         return
     try:
         if available:
-            for name, entry in sorted(voices.fetch_index().items()):
-                code = (entry.get("language") or {}).get("code", "")
-                if language is None or code.lower().startswith(language.lower()):
-                    size = sum(int(f["size_bytes"]) for f in entry.get("files", {}).values())
-                    typer.echo(f"{name:<36} {code:<8} {entry.get('quality', ''):<8} {size / 1e6:6.1f} MB")
+            offered = voices.available(voices.fetch_index(), language)
+            for name, code, quality, size in offered:
+                typer.echo(f"{name:<36} {code:<8} {quality:<8} {size / 1e6:6.1f} MB")
+            if not offered and language:
+                typer.echo(f"the voices repository ({voices.base_url()}) has no voice for "
+                           f"language '{language}'", err=True)
             return
-        for voice in voices.installed():
-            if language is None or voice.language.lower().startswith(language.lower()):
-                where = "bundled" if voice.bundled else str(voice.where)
-                typer.echo(f"{voice.name:<36} {voice.language:<8} {voice.quality:<8} "
-                           f"{voice.size_bytes / 1e6:6.1f} MB  {where}")
+        found = voices.installed(language)
+        for voice in found:
+            where = "bundled" if voice.bundled else str(voice.where)
+            typer.echo(f"{voice.name:<36} {voice.language:<8} {voice.quality:<8} "
+                       f"{voice.size_bytes / 1e6:6.1f} MB  {where}")
+        if not found and language:
+            typer.echo(voices.none_installed(language), err=True)
     except AudiocoachError as error:
         raise _fail(error) from None
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from .cache import ClipCache, NoCache, default_dir
 from .catalog import catalog_fields, resolve_routine
-from .engines import ENGINES, choose_engine
+from .engines import choose_engine, offline
 from .errors import AudiocoachError, ExitCode
 from .engines.gtts import google_reachable
 from .load import load_file
@@ -80,7 +80,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
-    script = build_script(routine, voice.language)
+    script = build_script(routine, voice.language, engine.voice_name)
     try:
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     except AudiocoachError as error:
@@ -88,10 +88,12 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
             raise
         # Google answered the probe, then stopped: the whole track uses the offline voice, as
         # voices are never mixed; what Google did send stays cached for next time.
-        engine = ENGINES["piper"](voice)
+        stopped = f"Google stopped answering: {error.problems[0].message}"
+        engine = offline(voice, stopped)
         if on_voice:
-            on_voice(f"Voice: piper, offline {engine.voice_name} (Google stopped answering: "
-                     f"{error.problems[0].message})")
+            on_voice(f"Voice: piper, offline {engine.voice_name} ({stopped})")
+        # The offline voice's region may say the numbers otherwise (pt_BR).
+        script = build_script(routine, voice.language, engine.voice_name)
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     if cache.warning():
         script.warnings.append(cache.warning())

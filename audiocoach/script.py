@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .languages import Pack, load_pack, pack_for
+from .languages import ONE, Pack, load_pack, pack_for
 from .model import Exercise, Rest, Routine, Say
 
 PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
@@ -19,12 +19,14 @@ PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many 
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)
 SPEECH_GAP_S = Fraction(2, 5)  # silence between two lines said one after the other
-def sentence(text: str) -> str:
-    """Text as one spoken sentence: capitalised, ending in punctuation."""
+
+
+def sentence(text: str, pack: Pack | None = None) -> str:
+    """Text as one spoken sentence: capitalised as its language writes it, ending in punctuation."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    text = pack.capitalize(text) if pack else text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
 
 
@@ -186,22 +188,42 @@ class _Phrases:
     def duration(self, seconds: Fraction) -> str:
         return self.pack.duration(seconds)
 
-    def line(self, key: str, role: str, **values: object) -> Line:
-        return Line(sentence(self.words[key].format(**values)), role)
+    def words_for(self, key: str, one: bool = False, **values: object) -> str:
+        """The cue's words filled in; the pack's singular form when its number is one ("Queda un
+        minuto"), unless the routine words the cue itself."""
+        template = self.words[key]
+        if one and key not in self.named and key + ONE in self.words:
+            template = self.words[key + ONE]
+        return self.pack.contract(template.format(**values))
+
+    def line(self, key: str, role: str, one: bool = False, **values: object) -> Line:
+        return Line(sentence(self.words_for(key, one, **values), self.pack), role)
+
+    def reminder(self, seconds: Fraction) -> Line:
+        return self.line("reminder", "reminder", self.pack.is_one(seconds),
+                         time=self.duration(seconds))
 
     def optional(self, key: str, role: str, **values: object) -> tuple[Line, ...]:
         """The cue, or nothing when the routine turned it off (`phrases: {last: off}`)."""
         return (self.line(key, role, **values),) if self.words[key] else ()
 
-    def progress(self, exercise: Exercise, rep: int) -> tuple[Line, ...]:
-        """"Last one" before the last of four or more holds, "Five more" halfway through them."""
-        reps = exercise.efforts_per_side
-        if exercise.dose != "hold" or reps < PROGRESS_MIN_REPS:
+    def progress(self, exercise: Exercise, side: str | None, rep: int) -> tuple[Line, ...]:
+        """"Last one" before the last of four or more holds in a row, "Five more" halfway through.
+
+        With alternating sides the holds in a row are both sides' (SPEC §6.1): "Last one" is said
+        once, before the very last of them.
+        """
+        position, in_a_row = rep, exercise.efforts_per_side
+        if exercise.sides == "alternate":
+            sides = len(exercise.side_order)
+            position = (rep - 1) * sides + exercise.side_order.index(side) + 1
+            in_a_row *= sides
+        if exercise.dose != "hold" or in_a_row < PROGRESS_MIN_REPS:
             return ()
-        if rep == reps:
+        if position == in_a_row:
             return self.optional("last", "prepare")
-        if rep == reps // 2 + 1:
-            return self.optional("more", "prepare", count=self.number(reps - rep + 1))
+        if position == in_a_row // 2 + 1:
+            return self.optional("more", "prepare", count=self.number(in_a_row - position + 1))
         return ()
 
     def side(self, side: str | None) -> tuple[Line, ...]:
@@ -210,20 +232,23 @@ class _Phrases:
 
 def dose_summary(exercise: Exercise, pack: Pack | None = None) -> str:
     """How much of the exercise there is, as the coach says it before starting."""
-    words = (pack or load_pack("en")).summary
-    duration = (pack or load_pack("en")).duration
+    pack = pack or load_pack("en")
+    say = pack.summary_text
     if exercise.dose == "hold":
-        base = (words["hold"].format(duration=duration(exercise.hold_s)) if exercise.reps == 1
-                else words["holds"].format(reps=exercise.reps, duration=duration(exercise.hold_s)))
+        duration = pack.duration(exercise.hold_s)
+        base = (say("hold", duration=duration) if exercise.reps == 1
+                else say("holds", reps=exercise.reps, duration=duration))
     elif exercise.dose == "tempo":
-        base = words["repetitions"].format(reps=exercise.reps)
+        base = say("repetitions", exercise.reps == 1, reps=exercise.reps)
     else:
-        base = (words["steps"].format(steps=len(exercise.steps)) if exercise.reps == 1
-                else words["rounds"].format(reps=exercise.reps, steps=len(exercise.steps)))
-    sides = {"both": words["each_side"], "alternate": words["alternating"],
-             "left": words["on_left"], "right": words["on_right"]}.get(exercise.sides, "")
-    sets = words["sets"].format(sets=exercise.sets) if exercise.sets > 1 else ""
-    return sentence(base + sides + sets)
+        steps = len(exercise.steps)
+        base = (say("steps", steps == 1, steps=steps) if exercise.reps == 1
+                else say("rounds", steps == 1, reps=exercise.reps, steps=steps))
+    sides = {"both": "each_side", "alternate": "alternating", "left": "on_left",
+             "right": "on_right"}.get(exercise.sides)
+    sides = say(sides) if sides else ""
+    sets = say("sets", sets=exercise.sets) if exercise.sets > 1 else ""
+    return sentence(base + sides + sets, pack)
 
 
 def _effort_plan(exercise: Exercise) -> list[tuple[int, str | None, int]]:
@@ -261,23 +286,24 @@ def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
         # "10 seconds left" at the middle of a 20 s hold: one cue says both, rather than one
         # of them being dropped.
         reminders.remove(length_s / 2)
-        left = phrases.words["reminder"].format(time=phrases.duration(length_s / 2))
+        left = phrases.words_for("reminder", phrases.pack.is_one(length_s / 2),
+                                 time=phrases.duration(length_s / 2))
         left = left[0].lower() + left[1:] if left[1:2].islower() else left
-        halfway = Line(sentence(f"{halfway.text.rstrip('.!?')}, {left}"), "halfway")
+        halfway = Line(sentence(f"{halfway.text.rstrip('.!?')}, {left}", phrases.pack), "halfway")
     cues = dict(
-        reminders=tuple((s, phrases.line("reminder", "reminder", time=phrases.duration(s)))
-                        for s in reminders),
+        reminders=tuple((s, phrases.reminder(s)) for s in reminders),
         halfway=halfway,
-        tips=tuple(Line(sentence(tip), "tip") for tip in exercise.tips),
+        tips=tuple(Line(sentence(tip, phrases.pack), "tip") for tip in exercise.tips),
     )
     end = phrases.line("end", "end")
     if tempo_s is not None:
-        counts = tuple(Line(sentence(phrases.number(k)), "rep") for k in range(2, reps + 1))
+        counts = tuple(Line(sentence(phrases.number(k), phrases.pack), "rep")
+                       for k in range(2, reps + 1))
         # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
         start = (phrases.line("start", "start") if "start" in phrases.named
-                 else Line(sentence(phrases.number(1)), "start"))
+                 else Line(sentence(phrases.number(1), phrases.pack), "start"))
         return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
-    countdown = tuple(Line(sentence(phrases.number(n)), "countdown")
+    countdown = tuple(Line(sentence(phrases.number(n), phrases.pack), "countdown")
                       for n in range(exercise.countdown, 0, -1))
     return Window(label, group, phrases.line("start", "start"), end, hold_s=hold_s,
                   countdown=countdown, **cues)
@@ -297,16 +323,17 @@ def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Li
     steps: list[ScriptStep] = []
     for number, step in enumerate(exercise.steps, start=1):
         if number > 1:
-            steps.append(Speak((Line(sentence(step.say), "instruction"),), pause_after_s=Fraction(1, 2)))
+            steps.append(Speak((Line(sentence(step.say, phrases.pack), "instruction"),),
+                               pause_after_s=Fraction(1, 2)))
         steps.append(_window(exercise, phrases, f"{label}, step {number}",
                              f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps))
-    return (Line(sentence(exercise.steps[0].say), "instruction"),), steps
+    return (Line(sentence(exercise.steps[0].say, phrases.pack), "instruction"),), steps
 
 
 def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]) -> list[ScriptStep]:
     phrases = _Phrases(pack, {**routine_phrases, **exercise.phrases})
     steps: list[ScriptStep] = [Chapter(exercise.name)]
-    intro = [Line(sentence(exercise.name), "title")]
+    intro = [Line(sentence(exercise.name, pack), "title")]
     if exercise.instructions:
         intro.append(Line(exercise.instructions, "instruction"))
     intro.append(Line(dose_summary(exercise, pack), "instruction"))
@@ -337,7 +364,7 @@ def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]
             rest_words = exercise.rest_s >= REST_WORDS_MIN_S
             side_line = phrases.side(side) if exercise.sides == "alternate" else ()
             # How many are left says "get ready" too, in a rest long enough for words.
-            ready = (phrases.progress(exercise, rep) or get_ready) if rest_words else ()
+            ready = (phrases.progress(exercise, side, rep) or get_ready) if rest_words else ()
             steps.append(Gap(f"{exercise.name}: rest", exercise.rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
                              before=side_line + ready + first_words))
@@ -346,12 +373,13 @@ def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]
     return steps
 
 
-def build_script(routine: Routine, language: str | None = None) -> Script:
+def build_script(routine: Routine, language: str | None = None, voice: str | None = None) -> Script:
     """Turn a validated routine into the ordered script the timeline lays out.
 
-    The cue words are in `language` (default: the routine's voice language) where a pack has it.
+    The cue words are in `language` (default: the routine's voice language) where a pack has it;
+    numbers follow the region of `voice`, the piper voice's name (default: the routine's `model`).
     """
-    pack, warning = pack_for(language or routine.voice.language)
+    pack, warning = pack_for(language or routine.voice.language, voice or routine.voice.model)
     script = Script(routine.title, routine.file)
     if warning:
         script.warnings.append(warning)
@@ -359,7 +387,7 @@ def build_script(routine: Routine, language: str | None = None) -> Script:
         # The intro is a chapter of its own, titled with the routine (SPEC §5.1).
         script.steps.append(Chapter(routine.title))
         script.intro = True
-    opening = [Line(sentence(routine.title), "title")]
+    opening = [Line(sentence(routine.title, pack), "title")]
     if routine.intro:
         opening.append(Line(routine.intro, "intro"))
     script.steps.append(Pause(Fraction(1, 2)))
@@ -369,13 +397,13 @@ def build_script(routine: Routine, language: str | None = None) -> Script:
             script.steps.extend(_exercise(item, pack, routine.phrases))
             script.steps.append(Pause(Fraction(2)))
         elif isinstance(item, Rest):
-            rest_for = pack.summary["rest_for"].format(duration=pack.duration(item.rest_s))
-            lines = ((Line(sentence(rest_for), "rest"),) if item.rest_s >= 1 else ())
+            rest_for = pack.summary_text("rest_for", duration=pack.duration(item.rest_s))
+            lines = ((Line(sentence(rest_for, pack), "rest"),) if item.rest_s >= 1 else ())
             if item.say:
-                lines += (Line(sentence(item.say), "announce"),)
+                lines += (Line(sentence(item.say, pack), "announce"),)
             script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines))
         elif isinstance(item, Say):
-            script.steps.append(Speak((Line(sentence(item.say), "announce"),),
+            script.steps.append(Speak((Line(sentence(item.say, pack), "announce"),),
                                       pause_after_s=Fraction(3, 2)))
     if routine.outro:
         script.steps.append(Speak((Line(routine.outro, "outro"),), pause_after_s=Fraction(0)))

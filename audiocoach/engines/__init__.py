@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
+from ..errors import AudiocoachError
 from ..model import Voice
 from .base import Engine
 from .gtts import GttsEngine, google_reachable
@@ -23,8 +25,19 @@ def choose_engine(voice: Voice, reachable: Callable[[], bool] = google_reachable
     if reachable():
         engine = ENGINES["gtts"](voice)
         return engine, f"Voice: gtts, {engine.voice_name} (Google answered)"
-    engine = ENGINES["piper"](voice)
+    engine = offline(voice, "Google TTS cannot be reached")
     return engine, f"Voice: piper, offline {engine.voice_name} (Google TTS cannot be reached)"
 
 
-__all__ = ["ENGINES", "Engine", "choose_engine"]
+def offline(voice: Voice, why: str) -> Engine:
+    """The offline voice in place of Google's; when there is none, the error says why it was
+    needed too."""
+    try:
+        return ENGINES["piper"](voice)
+    except AudiocoachError as error:
+        first, *rest = error.problems
+        raise AudiocoachError([dataclasses.replace(first, message=f"{why}, and {first.message}"),
+                               *rest], error.exit_code) from None
+
+
+__all__ = ["ENGINES", "Engine", "choose_engine", "offline"]

@@ -11,7 +11,9 @@ import numpy as np
 
 from .. import ffmpeg
 from ..errors import AudiocoachError
+from ..languages import locale
 from ..model import Voice
+from .piper import offline_fix
 
 SAMPLE_RATE = 24_000  # what Google sends; decoding keeps it, so nothing is resampled
 TIMEOUT_S = 10.0  # gTTS waits forever by default
@@ -21,14 +23,30 @@ PROBE_URL = "https://translate.google.com"
 PROBE_TIMEOUT_S = 3.0
 
 
-def decode_mp3(data: bytes, sample_rate_hz: int, speed: float = 1.0) -> np.ndarray:
-    """Mono float32 PCM from MP3 bytes, optionally time-stretched without changing pitch."""
+def decode_mp3(data: bytes, sample_rate_hz: int, speed: float = 1.0,
+               otherwise: str = "use --engine piper") -> np.ndarray:
+    """Mono float32 PCM from MP3 bytes, optionally time-stretched without changing pitch.
+
+    `otherwise` is what to do instead when the bytes are not audio, after trying again."""
     try:
         return ffmpeg.decode(data, sample_rate_hz, input_format="mp3",
                              audio_filter=f"atempo={speed}" if speed != 1.0 else None)
     except ffmpeg.DecodeError as error:
         raise AudiocoachError.engine(f"Google's audio could not be decoded: {error}",
-                                     "try again, or use --engine piper") from None
+                                     f"try again, or {otherwise}") from None
+
+
+def google_language(language: str) -> str | None:
+    """The code Google knows for a language: `de` as it is, `de-DE` and `pt_BR` as `de` and `pt`
+    (Google has no regions but `pt-PT` and `fr-CA`: an accent picks the rest); None if unknown."""
+    from gtts.lang import tts_langs
+
+    known = {code.lower(): code for code in tts_langs()}
+    code, region = locale(language)
+    for candidate in (language.replace("_", "-").lower(), f"{code}-{region}".lower(), code):
+        if candidate in known:
+            return known[candidate]
+    return None
 
 
 def google_reachable() -> bool:
@@ -47,24 +65,24 @@ class GttsEngine:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, voice: Voice, sleep: Callable[[float], None] | None = None):
-        from gtts.lang import tts_langs
-
-        if voice.language not in tts_langs():
+        language = google_language(voice.language)
+        if language is None:
             raise AudiocoachError.engine(
                 f"Google TTS has no language '{voice.language}'",
                 "use a code such as en, de, fr, es (see `gtts-cli --all`)")
-        self.language = voice.language
+        self.voice = voice
+        self.language = language
         self.accent = voice.accent
         self.speed = voice.speed
         self.sleep = sleep or (lambda seconds: time.sleep(seconds))
         self.answered = 0  # requests Google has answered with audio
-        self.voice_name = f"{voice.language} via translate.google.{voice.accent}"
+        self.voice_name = f"{language} via translate.google.{voice.accent}"
 
     def settings(self) -> dict[str, object]:
         return {"language": self.language, "accent": self.accent, "speed": self.speed}
 
     def synthesize(self, text: str) -> np.ndarray:
-        return decode_mp3(self.fetch(text), SAMPLE_RATE, self.speed)
+        return decode_mp3(self.fetch(text), SAMPLE_RATE, self.speed, offline_fix(self.voice))
 
     def fetch(self, text: str) -> bytes:
         """The MP3 Google returns for `text`, retrying what a retry can fix.
@@ -104,8 +122,7 @@ class GttsEngine:
                 raise AudiocoachError.engine(
                     f"{problem} (for {text[:40]!r}, after {attempt} "
                     f"attempt{'s' if attempt > 1 else ''})",
-                    "try again later (clips made so far are kept), or use --engine piper for the "
-                    "offline voice")
+                    f"try again later (clips made so far are kept), or {offline_fix(self.voice)}")
             self.sleep(wait)
         raise AssertionError("unreachable")
 

