@@ -19,7 +19,7 @@ from .errors import AudiocoachError, ExitCode
 from .engines.gtts import google_reachable
 from .load import load_file
 from .model import Routine, Voice, build_routine
-from .cover import draw_cover, read_cover
+from .cover import cover_warnings, draw_cover, read_cover
 from .mix import Mixer
 from .music import MusicBed
 from .render import Report, encodable_length, measure_voice, render
@@ -62,6 +62,7 @@ class Compiled:
     sounds: SoundSet
     voice_note: str  # which engine was used and why, in one line
     loudness_lufs: float | None  # the target the track is mastered to; None: off
+    voice: Voice  # the routine's voice with the options applied: its language is the script's
 
 
 def read_routine(path: Path) -> Routine:
@@ -80,6 +81,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
     script = build_script(routine, voice.language)
+    if routine.cover is not None:
+        script.warnings.extend(cover_warnings(routine.cover, routine.file))
     try:
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     except AudiocoachError as error:
@@ -97,7 +100,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
-    return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine))
+    return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
+                    voice=voice)
 
 
 def mixer(compiled: Compiled) -> Mixer:
@@ -116,7 +120,8 @@ def cover(compiled: Compiled) -> tuple[bytes, str]:
     if routine.cover is not None:
         return read_cover(routine.cover, routine.file)
     return draw_cover(routine.title, timeline.seconds(timeline.length),
-                      [exercise.name for exercise in routine.exercises]), "image/png"
+                      [exercise.name for exercise in routine.exercises],
+                      compiled.voice.language), "image/png"
 
 
 def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
