@@ -328,7 +328,8 @@ def _open(picture: Picture, routine_file: str, data: bytes):
         with Image.open(io.BytesIO(data)) as image:
             image.verify()  # the whole file's structure; the checked image cannot be drawn on
         image = Image.open(io.BytesIO(data))
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as error:
         raise _problem(picture, routine_file,
                        f"the cover '{picture.name}' is not a readable picture ({error})") from None
     if image.format not in ("JPEG", "PNG"):
@@ -354,18 +355,13 @@ def _fits_as_is(image, data: bytes) -> bool:
 
 
 def _rgb(image):
-    """The picture as 8-bit sRGB: CMYK through its colour profile, 16 bits scaled, transparency
-    laid on white."""
+    """The picture as 8-bit RGB: 16 bits scaled down, not clipped; transparency laid on white."""
     import numpy as np
-    from PIL import Image, ImageCms
+    from PIL import Image
 
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey
         grey = np.asarray(image, dtype=np.uint32) >> 8
         image = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L")
-    if image.mode == "CMYK" and image.info.get("icc_profile"):
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
-        image = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"),
-                                          outputMode="RGB")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         flat = Image.new("RGBA", rgba.size, (*FLATTEN_ON, 255))
