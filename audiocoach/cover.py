@@ -33,9 +33,10 @@ TITLE_LINES = 4
 ELLIPSIS = "…"
 
 # In the order they are asked: each character is drawn in the first font that has it.
+EMOJI = "NotoEmoji-Bold.ttf"
 _SCRIPTS = ("NotoSansHebrew-Bold.ttf", "NotoSansArabic-Bold.ttf", "NotoSansDevanagari-Bold.ttf",
             "NotoSansThai-Bold.ttf", "NotoSansArmenian-Bold.ttf", "NotoSansGeorgian-Bold.ttf",
-            "NotoSansCJK-Bold.otf", "NotoEmoji-Bold.ttf")
+            "NotoSansCJK-Bold.otf", EMOJI)
 BOLD = ("NotoSans-Bold.ttf", *_SCRIPTS)
 REGULAR = ("NotoSans-Regular.ttf", *_SCRIPTS)
 
@@ -94,8 +95,12 @@ def _covers(name: str, cluster: str) -> bool:
 
 def font_for(cluster: str, family: tuple[str, ...], current: str | None = None) -> str:
     """The font of `family` that draws `cluster`: `current` (the font of the text just before)
-    when it has it, else the first that has it; the first of all when none has (a box shows)."""
-    if current is not None and _covers(current, cluster):
+    when it has it, so that a space or digit in Chinese text is Chinese, else the first that has
+    it; the first of all when none has (a box shows). Emoji are drawn in the emoji font, and
+    nothing else is: its spaces are an emoji wide and its digits are keycaps."""
+    if "\ufe0f" in cluster and _covers(EMOJI, cluster):  # the emoji form asked for
+        return EMOJI
+    if current not in (None, EMOJI) and _covers(current, cluster):
         return current
     for name in family:
         if _covers(name, cluster):
