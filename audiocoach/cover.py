@@ -320,8 +320,9 @@ def draw_cover(title: str, length_s: float, exercises: list[str], language: str 
     return buffer.getvalue()
 
 
-def _problem(picture: Picture, routine_file: str, message: str) -> AudiocoachError:
-    return AudiocoachError(Problem(message, "use a JPEG or PNG picture", routine_file,
+def _problem(picture: Picture, routine_file: str, message: str,
+             fix: str = "use a JPEG or PNG picture") -> AudiocoachError:
+    return AudiocoachError(Problem(f"the cover '{picture.name}' {message}", fix, routine_file,
                                    picture.line, None, "cover"))
 
 
@@ -333,12 +334,15 @@ def _open(picture: Picture, routine_file: str, data: bytes):
         with Image.open(io.BytesIO(data)) as image:
             image.verify()  # the whole file's structure; the checked image cannot be drawn on
         image = Image.open(io.BytesIO(data))
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as error:
-        raise _problem(picture, routine_file,
-                       f"the cover '{picture.name}' is not a readable picture ({error})") from None
+    except UnidentifiedImageError:
+        raise _problem(picture, routine_file, "is not a picture") from None
+    except Image.DecompressionBombError:
+        raise _problem(picture, routine_file, "has too many pixels to open",
+                       f"use a picture of {MAX_SIDE_PX}x{MAX_SIDE_PX} px") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise _problem(picture, routine_file, f"is damaged ({error})") from None
     if image.format not in ("JPEG", "PNG"):
-        raise _problem(picture, routine_file, f"the cover '{picture.name}' is a {image.format} picture")
+        raise _problem(picture, routine_file, f"is a {image.format} picture")
     return image
 
 
@@ -382,8 +386,7 @@ def read_cover(picture: Picture, routine_file: str) -> tuple[bytes, str]:
     try:
         data = picture.path.read_bytes()
     except OSError as error:
-        raise _problem(picture, routine_file,
-                       f"the cover '{picture.name}' cannot be read ({error.strerror})") from None
+        raise _problem(picture, routine_file, f"cannot be read ({error.strerror})") from None
     image = _open(picture, routine_file, data)
     kind = image.format
     if _fits_as_is(image, data):
@@ -394,8 +397,7 @@ def read_cover(picture: Picture, routine_file: str) -> tuple[bytes, str]:
     try:
         image = _rgb(ImageOps.exif_transpose(image))
     except (OSError, SyntaxError, ValueError) as error:
-        raise _problem(picture, routine_file,
-                       f"the cover '{picture.name}' is damaged ({error})") from None
+        raise _problem(picture, routine_file, f"is damaged ({error})") from None
     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     if kind == "PNG":

@@ -349,10 +349,17 @@ def test_a_picture_too_large_to_open_is_a_routine_error(tmp_path):
                      + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
     with pytest.raises(AudiocoachError) as caught:
         read_cover(Picture("huge.png", path, 4), "r.yaml")
-    (problem,) = caught.value.problems
-    assert (problem.file, problem.line, problem.field) == ("r.yaml", 4, "cover")
-    assert problem.message.startswith("the cover 'huge.png' is not a readable picture")
-    assert problem.fix == "use a JPEG or PNG picture"
+    assert str(caught.value) == ("r.yaml:4: cover: the cover 'huge.png' has too many pixels to "
+                                 "open (use a picture of 1400x1400 px)")
+
+
+def test_a_file_that_is_no_picture_is_a_routine_error_in_plain_words(run, write_routine, tmp_path):
+    (tmp_path / "notes.jpg").write_text("shopping list")
+    result = run("build", write_routine(OWN.format(cover="notes.jpg")), "-o", "calves.mp3")
+    assert result.exit_code == 1
+    assert ("routine.yaml:2: cover: the cover 'notes.jpg' is not a picture (use a JPEG or PNG "
+            "picture)") in result.output
+    assert "BytesIO" not in result.output and "Traceback" not in result.output
 
 
 def test_every_shipped_font_is_installed_with_its_license():
