@@ -41,9 +41,8 @@ BOLD = ("NotoSans-Bold.ttf", *_SCRIPTS)
 REGULAR = ("NotoSans-Regular.ttf", *_SCRIPTS)
 
 
-@lru_cache(maxsize=None)
-def _font_bytes(name: str) -> bytes:
-    return (resources.files("audiocoach") / "fonts" / name).read_bytes()
+def _font_file(name: str) -> str:
+    return str(resources.files("audiocoach") / "fonts" / name)
 
 
 @lru_cache(maxsize=None)
@@ -51,14 +50,15 @@ def font_characters(name: str) -> frozenset[int]:
     """The code points the shipped font `name` has a glyph for."""
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(io.BytesIO(_font_bytes(name)), lazy=True).getBestCmap())
+    with TTFont(_font_file(name), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 @lru_cache(maxsize=None)
 def _font(name: str, size_px: int):
     from PIL import ImageFont
 
-    return ImageFont.truetype(io.BytesIO(_font_bytes(name)), size_px)
+    return ImageFont.truetype(_font_file(name), size_px)  # read from the file as needed, not copied
 
 
 def _ignorable(char: str) -> bool:
