@@ -17,10 +17,11 @@ from fontTools.ttLib import TTFont
 from mutagen.id3 import ID3
 from PIL import Image
 
-from audiocoach.cover import (BACKGROUND, BOLD, MARGIN_PX, SIZE_PX, TEXT, Lettering, cover_image,
-                              cover_summary, draw_cover, read_cover, title_lines)
+from audiocoach.cover import (BACKGROUND, MARGIN_PX, SIZE_PX, TEXT, cover_image, cover_summary,
+                              draw_cover, read_cover, title_lines)
 from audiocoach.errors import AudiocoachError
 from audiocoach.languages import cover_words, pack_codes
+from audiocoach.lettering import BOLD, Lettering
 from audiocoach.model import Picture
 
 ROOT = Path(__file__).resolve().parent.parent
