@@ -91,11 +91,11 @@ def font_for(cluster: str, family: tuple[str, ...], current: str | None = None) 
 
 def _strong(cluster: str) -> str | None:
     kind = unicodedata.bidirectional(cluster[0])
-    if kind in ("R", "AL"):
-        return "rtl"
-    if kind in ("L", "EN", "AN"):  # numbers read left to right in either direction
-        return "ltr"
-    return None
+    return "rtl" if kind in ("R", "AL") else "ltr" if kind == "L" else None
+
+
+def _number(cluster: str) -> bool:
+    return unicodedata.bidirectional(cluster[0]) in ("EN", "AN")
 
 
 def direction(text: str) -> str:
@@ -118,9 +118,12 @@ class Lettering:
         """(text, font, direction) left to right as they are drawn: segments of one direction
         (Unicode's bidirectional rules, simplified to whole characters), cut where the font changes."""
         units = clusters(line)
-        strong = [_strong(u) for u in units]
+        strong: list[str | None] = []
+        for unit in units:  # a number goes with the letters before it: "בוקר 3" is Hebrew's
+            letters = next((d for d in reversed(strong) if d), paragraph)
+            strong.append(letters if _number(unit) else _strong(unit))
         resolved = []
-        for i, kind in enumerate(strong):  # a space or mark takes its neighbours' direction if they agree
+        for i, kind in enumerate(strong):  # a space takes its neighbours' direction if they agree
             if kind is None:
                 before = next((d for d in reversed(strong[:i]) if d), paragraph)
                 after = next((d for d in strong[i + 1:] if d), paragraph)

@@ -21,7 +21,6 @@ from audiocoach.cover import (BACKGROUND, MARGIN_PX, SIZE_PX, TEXT, cover_image,
                               draw_cover, read_cover, title_lines)
 from audiocoach.errors import AudiocoachError
 from audiocoach.languages import cover_words, pack_codes
-from audiocoach.lettering import BOLD, Lettering
 from audiocoach.model import Picture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,14 +107,6 @@ def test_the_png_is_the_drawn_picture():
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.mode == "RGB" and image.size == (1400, 1400)
         assert image.tobytes() == cover_image(TITLES["Japanese"], 600, ["Stretch"], "ja").tobytes()
-
-
-def test_words_after_an_emoji_are_in_the_text_font_and_spaced_as_text():
-    lettering = Lettering(BOLD, 150, "en")
-    gap_px = lettering.width("🦶 a") - lettering.width("🦶") - lettering.width("a")
-    assert gap_px < 0.4 * 150  # a space, not an emoji's width
-    assert [font for _, font, _ in lettering.runs("💪3 sets", "ltr")] == [
-        "NotoEmoji-Bold.ttf", "NotoSans-Bold.ttf"]  # 3 a digit, not a keycap
 
 
 def outside_margins(image: Image.Image) -> int:
