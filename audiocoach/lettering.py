@@ -116,7 +116,8 @@ class Lettering:
 
     def runs(self, line: str, paragraph: str) -> list[tuple[str, str, str]]:
         """(text, font, direction) left to right as they are drawn: segments of one direction
-        (Unicode's bidirectional rules, simplified to whole characters), cut where the font changes."""
+        (Unicode's bidirectional rules, simplified to whole characters), cut where the font
+        changes."""
         units = clusters(line)
         strong: list[str | None] = []
         for unit in units:  # a number goes with the letters before it: "בוקר 3" is Hebrew's

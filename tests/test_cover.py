@@ -109,6 +109,19 @@ def test_the_png_is_the_drawn_picture():
         assert image.tobytes() == cover_image(TITLES["Japanese"], 600, ["Stretch"], "ja").tobytes()
 
 
+def title_ink_columns(image: Image.Image) -> np.ndarray:
+    pixels = np.asarray(image.crop((0, 40, SIZE_PX, 380)).convert("RGB"), dtype=np.int16)
+    return np.flatnonzero((np.abs(pixels - np.array(TEXT)).sum(axis=2) < 60).any(axis=0))
+
+
+def test_a_hebrew_title_is_set_against_the_right_margin_and_english_against_the_left():
+    hebrew = title_ink_columns(cover_image("מתיחות", 600, ["Stretch"]))
+    assert SIZE_PX - MARGIN_PX - 20 <= hebrew.max() <= SIZE_PX - MARGIN_PX
+    assert hebrew.min() > SIZE_PX // 2
+    english = title_ink_columns(cover_image("Stretch", 600, ["Stretch"]))
+    assert MARGIN_PX <= english.min() <= MARGIN_PX + 20 and english.max() < SIZE_PX // 2 + 200
+
+
 def outside_margins(image: Image.Image) -> int:
     """How many pixels left or right of the margins, below the top bar, are not background."""
     pixels = np.asarray(image.convert("RGB"), dtype=np.int16)[40:]
