@@ -71,11 +71,11 @@ def cover_image(title: str, length_s: float, exercises: list[str], language: str
     width = right - left
     draw.rectangle([0, 0, SIZE_PX, 36], fill=ACCENT)
     size, lines = title_lines(title, language)
-    title = Lettering(BOLD, size, language)
+    heading = Lettering(BOLD, size, language)
     paragraph = direction(" ".join(lines))
     y = MARGIN_PX + 60
     for line in lines:
-        title.draw(draw, line, left, right, y, TEXT, paragraph)
+        heading.draw(draw, line, left, right, y, TEXT, paragraph)
         y += int(size * 1.2)
     y += 40
     info = Lettering(BOLD, 64, language)
@@ -131,9 +131,16 @@ def _open(picture: Picture, routine_file: str, data: bytes):
     return image
 
 
+def _read(picture: Picture, routine_file: str) -> bytes:
+    try:
+        return picture.path.read_bytes()
+    except OSError as error:
+        raise _problem(picture, routine_file, f"cannot be read ({error.strerror})") from None
+
+
 def cover_warnings(picture: Picture, routine_file: str) -> list[str]:
     """What a listener would notice about the routine's own picture: that it is too small."""
-    image = _open(picture, routine_file, picture.path.read_bytes())
+    image = _open(picture, routine_file, _read(picture, routine_file))
     if min(image.size) < TINY_SIDE_PX:
         return [f"the cover '{picture.name}' is only {image.width}x{image.height} px, so lock "
                 f"screens show it blurred; use a picture of {MAX_SIDE_PX}x{MAX_SIDE_PX} px"]
@@ -168,10 +175,7 @@ def read_cover(picture: Picture, routine_file: str) -> tuple[bytes, str]:
     PNG of at most 1400 px a side, upright; a file that already is one is kept as it is."""
     from PIL import Image, ImageOps
 
-    try:
-        data = picture.path.read_bytes()
-    except OSError as error:
-        raise _problem(picture, routine_file, f"cannot be read ({error.strerror})") from None
+    data = _read(picture, routine_file)
     image = _open(picture, routine_file, data)
     kind = image.format
     if _fits_as_is(image, data):

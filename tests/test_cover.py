@@ -314,6 +314,17 @@ def test_a_cover_players_can_show_is_embedded_byte_for_byte(tmp_path):
     assert read_cover(Picture("fine.jpg", path, 2), "r.yaml") == (path.read_bytes(), "image/jpeg")
 
 
+def test_a_photo_saved_as_png_is_embedded_as_a_jpeg_of_under_1_mb(tmp_path):
+    path = tmp_path / "photo.png"
+    noise = np.random.default_rng(7).normal(0, 12, (1500, 1500, 3))
+    Image.fromarray(np.clip(gradient(1500, 1500, 3) + noise, 0, 255).astype(np.uint8)).save(path)
+    assert path.stat().st_size > 3_000_000
+    data, mime = read_cover(Picture("photo.png", path, 2), "r.yaml")
+    assert mime == "image/jpeg" and len(data) < 1_000_000
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.size == (1400, 1400)
+
+
 def test_a_phones_sideways_photo_is_turned_upright(tmp_path):
     path = tmp_path / "phone.jpg"
     exif = Image.Exif()
