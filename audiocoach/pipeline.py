@@ -81,8 +81,6 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
     script = build_script(routine, voice.language)
-    if routine.cover is not None:
-        script.warnings.extend(cover_warnings(routine.cover, routine.file))
     try:
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     except AudiocoachError as error:
@@ -97,6 +95,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     if cache.warning():
         script.warnings.append(cache.warning())
+    if routine.cover is not None:
+        script.warnings.extend(cover_warnings(routine.cover, routine.file))
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
