@@ -373,8 +373,9 @@ def test_a_file_that_is_no_picture_is_a_routine_error_in_plain_words(run, write_
     (tmp_path / "notes.jpg").write_text("shopping list")
     result = run("build", write_routine(OWN.format(cover="notes.jpg")), "-o", "calves.mp3")
     assert result.exit_code == 1
-    assert ("routine.yaml:2: cover: the cover 'notes.jpg' is not a picture (use a JPEG or PNG "
-            "picture)") in result.output
+    assert "routine.yaml:2" in result.output  # the line of `cover:`
+    assert ("cover: the cover 'notes.jpg' is not a picture (use a JPEG or PNG picture)"
+            in result.output)
     assert "BytesIO" not in result.output and "Traceback" not in result.output
 
 
