@@ -106,6 +106,15 @@ def pack_codes() -> list[str]:
 
 
 @lru_cache(maxsize=None)
+def cover_words(language: str) -> Mapping[str, str]:
+    """The drawn cover's words in `language`'s pack (English's where there is none): `minutes`,
+    `exercises` (`exercises_one` for one) and `more`, each with an `{n}` blank."""
+    code = pack_for(language)[0].code
+    text = (resources.files("audiocoach") / "packs" / f"{code}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["cover"]
+
+
+@lru_cache(maxsize=None)
 def load_pack(code: str) -> Pack:
     text = (resources.files("audiocoach") / "packs" / f"{code}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)

@@ -19,7 +19,7 @@ from .errors import AudiocoachError, ExitCode
 from .engines.gtts import google_reachable
 from .load import load_file
 from .model import Routine, Voice, build_routine
-from .cover import draw_cover, read_cover
+from .cover import cover_warnings, draw_cover, read_cover
 from .mix import Mixer
 from .music import MusicBed
 from .render import Report, encodable_length, measure_voice, render
@@ -97,6 +97,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     if cache.warning():
         script.warnings.append(cache.warning())
+    if routine.cover is not None:
+        script.warnings.extend(cover_warnings(routine.cover, routine.file))
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
@@ -120,7 +122,8 @@ def cover(compiled: Compiled) -> tuple[bytes, str]:
     if routine.cover is not None:
         return read_cover(routine.cover, routine.file)
     return draw_cover(routine.title, timeline.seconds(timeline.length),
-                      [exercise.name for exercise in routine.exercises]), "image/png"
+                      [exercise.name for exercise in routine.exercises],
+                      compiled.voice.language), "image/png"
 
 
 def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
