@@ -138,9 +138,14 @@ def _read(picture: Picture, routine_file: str) -> bytes:
         raise _problem(picture, routine_file, f"cannot be read ({error.strerror})") from None
 
 
+def open_picture(picture: Picture, routine_file: str):
+    """The routine's own picture, checked as the build opens it (its pixels not yet read)."""
+    return _open(picture, routine_file, _read(picture, routine_file))
+
+
 def cover_warnings(picture: Picture, routine_file: str) -> list[str]:
     """What a listener would notice about the routine's own picture: that it is too small."""
-    image = _open(picture, routine_file, _read(picture, routine_file))
+    image = open_picture(picture, routine_file)
     if min(image.size) < TINY_SIDE_PX:
         return [f"the cover '{picture.name}' is only {image.width}x{image.height} px, so lock "
                 f"screens show it blurred; use a picture of {MAX_SIDE_PX}x{MAX_SIDE_PX} px"]

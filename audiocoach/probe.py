@@ -27,7 +27,6 @@ CUE_RATE_HZ = 22050
 MUSIC_RATE_HZ = 8000  # enough to hear whether music is silent, and quick to decode
 SILENT_PEAK = 1e-4  # -80 dBFS: a file whose every sample is below this cannot be heard
 AUDIO_FILES = "use an audio file ffmpeg reads, such as WAV, MP3, OGG or FLAC"
-PICTURE_FORMATS = ("JPEG", "PNG")
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _AUDIO_STREAM = re.compile(r"Stream #\S+.*: Audio: ")
@@ -107,19 +106,14 @@ def music(path: Path, name: str) -> None:
                          "choose a longer music file")
 
 
-def picture(path: Path, name: str) -> str:
-    """A cover picture's format (`JPEG` or `PNG`), from its header; a damaged one is refused."""
-    from PIL import Image, UnidentifiedImageError
+def picture(path: Path, name: str) -> None:
+    """A cover picture as the build opens it: a whole JPEG or PNG that Pillow will open."""
+    from .cover import open_picture
+    from .errors import AudiocoachError
+    from .model import Picture
 
-    fix = "use a JPEG or PNG picture"
-    try:
-        with Image.open(path) as image:
-            kind = image.format
-            image.verify()  # reads the whole file's structure, not its pixels
-    except UnidentifiedImageError:
-        raise ValueError(f"the cover '{name}' is not a picture", fix) from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ValueError(f"the cover '{name}' is damaged ({error})", fix) from None
-    if kind not in PICTURE_FORMATS:
-        raise ValueError(f"the cover '{name}' is a {kind} picture", fix)
-    return kind
+    try:  # the very code that opens it for the build, so the two cannot disagree
+        open_picture(Picture(name, path, 0), "")
+    except AudiocoachError as error:
+        problem = error.problems[0]
+        raise ValueError(problem.message, problem.fix) from None

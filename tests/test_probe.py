@@ -3,7 +3,9 @@ at the field's line and column, and `plan` refuses it before anything is synthes
 
 from __future__ import annotations
 
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,15 @@ def tone(path: Path, seconds: float, silent: bool = False, rate: int = 22050) ->
     subprocess.run([ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
                     "-i", source, str(path)], check=True)
     return path
+
+
+def huge_png() -> bytes:
+    """A PNG whose header claims 30000x30000 px: more than Pillow agrees to open."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -76,6 +87,8 @@ def test_good_media_validates(run, media):
      "6:8: cover: the cover 'cover.jpg' is not a picture (use a JPEG or PNG picture)"),
     (lambda d: (d / "cut.png").write_bytes((d / "cover.png").read_bytes()[:60]), "cover: cut.png",
      "6:8: cover: the cover 'cut.png' is damaged"),
+    (lambda d: (d / "huge.png").write_bytes(huge_png()), "cover: huge.png",
+     "6:8: cover: the cover 'huge.png' has too many pixels to open (use a picture of 1400x1400 px)"),
 ])
 @pytest.mark.parametrize("command", ["validate", "plan", "build"])
 def test_a_file_build_would_refuse_is_refused_at_its_field(run, media, fake_engine, command, make,
