@@ -212,6 +212,9 @@ def share_command(
         result = publish(collection, compiled, prune)
     except AudiocoachError as error:
         raise _fail(error) from None
+    for stem, track in compiled:
+        for warning in track.timeline.warnings:
+            typer.echo(f"warning: {stem}: {warning}", err=True)
     for track in result.shared:
         report = result.reports[track.stem] or "unchanged"
         typer.echo(f"{output / track.page}: {track.title} ({track.length}; {report})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from .errors import AudiocoachError, Problem
-from .languages import cover_words
+from .languages import cover_words, number_form
 from .lettering import BOLD, REGULAR, Lettering, break_points, clusters, direction, wrap
 from .model import Picture
 
@@ -57,7 +57,7 @@ def cover_summary(length_s: float, exercises: int, language: str) -> str:
     """`12 min · 5 exercises` in the routine's language."""
     words = cover_words(language)
     minutes = words["minutes"].format(n=max(1, round(length_s / 60)))
-    count = words["exercises_one"] if exercises == 1 else words["exercises"].format(n=exercises)
+    count = number_form(words, "exercises", exercises == 1).format(n=exercises)
     return f"{minutes}  ·  {count}"
 
 

@@ -83,8 +83,7 @@ class Pack:
 
     def summary_text(self, key: str, one: bool = False, **values: object) -> str:
         """A summary phrase filled in, in its singular form (`steps_one`) when its number is one."""
-        template = self.summary[key + ONE] if one and key + ONE in self.summary else self.summary[key]
-        return self.contract(template.format(**values))
+        return self.contract(number_form(self.summary, key, one).format(**values))
 
     def contract(self, text: str) -> str:
         """The language's contractions applied where words meet: French "de une" is "d'une"."""
@@ -98,6 +97,11 @@ class Pack:
             if text.startswith(start):
                 return capital + text[len(start):]
         return text[:1].upper() + text[1:]
+
+
+def number_form(table: Mapping[str, str], key: str, one: bool) -> str:
+    """`key`'s words, in their singular form (`key_one`) when the number in them is one."""
+    return table[key + ONE] if one and key + ONE in table else table[key]
 
 
 def pack_codes() -> list[str]:

@@ -344,6 +344,14 @@ def test_a_tiny_cover_gives_a_warning_and_is_kept(run, write_routine, tmp_path):
     assert apic(Path("calves.mp3")).data == (tmp_path / "tiny.jpg").read_bytes()
 
 
+def test_share_gives_the_tiny_cover_warning_too(run, write_routine, tmp_path):
+    Image.fromarray(gradient(200, 150, 3)).save(tmp_path / "tiny.jpg")
+    result = run("share", write_routine(OWN.format(cover="tiny.jpg")), "-o", "shared")
+    assert result.exit_code == 0, result.output
+    assert ("warning: routine: the cover 'tiny.jpg' is only 200x150 px, so lock screens show it "
+            "blurred; use a picture of 1400x1400 px") in result.stderr
+
+
 def test_the_share_folder_has_the_same_picture_as_the_mp3(run, write_routine, tmp_path):
     rgba_png(tmp_path / "cover.png")
     result = run("share", write_routine(OWN.format(cover="cover.png")), "-o", "shared")
