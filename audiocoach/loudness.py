@@ -130,6 +130,16 @@ class LoudnessMeter:
         return gated_lufs(np.asarray(self.steps), self.step)
 
 
+def integrated_lufs(audio: np.ndarray, sample_rate_hz: int, block_s: int = 10) -> float:
+    """The integrated loudness of a whole signal, metered `block_s` seconds at a time so that
+    the filter's working memory stays small however long it is."""
+    meter = LoudnessMeter(sample_rate_hz)
+    block = block_s * sample_rate_hz
+    for start in range(0, np.size(audio), block):
+        meter.add(audio[start:start + block])
+    return meter.integrated_lufs()
+
+
 def k_weighted_squares(audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """The squared K-weighted signal of `audio` and its tail, the filter starting at rest."""
     return np.square(k_weighted(audio, sample_rate_hz))
