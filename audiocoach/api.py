@@ -132,7 +132,7 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
     """
     if not isinstance(routine, Routine):
         routine = load(routine)
-    if loudness != ROUTINE_LOUDNESS:
+    if loudness is not None and loudness != ROUTINE_LOUDNESS:  # None: off
         try:
             loudness = read_loudness(loudness)
         except ValueError as error:

@@ -9,6 +9,7 @@ however long it is, and no sample ever moves.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import wave
 from dataclasses import dataclass
@@ -264,6 +265,8 @@ def _encode_mp3_at(mixer: Mixer, target_lufs: float, temporary: Path, threads: i
     aim, ceiling = target_lufs + MP3_LOSS_LU, CEILING_DBTP
     for _ in range(MP3_TRIES):
         master = Master(mixer, aim, report, ceiling, loudest=True)
+        if report.mastering is not None:  # the target is the file's; the PCM's is `aim`
+            report.mastering = dataclasses.replace(report.mastering, target_lufs=target_lufs)
         _encode_mp3(master, temporary, threads)
         report.output_lufs, report.true_peak_dbtp = measure_file(temporary, mixer.timeline.sample_rate)
         if not math.isfinite(report.output_lufs):  # a silent track: no loudness to meet

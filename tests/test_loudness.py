@@ -174,3 +174,17 @@ def test_true_peaks_metered_in_blocks_are_those_of_the_whole():
         for start in range(0, audio.size, size):
             meter.add(audio[start:start + size])
         assert meter.peak_db() == pytest.approx(20 * np.log10(whole), abs=1e-9), size
+
+
+def test_the_offline_voice_is_brought_to_a_loud_target_in_the_decoded_mp3(tmp_path, monkeypatch):
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    path = tmp_path / "short.yaml"
+    path.write_text("title: Short\nintro: Sit tall at the front of the chair.\nexercises:\n"
+                    "  - {name: Heel press, instructions: Press both heels into the floor., "
+                    "hold: 6s, countdown: 3}\noutro: Well done.\n")
+    out = tmp_path / "short.mp3"
+    result = build(path, out, "--engine", "piper", "--loudness", -16, "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    lufs, peak = measured(out)
+    assert abs(lufs - (-16)) <= 1.0 and peak <= -1.0, (lufs, peak)
+    assert abs(printed_lufs(result.stdout) - lufs) <= 0.2, (result.stdout, lufs)
