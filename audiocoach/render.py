@@ -86,7 +86,7 @@ def measure_file(path: Path, sample_rate_hz: int) -> tuple[float, float]:
     """A finished file's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
     decodes it, block by block."""
     meter = LoudnessMeter(sample_rate_hz)
-    peaks = TruePeakMeter(floor=10 ** (PEAK_LIMIT_DBTP / 20) / 4)  # 12 dB under: see the meter
+    peaks = TruePeakMeter()
     try:
         for block in ffmpeg.decode_blocks(path, sample_rate_hz, 10 * sample_rate_hz):
             meter.add(block)
