@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -26,7 +25,15 @@ def decode(source: Path | bytes, sample_rate_hz: int, *, input_format: str | Non
     ffmpeg itself resamples and mixes down, so nothing here depends on ffprobe (which
     imageio-ffmpeg does not ship).
     """
-    command = _command(source, sample_rate_hz, input_format, audio_filter, max_seconds)
+    command = [executable(), "-hide_banner", "-loglevel", "error", "-nostdin"]
+    if input_format:
+        command += ["-f", input_format]
+    command += ["-i", "pipe:0" if isinstance(source, bytes) else str(source), "-vn"]
+    if max_seconds is not None:
+        command += ["-t", f"{max_seconds:.3f}"]
+    if audio_filter:
+        command += ["-filter:a", audio_filter]
+    command += ["-f", "f32le", "-ac", "1", "-ar", str(sample_rate_hz), "pipe:1"]
     try:
         result = subprocess.run(command, input=source if isinstance(source, bytes) else None,
                                 capture_output=True, check=False, timeout=300)
@@ -36,33 +43,3 @@ def decode(source: Path | bytes, sample_rate_hz: int, *, input_format: str | Non
         lines = result.stderr.decode(errors="replace").strip().splitlines()
         raise DecodeError(lines[-1] if lines else f"ffmpeg exited with {result.returncode}")
     return np.frombuffer(result.stdout, dtype="<f4").copy()
-
-
-def decode_blocks(source: Path, sample_rate_hz: int, block_samples: int) -> Iterator[np.ndarray]:
-    """A file as mono float32 PCM at `sample_rate_hz`, `block_samples` at a time, as ffmpeg
-    decodes it: memory stays flat however long the file is."""
-    process = subprocess.Popen(_command(source, sample_rate_hz), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        while chunk := process.stdout.read(4 * block_samples):
-            yield np.frombuffer(chunk, dtype="<f4")
-    finally:
-        process.stdout.close()
-        errors = process.stderr.read().decode(errors="replace").strip().splitlines()
-        process.stderr.close()
-        code = process.wait()
-    if code != 0:
-        raise DecodeError(errors[-1] if errors else f"ffmpeg exited with {code}")
-
-
-def _command(source: Path | bytes, sample_rate_hz: int, input_format: str | None = None,
-             audio_filter: str | None = None, max_seconds: float | None = None) -> list[str]:
-    command = [executable(), "-hide_banner", "-loglevel", "error", "-nostdin"]
-    if input_format:
-        command += ["-f", input_format]
-    command += ["-i", "pipe:0" if isinstance(source, bytes) else str(source), "-vn"]
-    if max_seconds is not None:
-        command += ["-t", f"{max_seconds:.3f}"]
-    if audio_filter:
-        command += ["-filter:a", audio_filter]
-    return command + ["-f", "f32le", "-ac", "1", "-ar", str(sample_rate_hz), "pipe:1"]

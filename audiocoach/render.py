@@ -18,15 +18,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import ffmpeg
 from .clips import to_int16
-from .errors import AudiocoachError, Problem
 from .files import write_atomically
 from .hooks import pause_at
 from .islands import PAD_S, IslandMaster
 from .loudness import CEILING_DBTP, Limiter, LoudnessMeter, Mastering, TooLoud, TruePeakMeter
 from .mix import Mixer
-from .mp3 import ENCODER_DELAY, frame_samples, parts, write_in_parts
+from .mp3 import ENCODER_DELAY, decoded_blocks, frame_samples, mp3_rate, parts, write_in_parts
 
 MP3_KBPS = 64  # plenty for a mono voice
 # LAME's quality 7, measured on the 30-minute legs-hips-low-back: 1.6 s of CPU for a speech SNR
@@ -82,19 +80,14 @@ def measure_mix(mixer: Mixer) -> tuple[float, float]:
     return meter.integrated_lufs(), peak
 
 
-def measure_file(path: Path, sample_rate_hz: int) -> tuple[float, float]:
-    """A finished file's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
-    decodes it, block by block."""
-    meter = LoudnessMeter(sample_rate_hz)
-    peaks = TruePeakMeter()
-    try:
-        for block in ffmpeg.decode_blocks(path, sample_rate_hz, 10 * sample_rate_hz):
-            meter.add(block)
-            peaks.add(block)
-    except ffmpeg.DecodeError as error:
-        raise AudiocoachError(Problem(f"the file just written cannot be read back to measure its "
-                                      f"loudness: {error}", "write a WAV instead (-o NAME.wav)",
-                                      str(path))) from None
+def measure_mp3(path: Path, sample_rate_hz: int) -> tuple[float, float]:
+    """A finished MP3's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
+    decodes it, block by block; `sample_rate_hz` is the track's."""
+    rate = mp3_rate(sample_rate_hz)
+    meter, peaks = LoudnessMeter(rate), TruePeakMeter()
+    for block in decoded_blocks(path, rate, 10 * rate):
+        meter.add(block)
+        peaks.add(block)
     return meter.integrated_lufs(), peaks.peak_db()
 
 
@@ -268,7 +261,7 @@ def _encode_mp3_at(mixer: Mixer, target_lufs: float, temporary: Path, threads: i
         if report.mastering is not None:  # the target is the file's; the PCM's is `aim`
             report.mastering = dataclasses.replace(report.mastering, target_lufs=target_lufs)
         _encode_mp3(master, temporary, threads)
-        report.output_lufs, report.true_peak_dbtp = measure_file(temporary, mixer.timeline.sample_rate)
+        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate)
         if not math.isfinite(report.output_lufs):  # a silent track: no loudness to meet
             return
         missed = target_lufs - report.output_lufs
