@@ -284,30 +284,76 @@ class Mastering:
         """The gain that brings the mix, once limited, within `TOLERANCE_LU` of the target.
 
         The limiter takes back part of any gain that drives peaks over the ceiling, so the
-        loudness is measured after limiting (`limited_lufs(gain_db)`) and the gain corrected by
-        the secant method: the loudness rises steadily with the gain. `peak_db` is the mix's
-        loudest sample. Raises `TooLoud` when the target needs more than `MAX_LIMITING_DB` of
-        limiting."""
+        loudness is measured after limiting (`limited_lufs(gain_db)`) and the gain corrected:
+        by the secant method while the loudness rises with the gain, else between a gain too
+        quiet and one loud enough. It need not rise: music under a squashed voice comes up
+        relative to it, and the gating then counts more of the quiet stretches. `peak_db` is the
+        mix's loudest sample. Raises `TooLoud` with the loudest mastering there is when the
+        target needs more than `MAX_LIMITING_DB` of limiting."""
         if not math.isfinite(measured_lufs):
             return cls(0.0, measured_lufs, target_lufs, ceiling_dbtp, measured_lufs)
         most = ceiling_dbtp - peak_db + MAX_LIMITING_DB
+        tried: dict[float, float] = {}
+
+        def loudness(gain: float) -> float:
+            if gain not in tried:
+                tried[gain] = limited_lufs(gain)
+            return tried[gain]
+
+        def done() -> bool:
+            return any(abs(lufs - target_lufs) <= TOLERANCE_LU for lufs in tried.values())
+
         gain = min(target_lufs - measured_lufs, most)
-        tried: list[tuple[float, float]] = [(gain, limited_lufs(gain))]
-        while abs(tried[-1][1] - target_lufs) > TOLERANCE_LU and len(tried) < MAX_PASSES:
-            gain, lufs = tried[-1]
-            if len(tried) > 1 and tried[-2][0] != gain and tried[-2][1] != lufs:
-                slope = (lufs - tried[-2][1]) / (gain - tried[-2][0])
-            else:
-                slope = 1.0  # an unlimited track: the loudness follows the gain dB for dB
-            following = min(gain + (target_lufs - lufs) / max(slope, 0.01), most)
-            if following == gain:  # at the limit and still short
+        previous: tuple[float, float] | None = None
+        while not done() and len(tried) < MAX_PASSES:  # the secant method, upwards or down
+            lufs = loudness(gain)
+            slope = 1.0 if previous is None else (lufs - previous[1]) / (gain - previous[0])
+            if slope <= 0.01 or any(v > target_lufs for v in tried.values()) and lufs < target_lufs:
+                break  # past the loudest, or the target lies between two gains tried
+            following = min(gain + (target_lufs - lufs) / slope, most)
+            if following == gain:
                 break
-            tried.append((following, limited_lufs(following)))
-        gain, lufs = min(tried, key=lambda t: abs(t[1] - target_lufs))
-        mastering = cls(gain, measured_lufs, target_lufs, ceiling_dbtp, lufs)
-        if lufs < target_lufs - TOLERANCE_LU and gain >= most:
-            raise TooLoud(target_lufs, lufs, mastering)
-        return mastering
+            previous, gain = (gain, lufs), following
+        if not done():
+            loud_enough = [g for g, v in tried.items() if v >= target_lufs]
+            if not loud_enough:
+                # up to the ceiling nothing is limited: the loudest lies between it and `most`
+                _search_loudest(loudness, min(ceiling_dbtp - peak_db, min(tried)), most)
+                loudest = max(tried, key=tried.__getitem__)
+                if tried[loudest] < target_lufs - TOLERANCE_LU:
+                    raise TooLoud(target_lufs, tried[loudest], cls(
+                        loudest, measured_lufs, target_lufs, ceiling_dbtp, tried[loudest]))
+                loud_enough = [loudest]
+            _search_between(loudness, done, target_lufs, min(tried, key=lambda g: (
+                tried[g] >= target_lufs, -g)), min(loud_enough), 2 * MAX_PASSES)
+        gain = min(tried, key=lambda g: abs(tried[g] - target_lufs))
+        return cls(gain, measured_lufs, target_lufs, ceiling_dbtp, tried[gain])
+
+
+def _search_loudest(loudness: Callable[[float], float], low: float, high: float,
+                    within_db: float = 0.25) -> None:
+    """Golden-section search for the gain between `low` and `high` that gives the most."""
+    ratio = (math.sqrt(5) - 1) / 2
+    inner, outer = high - ratio * (high - low), low + ratio * (high - low)
+    while high - low > within_db:
+        if loudness(inner) >= loudness(outer):
+            high, outer, inner = outer, inner, outer - ratio * (outer - low)
+        else:
+            low, inner, outer = inner, outer, inner + ratio * (high - inner)
+
+
+def _search_between(loudness: Callable[[float], float], done: Callable[[], bool], target: float,
+                    quiet: float, loud: float, passes: int) -> None:
+    """Regula falsi between a gain too quiet for `target` and one loud enough, until `done`."""
+    quiet_lufs, loud_lufs = loudness(quiet), loudness(loud)
+    for _ in range(passes):
+        if done() or loud_lufs <= quiet_lufs:
+            return
+        gain = quiet + (target - quiet_lufs) * (loud - quiet) / (loud_lufs - quiet_lufs)
+        if loudness(gain) < target:
+            quiet, quiet_lufs = gain, loudness(gain)
+        else:
+            loud, loud_lufs = gain, loudness(gain)
 
 
 def _trailing_min(values: np.ndarray, size: int) -> np.ndarray:

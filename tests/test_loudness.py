@@ -188,3 +188,18 @@ def test_the_offline_voice_is_brought_to_a_loud_target_in_the_decoded_mp3(tmp_pa
     lufs, peak = measured(out)
     assert abs(lufs - (-16)) <= 1.0 and peak <= -1.0, (lufs, peak)
     assert abs(printed_lufs(result.stdout) - lufs) <= 0.2, (result.stdout, lufs)
+
+
+def test_gain_is_found_where_more_gain_makes_the_track_quieter():
+    # music under a squashed voice: past +8 dB the gating counts more of the quiet stretches
+    def limited(gain_db: float) -> float:
+        return -30 + gain_db if gain_db <= 8 else -22 - 0.5 * (gain_db - 8)
+
+    mastering = Mastering.to_target(-30.0, -22.5, -3.0, limited)
+    assert abs(mastering.limited_lufs - (-22.5)) <= 0.1 and mastering.gain_db < 8
+    mastering = Mastering.to_target(-30.0, -22.05, -3.0, limited)  # near the loudest
+    assert abs(mastering.limited_lufs - (-22.05)) <= 0.1
+    with pytest.raises(TooLoud) as raised:
+        Mastering.to_target(-30.0, -16.0, -3.0, limited)
+    assert raised.value.reachable_lufs == pytest.approx(-22.0, abs=0.15)
+    assert raised.value.loudest.gain_db == pytest.approx(8.0, abs=0.3)
