@@ -26,7 +26,9 @@ from . import model
 from .errors import AudiocoachError, ExitCode, Problem, suggest
 from .load import MAX_DEPTH, load_text
 from .model import Routine, build_routine
-from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine
+from .fields import loudness as read_loudness
+from .loudness import TooLoud
+from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine, too_loud
 from .pipeline import build as build_compiled
 from .render import Report, mastered_blocks
 from .synthesize import default_workers
@@ -149,7 +151,10 @@ class Track:
     def pcm(self) -> np.ndarray:
         """The mastered track as int16 samples, exactly what `save` encodes."""
         report = Report()
-        blocks = list(mastered_blocks(mixer(self.compiled), self.compiled.loudness_lufs, report))
+        try:
+            blocks = list(mastered_blocks(mixer(self.compiled), self.compiled.loudness_lufs, report))
+        except TooLoud as error:
+            raise too_loud(error, self.compiled.routine) from None
         self.report = report
         return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int16)
 
@@ -207,6 +212,11 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
                   cache_dir=cache_dir, use_cache=use_cache)
     if not isinstance(routine, Routine):
         routine = load(routine)
+    if loudness is not None and loudness != ROUTINE_LOUDNESS:  # None: off
+        try:
+            loudness = read_loudness(loudness)
+        except ValueError as error:
+            raise AudiocoachError(Problem(*error.args, routine.file, field="loudness")) from None
     options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
                       cache_dir=Path(cache_dir) if cache_dir else None, use_cache=use_cache,
                       loudness_lufs=loudness)

@@ -72,10 +72,11 @@ def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Ou
             write_sidecars(track.timeline, job.out)
     except AudiocoachError as error:
         return _failed(outcome, error)
-    timeline = track.timeline
-    outcome.lines.append(f"Wrote {job.out} ({track.duration_s:.1f} s, "
-                         f"{plural(len(timeline.chapters), 'chapter')}, "
-                         f"{plural(len(track.synthesized), 'clip')} synthesized; {report})")
+    written = [f"{track.duration_s:.1f} s"]
+    if job.audio_format == "mp3":  # a WAV has nowhere to keep chapters
+        written.append(plural(len(track.timeline.chapters), "chapter"))
+    written.append(f"{plural(len(track.synthesized), 'clip')} synthesized; {report}")
+    outcome.lines.append(f"Wrote {job.out} ({', '.join(written)})")
     outcome.notes += [f"warning: {w}" for w in track.warnings]
     return outcome
 

@@ -102,15 +102,24 @@ class IslandMaster:
         self.kept = _Kept(CACHE_BYTES)
         self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
         self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
+        self.raw_peak = 0.0  # the loudest sample of the mix (linear), once measured
         self.lock = threading.Lock()
 
     def measure(self) -> float:
-        """The integrated loudness of the mix, in LUFS."""
+        """The integrated loudness of the mix, in LUFS; `raw_peak` is then its loudest sample."""
         steps = np.zeros(self.mixer.length // self.step)
         for island in self.islands:
-            squares = self.kept.get(("measure", island.key), lambda: k_weighted_squares(
-                self.mixer.voice(island.start, island.end), self.rate), _nbytes)
+            squares, peak = self.kept.get(("measure", island.key), lambda: self._measured(island),
+                                          lambda measured: measured[0].nbytes)
+            self.raw_peak = max(self.raw_peak, peak)
             self._add_steps(steps, island.start, squares)
+        return gated_lufs(steps, self.step)
+
+    def limited_lufs(self, gain: float, limiter: Limiter) -> float:
+        """The integrated loudness of the track mastered with `gain` and `limiter`, in LUFS."""
+        steps = np.zeros(self.mixer.length // self.step)
+        for island in self.islands:
+            self._add_steps(steps, island.start, self._mastered(island, gain, limiter).squares)
         return gated_lufs(steps, self.step)
 
     def blocks(self, gain: float, limiter: Limiter, start: Samples = 0,
@@ -143,6 +152,10 @@ class IslandMaster:
         """The integrated loudness of what `blocks` gave, in LUFS."""
         return gated_lufs(self.output_steps, self.step)
 
+    def _measured(self, island: Island) -> tuple[np.ndarray, float]:
+        audio = self.mixer.voice(island.start, island.end)
+        return k_weighted_squares(audio, self.rate), float(np.max(np.abs(audio), initial=0.0))
+
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:
             context = limiter.context_samples
@@ -163,6 +176,3 @@ class IslandMaster:
         bounds = np.concatenate(([lo], cuts)) - start
         steps[first:last + 1] += np.add.reduceat(squares[lo - start:hi - start], bounds - (lo - start))
 
-
-def _nbytes(array: np.ndarray) -> int:
-    return array.nbytes

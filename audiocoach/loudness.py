@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -130,6 +131,16 @@ class LoudnessMeter:
         return gated_lufs(np.asarray(self.steps), self.step)
 
 
+def integrated_lufs(audio: np.ndarray, sample_rate_hz: int, block_s: int = 10) -> float:
+    """The integrated loudness of a whole signal, metered `block_s` seconds at a time so that
+    the filter's working memory stays small however long it is."""
+    meter = LoudnessMeter(sample_rate_hz)
+    block = block_s * sample_rate_hz
+    for start in range(0, np.size(audio), block):
+        meter.add(audio[start:start + block])
+    return meter.integrated_lufs()
+
+
 def k_weighted_squares(audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """The squared K-weighted signal of `audio` and its tail, the filter starting at rest."""
     return np.square(k_weighted(audio, sample_rate_hz))
@@ -190,9 +201,70 @@ def sample_true_peaks(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
 
 
 def true_peak_db(audio: np.ndarray) -> float:
-    """The true peak of a whole signal in dBTP (4x oversampled everywhere)."""
-    peak = float(np.max(sample_true_peaks(audio))) if np.size(audio) else 0.0
+    """The true peak of a whole signal in dBTP (4x oversampled)."""
+    audio = np.asarray(audio, dtype=np.float64)
+    peak = _largest_true_peak(audio, 0, audio.size)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _largest_true_peak(audio: np.ndarray, start: int, end: int, at_least: float = 0.0) -> float:
+    """The largest of `at_least`, the samples of `audio` and its 4x oversampled values from
+    sample `start` to `end` (whose interpolation windows must lie in `audio`, or be silence).
+
+    An interpolated value is at most the sum of its taps' magnitudes times the largest sample
+    they weigh, so only where a sample comes that close to the largest found is anything
+    oversampled: a few samples, where `sample_true_peaks` takes every loud one.
+    """
+    largest = max(at_least, float(np.max(np.abs(audio), initial=0.0)))
+    near = np.flatnonzero(np.abs(audio) * np.abs(_interpolator()).sum(axis=1).max() > largest)
+    if near.size == 0:
+        return largest
+    positions = np.unique((near[:, None] - np.arange(-_REACH + 1, _REACH + 1)).ravel())
+    positions = positions[(positions >= start) & (positions < end)]
+    windows = np.pad(audio, _REACH)[positions[:, None] + np.arange(1, 2 * _REACH + 1)]
+    oversampled = np.einsum("nk,pk->np", windows, _interpolator())  # einsum: see above
+    return max(largest, float(np.max(np.abs(oversampled), initial=0.0)))
+
+
+class TruePeakMeter:
+    """The true peak of audio fed in consecutive blocks, as `true_peak_db` finds it on the
+    whole: the last samples of each block wait for the next one's to be interpolated."""
+
+    def __init__(self):
+        self.held = np.zeros(0)  # the last 2 * _REACH samples; the later half not yet measured
+        self.started = False
+        self.peak = 0.0
+
+    def add(self, block: np.ndarray) -> None:
+        audio = np.concatenate([self.held, np.asarray(block, dtype=np.float64)])
+        if audio.size < 2 * _REACH:
+            self.held = audio
+            return
+        first = _REACH if self.started else 0  # before the first sample is silence, as padded
+        self.peak = _largest_true_peak(audio, first, audio.size - _REACH, self.peak)
+        self.held, self.started = audio[-2 * _REACH:], True
+
+    def peak_db(self) -> float:
+        """The true peak so far in dBTP, the audio taken to end here."""
+        peak = _largest_true_peak(self.held, _REACH if self.started else 0, self.held.size, self.peak)
+        return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+TOLERANCE_LU = 0.1  # mastering stops this close to the target
+MAX_PASSES = 8  # of the limited track's loudness, as the gain closes in on the target
+# The limiter takes no more than this off the loudest peak. Speech needs much of it for a loud
+# target (-16 LUFS took 16 dB on hip-to-heel, whose loudest sample is 21 dB above its loudness);
+# beyond it each dB more gains about 0.1 LU, and the voice comes out flattened.
+MAX_LIMITING_DB = 20.0
+
+
+class TooLoud(Exception):
+    """No gain brings the limited track to the target: `reachable_lufs` is the loudest it gets,
+    with `loudest` (when known) the mastering that gets it there."""
+
+    def __init__(self, target_lufs: float, reachable_lufs: float, loudest: "Mastering | None" = None):
+        super().__init__(f"{target_lufs:g} LUFS is out of reach: at most {reachable_lufs:.1f} LUFS")
+        self.target_lufs, self.reachable_lufs, self.loudest = target_lufs, reachable_lufs, loudest
 
 
 @dataclass(frozen=True)
@@ -200,14 +272,88 @@ class Mastering:
     """What the last stage does to the mix: one gain, then peaks held under the ceiling."""
 
     gain_db: float
-    measured_lufs: float
+    measured_lufs: float  # the mix as it is
     target_lufs: float
     ceiling_dbtp: float = CEILING_DBTP
+    limited_lufs: float = -math.inf  # the mix after the gain and the limiter
 
     @classmethod
-    def to_target(cls, measured_lufs: float, target_lufs: float) -> "Mastering":
-        gain = 0.0 if not math.isfinite(measured_lufs) else target_lufs - measured_lufs
-        return cls(gain, measured_lufs, target_lufs)
+    def to_target(cls, measured_lufs: float, target_lufs: float, peak_db: float,
+                  limited_lufs: Callable[[float], float],
+                  ceiling_dbtp: float = CEILING_DBTP) -> "Mastering":
+        """The gain that brings the mix, once limited, within `TOLERANCE_LU` of the target.
+
+        The limiter takes back part of any gain that drives peaks over the ceiling, so the
+        loudness is measured after limiting (`limited_lufs(gain_db)`) and the gain corrected:
+        by the secant method while the loudness rises with the gain, else between a gain too
+        quiet and one loud enough. It need not rise: music under a squashed voice comes up
+        relative to it, and the gating then counts more of the quiet stretches. `peak_db` is the
+        mix's loudest sample. Raises `TooLoud` with the loudest mastering there is when the
+        target needs more than `MAX_LIMITING_DB` of limiting."""
+        if not math.isfinite(measured_lufs):
+            return cls(0.0, measured_lufs, target_lufs, ceiling_dbtp, measured_lufs)
+        most = ceiling_dbtp - peak_db + MAX_LIMITING_DB
+        tried: dict[float, float] = {}
+
+        def loudness(gain: float) -> float:
+            if gain not in tried:
+                tried[gain] = limited_lufs(gain)
+            return tried[gain]
+
+        def done() -> bool:
+            return any(abs(lufs - target_lufs) <= TOLERANCE_LU for lufs in tried.values())
+
+        gain = min(target_lufs - measured_lufs, most)
+        previous: tuple[float, float] | None = None
+        while not done() and len(tried) < MAX_PASSES:  # the secant method, upwards or down
+            lufs = loudness(gain)
+            slope = 1.0 if previous is None else (lufs - previous[1]) / (gain - previous[0])
+            if slope <= 0.01 or any(v > target_lufs for v in tried.values()) and lufs < target_lufs:
+                break  # past the loudest, or the target lies between two gains tried
+            following = min(gain + (target_lufs - lufs) / slope, most)
+            if following == gain:
+                break
+            previous, gain = (gain, lufs), following
+        if not done():
+            loud_enough = [g for g, v in tried.items() if v >= target_lufs]
+            if not loud_enough:
+                # up to the ceiling nothing is limited: the loudest lies between it and `most`
+                _search_loudest(loudness, min(ceiling_dbtp - peak_db, min(tried)), most)
+                loudest = max(tried, key=tried.__getitem__)
+                if tried[loudest] < target_lufs - TOLERANCE_LU:
+                    raise TooLoud(target_lufs, tried[loudest], cls(
+                        loudest, measured_lufs, target_lufs, ceiling_dbtp, tried[loudest]))
+                loud_enough = [loudest]
+            _search_between(loudness, done, target_lufs, min(tried, key=lambda g: (
+                tried[g] >= target_lufs, -g)), min(loud_enough), 2 * MAX_PASSES)
+        gain = min(tried, key=lambda g: abs(tried[g] - target_lufs))
+        return cls(gain, measured_lufs, target_lufs, ceiling_dbtp, tried[gain])
+
+
+def _search_loudest(loudness: Callable[[float], float], low: float, high: float,
+                    within_db: float = 0.25) -> None:
+    """Golden-section search for the gain between `low` and `high` that gives the most."""
+    ratio = (math.sqrt(5) - 1) / 2
+    inner, outer = high - ratio * (high - low), low + ratio * (high - low)
+    while high - low > within_db:
+        if loudness(inner) >= loudness(outer):
+            high, outer, inner = outer, inner, outer - ratio * (outer - low)
+        else:
+            low, inner, outer = inner, outer, inner + ratio * (high - inner)
+
+
+def _search_between(loudness: Callable[[float], float], done: Callable[[], bool], target: float,
+                    quiet: float, loud: float, passes: int) -> None:
+    """Regula falsi between a gain too quiet for `target` and one loud enough, until `done`."""
+    quiet_lufs, loud_lufs = loudness(quiet), loudness(loud)
+    for _ in range(passes):
+        if done() or loud_lufs <= quiet_lufs:
+            return
+        gain = quiet + (target - quiet_lufs) * (loud - quiet) / (loud_lufs - quiet_lufs)
+        if loudness(gain) < target:
+            quiet, quiet_lufs = gain, loudness(gain)
+        else:
+            loud, loud_lufs = gain, loudness(gain)
 
 
 def _trailing_min(values: np.ndarray, size: int) -> np.ndarray:

@@ -290,6 +290,27 @@ def _encode_in_turn(head: Mp3Writer, make: Callable[[], Mp3Writer],
     return writers
 
 
+def decoded_blocks(path: Path, sample_rate_hz: int, block_samples: int) -> Iterator[np.ndarray]:
+    """An MP3 as a player decodes it, `block_samples` at a time: mono float32 at `sample_rate_hz`
+    (its own rate: `mp3_rate` of the track's).
+
+    miniaudio's decoder (dr_mp3) leaves out LAME's delay and padding, as ffmpeg does, and gives
+    the same samples as ffmpeg's to a part in 10^4; in this process it takes a quarter of the
+    time that ffmpeg's threads and pipe do.
+    """
+    import miniaudio
+
+    try:
+        for chunk in miniaudio.stream_file(str(path), output_format=miniaudio.SampleFormat.FLOAT32,
+                                           nchannels=1, sample_rate=sample_rate_hz,
+                                           frames_to_read=block_samples):
+            yield np.frombuffer(chunk, dtype=np.float32)
+    except miniaudio.MiniaudioError as error:
+        raise AudiocoachError(Problem(
+            f"the MP3 just written cannot be read back to measure it: {error}",
+            "write a WAV instead (-o NAME.wav)", str(path))) from None
+
+
 def _crc16(data: bytes) -> int:
     """CRC-16/ARC, as LAME checks its tag with."""
     crc = 0

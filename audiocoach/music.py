@@ -1,7 +1,8 @@
 """A music bed under the whole track: looped with a crossfade, faded in and out, ducked under speech.
 
 Music never moves an event: it is one more layer added to the mix, rendered for any span of
-samples on demand, so memory holds only the decoded music file (at most `MAX_MUSIC_S` of it).
+samples on demand, so memory holds only as much of the music file as the track plays (at most
+`MAX_MUSIC_S` of it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from . import ffmpeg
 from .durations import Samples
 from .errors import AudiocoachError, Problem
-from .loudness import LoudnessMeter
+from .loudness import integrated_lufs
 from .model import Music
 from .timeline import Timeline
 
@@ -35,20 +36,16 @@ class MusicBed:
         self.rate = rate
         self.length = timeline.length
         self.audio = self._decode(music, rate, routine_file)
-        meter = LoudnessMeter(rate)
-        meter.add(self.audio)
-        self.music_lufs = meter.integrated_lufs()
+        self.music_lufs = integrated_lufs(self.audio, rate)  # of what plays, not the whole file
         if not math.isfinite(self.music_lufs):
             raise self._problem(routine_file, f"the music '{music.name}' is silent or too short "
                                 "to measure", "choose a music file you can hear, at least a second long")
         size = self.audio.size
         self.crossfade = min(round(CROSSFADE_S * rate), size // 4)
         self.period = size - self.crossfade
-        self.body = self.audio[:self.period].copy()  # float32: ten minutes of music is 53 MB
-        if self.crossfade:
-            ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False, dtype=np.float32)
-            self.body[:self.crossfade] = (self.audio[:self.crossfade] * ramp
-                                          + self.audio[self.period:] * (1.0 - ramp))
+        # where the loop joins, the start fades in over the end; the rest of each pass is the audio
+        ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False, dtype=np.float32)
+        self.joined = self.audio[:self.crossfade] * ramp + self.audio[self.period:] * (1.0 - ramp)
         speech = sorted((e.start, e.end) for e in timeline.events if e.kind == "speech")
         self.speech_starts = [start for start, _ in speech]
         self.speech = speech
@@ -61,8 +58,11 @@ class MusicBed:
         return AudiocoachError(Problem(message, fix, routine_file, line, None, "music.file"))
 
     def _decode(self, music: Music, rate: int, routine_file: str) -> np.ndarray:
+        # the track plays its first `length` samples; a crossfade more means a longer file
+        # never loops, and the rest of it is never read
+        seconds = min(MAX_MUSIC_S, self.length / rate + CROSSFADE_S)
         try:
-            audio = ffmpeg.decode(music.path, rate, max_seconds=MAX_MUSIC_S)
+            audio = ffmpeg.decode(music.path, rate, max_seconds=seconds)
         except ffmpeg.DecodeError as error:
             raise self._problem(routine_file, f"cannot read the music '{music.name}': {error}",
                                 "use an audio file ffmpeg reads, such as MP3, OGG, FLAC or WAV",
@@ -75,9 +75,10 @@ class MusicBed:
     def looped(self, start: Samples, end: Samples) -> np.ndarray:
         """The music from `start` to `end`, repeating with a crossfade where it loops."""
         positions = np.arange(start, end)
-        out = self.body[positions % self.period].astype(np.float64)
-        first_pass = positions < self.crossfade  # the very first start has nothing to fade from
-        out[first_pass] = self.audio[positions[first_pass]]
+        within = positions % self.period
+        out = self.audio[within].astype(np.float64)
+        joins = (within < self.crossfade) & (positions >= self.period)  # not the very first start
+        out[joins] = self.joined[within[joins]]
         return out
 
     def ducking(self, start: Samples, end: Samples) -> np.ndarray:

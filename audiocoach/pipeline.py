@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
@@ -14,10 +15,11 @@ from typing import Callable
 
 from .cache import ClipCache, NoCache, default_dir
 from .catalog import catalog_fields, resolve_routine
-from .engines import choose_engine, offline
-from .errors import AudiocoachError, ExitCode
+from .engines import ENGINES, choose_engine, offline
+from .errors import AudiocoachError, ExitCode, Problem
 from .engines.gtts import google_reachable
 from .load import load_file
+from .loudness import TooLoud
 from .model import Routine, Voice, build_routine
 from .cover import cover_warnings, draw_cover, read_cover
 from .mix import Mixer
@@ -142,4 +144,18 @@ def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
             write_tags(path, compiled.timeline, compiled.routine.description,
                        pending.result() if pending else picture)
 
-        return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag, threads)
+        try:
+            return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag, threads)
+        except TooLoud as error:
+            raise too_loud(error, compiled.routine) from None
+
+
+def too_loud(error: TooLoud, routine: Routine) -> AudiocoachError:
+    """A loudness target the track cannot reach, said with the loudest it can be."""
+    # both figures rounded down, so that either can be built
+    reachable, most = (math.floor(error.reachable_lufs * n) / n for n in (10, 2))
+    return AudiocoachError(Problem(
+        f"{error.target_lufs:g} LUFS is louder than this track can be made with true peaks under "
+        f"-1 dBTP: it reaches {reachable:.1f} LUFS at most",
+        f"set loudness to {most:g} or quieter, or off; podcasts use -16 to -20",
+        routine.file, None, None, "loudness"))

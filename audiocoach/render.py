@@ -1,12 +1,15 @@
 """Master the mix and encode it once: MP3 (with tags, chapters and cover) or WAV.
 
-Mastering is one gain to the routine's loudness, measured on the whole mix beforehand, and a
-look-ahead limiter that keeps true peaks under the ceiling. Every pass walks the track block by
-block, so memory stays flat however long it is, and no sample ever moves.
+Mastering is one gain to the routine's loudness and a look-ahead limiter that keeps true peaks
+under the ceiling; the loudness is measured after limiting and the gain corrected until the
+target is met. An MP3 is then decoded and measured as a player would play it, and made again
+in the rare case it misses. Every pass walks the track block by block, so memory stays flat
+however long it is, and no sample ever moves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import wave
 from dataclasses import dataclass
@@ -19,9 +22,9 @@ from .clips import to_int16
 from .files import write_atomically
 from .hooks import pause_at
 from .islands import PAD_S, IslandMaster
-from .loudness import Limiter, LoudnessMeter, Mastering
+from .loudness import CEILING_DBTP, Limiter, LoudnessMeter, Mastering, TooLoud, TruePeakMeter
 from .mix import Mixer
-from .mp3 import ENCODER_DELAY, frame_samples, parts, write_in_parts
+from .mp3 import ENCODER_DELAY, decoded_blocks, frame_samples, mp3_rate, parts, write_in_parts
 
 MP3_KBPS = 64  # plenty for a mono voice
 # LAME's quality 7, measured on the 30-minute legs-hips-low-back: 1.6 s of CPU for a speech SNR
@@ -30,6 +33,13 @@ MP3_QUALITY = 7
 PART_S = 30  # the track is encoded in parts of at least this long, cut in silences
 LAME_DELAY = ENCODER_DELAY + 529  # samples before the audio in the decoder's output, removed again
 LAME_SHORT_PADDING = 46  # a last frame padded this little or less gets a frame more...
+PEAK_LIMIT_DBTP = -1.0  # the finished file's true peak is at most this (SPEC 5.1)
+# An MP3 at 64 kbps measures about this much quieter than the PCM it was made from (LAME drops
+# some of the highs that K-weighting counts; 0.4 to 0.5 LU on the bundled routines), so the PCM
+# is mastered this much louder; the MP3 itself is then measured.
+MP3_LOSS_LU = 0.45
+MP3_TOLERANCE_LU = 0.3  # an MP3 further than this from the target is made again, corrected
+MP3_TRIES = 3
 
 
 def encodable_length(length: int, sample_rate_hz: int) -> int:
@@ -59,12 +69,26 @@ class Report:
                 f"true peak {self.true_peak_dbtp:.1f} dBTP")
 
 
-def measure(source: Callable[[int, int], np.ndarray], mixer: Mixer) -> float:
-    """The integrated loudness of `source` (e.g. `mixer.mix`) over the whole track, in LUFS."""
+def measure_mix(mixer: Mixer) -> tuple[float, float]:
+    """The integrated loudness of the whole mix in LUFS, and its loudest sample (linear)."""
     meter = LoudnessMeter(mixer.timeline.sample_rate)
+    peak = 0.0
     for start, end in mixer.spans():
-        meter.add(source(start, end))
-    return meter.integrated_lufs()
+        block = mixer.mix(start, end)
+        meter.add(block)
+        peak = max(peak, float(np.max(np.abs(block), initial=0.0)))
+    return meter.integrated_lufs(), peak
+
+
+def measure_mp3(path: Path, sample_rate_hz: int) -> tuple[float, float]:
+    """A finished MP3's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
+    decodes it, block by block; `sample_rate_hz` is the track's."""
+    rate = mp3_rate(sample_rate_hz)
+    meter, peaks = LoudnessMeter(rate), TruePeakMeter()
+    for block in decoded_blocks(path, rate, 10 * rate):
+        meter.add(block)
+        peaks.add(block)
+    return meter.integrated_lufs(), peaks.peak_db()
 
 
 def measure_voice(mixer: Mixer) -> float:
@@ -81,20 +105,40 @@ class Master:
     measured, and limited block by block, as one part.
     """
 
-    def __init__(self, mixer: Mixer, target_lufs: float | None, report: Report):
+    def __init__(self, mixer: Mixer, target_lufs: float | None, report: Report,
+                 ceiling_dbtp: float = CEILING_DBTP, loudest: bool = False):
+        """A target out of reach raises `TooLoud`, or with `loudest` gives the loudest track
+        there can be (`at_loudest` then says so)."""
         self.mixer, self.report = mixer, report
         self.islands: IslandMaster | None = None
         self.limiter: Limiter | None = None
         self.gain = 1.0
+        self.at_loudest = False
         if target_lufs is None:
             return
         pause_at("mixing")
+        limiter = Limiter(mixer.timeline.sample_rate, ceiling_dbtp)
         self.islands = IslandMaster(mixer) if mixer.music is None else None
-        measured = self.islands.measure() if self.islands else measure(mixer.mix, mixer)
-        mastering = Mastering.to_target(measured, target_lufs)
+        if self.islands is not None:
+            islands = self.islands
+            measured, peak = islands.measure(), islands.raw_peak
+
+            def limited(gain_db: float) -> float:
+                return islands.limited_lufs(10 ** (gain_db / 20), limiter)
+        else:
+            measured, peak = measure_mix(mixer)
+
+            def limited(gain_db: float) -> float:
+                return self._limited_lufs(limiter, gain_db)
+        try:
+            mastering = Mastering.to_target(measured, target_lufs, _db(peak), limited, ceiling_dbtp)
+        except TooLoud as error:
+            if not loudest or error.loudest is None:
+                raise
+            mastering, self.at_loudest = error.loudest, True
         report.mastering = mastering
         self.gain = 10 ** (mastering.gain_db / 20)
-        self.limiter = Limiter(mixer.timeline.sample_rate, mastering.ceiling_dbtp)
+        self.limiter = limiter
 
     def silences(self) -> list[tuple[int, int]]:
         """Where the mastered track is digital silence, clear of every island: none with music."""
@@ -116,16 +160,24 @@ class Master:
             self.report.output_lufs = self.islands.output_lufs
             self.report.true_peak_dbtp = _db(self.islands.peak)
 
+    def _limited(self, gain: float, limiter: Limiter) -> Iterator[tuple[np.ndarray, float]]:
+        """The whole mix times `gain`, limited block by block: each block and its true peak."""
+        context = limiter.context_samples
+        for first, last in self.mixer.spans():
+            yield limiter.apply(self.mixer.mix(first - context, last + context) * gain, context)
+
+    def _limited_lufs(self, limiter: Limiter, gain_db: float) -> float:
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
+        for limited, _ in self._limited(10 ** (gain_db / 20), limiter):
+            meter.add(limited)
+        return meter.integrated_lufs()
+
     def _limited_blocks(self, start: int, end: int | None) -> Iterator[np.ndarray]:
         if (start, end) not in ((0, None), (0, self.mixer.length)):
             raise ValueError("a track with music is mastered whole: its loudness meter runs on")
-        limiter, mixer = self.limiter, self.mixer
-        context = limiter.context_samples
-        meter = LoudnessMeter(mixer.timeline.sample_rate)
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
         peak = 0.0
-        for first, last in mixer.spans():
-            limited, block_peak = limiter.apply(mixer.mix(first - context, last + context) * self.gain,
-                                                context)
+        for limited, block_peak in self._limited(self.gain, self.limiter):
             peak = max(peak, block_peak)
             meter.add(limited)
             yield to_int16(limited)
@@ -175,19 +227,50 @@ def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
 def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None,
            tag: Callable[[Path], None] | None = None, threads: int = 1) -> Report:
     """Master and encode the mix into `out` (an MP3 on `threads` threads); `tag` adds the MP3's
-    tags before it is renamed."""
+    tags before it is renamed. The report gives the finished file's loudness and true peak.
+
+    Raises `TooLoud` when the track cannot reach `target_lufs` within 1 LU with true peaks at
+    most -1 dBTP, giving the loudest the file can be."""
     report = Report()
 
     def write(temporary: Path) -> None:
-        master = Master(mixer, target_lufs, report)
         if audio_format == "wav":
+            master = Master(mixer, target_lufs, report)
             _encode_wav(master.blocks(), mixer.timeline.sample_rate, temporary)
+            master.finish()  # the WAV holds the mastered samples themselves: their figures
+            return
+        if target_lufs is None:
+            _encode_mp3(Master(mixer, None, report), temporary, threads)
         else:
-            _encode_mp3(master, temporary, threads)
-            if tag is not None:
-                pause_at("tagging")
-                tag(temporary)
-        master.finish()
+            _encode_mp3_at(mixer, target_lufs, temporary, threads, report)
+        if tag is not None:
+            pause_at("tagging")
+            tag(temporary)
 
     write_atomically(out, write)
     return report
+
+
+def _encode_mp3_at(mixer: Mixer, target_lufs: float, temporary: Path, threads: int,
+                   report: Report) -> None:
+    """The MP3 mastered so that it, decoded, meets `target_lufs` with its true peak at most
+    `PEAK_LIMIT_DBTP`; each try is measured and the next one corrected by what it missed."""
+    aim, ceiling = target_lufs + MP3_LOSS_LU, CEILING_DBTP
+    for _ in range(MP3_TRIES):
+        master = Master(mixer, aim, report, ceiling, loudest=True)
+        if report.mastering is not None:  # the target is the file's; the PCM's is `aim`
+            report.mastering = dataclasses.replace(report.mastering, target_lufs=target_lufs)
+        _encode_mp3(master, temporary, threads)
+        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate)
+        if not math.isfinite(report.output_lufs):  # a silent track: no loudness to meet
+            return
+        missed = target_lufs - report.output_lufs
+        over = report.true_peak_dbtp - PEAK_LIMIT_DBTP
+        if abs(missed) <= MP3_TOLERANCE_LU and over <= 0:
+            return
+        if missed > 0 and master.at_loudest:  # this is as loud as the file gets
+            raise TooLoud(target_lufs, report.output_lufs)
+        aim += missed
+        ceiling -= max(0.0, over + 0.1)
+    if abs(missed) > 1.0 or over > 0:
+        raise TooLoud(target_lufs, report.output_lufs)

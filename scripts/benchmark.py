@@ -1,7 +1,7 @@
 """How fast audiocoach builds, and how much memory it takes, as ratios against baselines measured
 in the same run (these machines are shared: only ratios of one run mean anything).
 
-Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scaling]
+Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music scaling]
 
 - warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
@@ -14,6 +14,8 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory scali
   from an empty cache, one worker and one job against the defaults.
 - memory: peak memory of the warm build of a generated 4-hour routine against its PCM size, and
   against the 60-minute one's; with the defaults and encoding on one thread.
+- music: peak memory of the warm build of a short generated routine under a 30-minute music
+  file, against the same routine without music: only as much music as the track needs is read.
 - scaling: mixing and mastering of synthetic tracks of 10, 40 and 120 minutes, against the
   growing-track approach (`track = concat(track, clip)`), so linear growth shows as ratios.
 Every build runs the real command line in a fresh process, the offline voice included.
@@ -42,7 +44,7 @@ from audiocoach.ffmpeg import executable  # noqa: E402
 BUNDLED = ["morning-feet", "feet-for-hips-knees-back", "hip-balancing", "legs-hips-low-back",
            "hip-to-heel"]
 FOOT_ROUND = ["heel-raises", "ankle-circles-lying", "towel-toe-curls", "tibialis-band-pull"]
-PART_NAMES = ["warm", "cold", "batch", "memory", "scaling"]
+PART_NAMES = ["warm", "cold", "batch", "memory", "music", "scaling"]
 
 
 def generated_routine(minutes: float, folder: Path, cache: Path) -> Path:
@@ -245,6 +247,24 @@ def memory(folder: Path, cache: Path) -> list[str]:
             f"4 h {alone_240 / mib:.0f} MiB; 4 h / 60 min x{alone_240 / alone_60:.2f}"]
 
 
+def music(folder: Path, cache: Path) -> list[str]:
+    routine = generated_routine(1, folder, cache)
+    music_file = folder / "long-music.mp3"
+    subprocess.run([executable(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "anoisesrc=color=pink:amplitude=0.3:duration=1800", "-ac", "2", "-b:a", "128k",
+                    str(music_file)], check=True)
+    document = yaml.safe_load(routine.read_text())
+    with_music = folder / "short-with-long-music.yaml"
+    with_music.write_text(yaml.safe_dump({**document, "music": {"file": str(music_file)}},
+                                         sort_keys=False))
+    plain = peak_build(routine, folder / "short.mp3", cache)
+    peak = peak_build(with_music, folder / "short-with-music.mp3", cache)
+    mib = 2 ** 20
+    return [f"peak memory of a warm build of a {document['title'].split()[-2]}-minute routine "
+            f"under 30 minutes of music: {peak / mib:.0f} MiB; without music: {plain / mib:.0f} MiB;"
+            f" x{peak / plain:.2f}"]
+
+
 def scaling(folder: Path) -> list[str]:
     """Mixing and mastering alone, on synthetic tracks (noise bursts as clips, no voice)."""
     from audiocoach.mix import Mixer
@@ -322,6 +342,8 @@ def main() -> None:
                 lines = warm(folder, cache, args.no_pydub)
             elif part in ("cold", "batch", "scaling"):
                 lines = globals()[part](folder)
+            elif part == "music":
+                lines = music(folder, cache)
             else:
                 lines = memory(folder, cache)
             print("\n".join(lines), flush=True)

@@ -38,3 +38,18 @@ def test_one_bad_routine_stops_only_itself_and_sets_the_exit_code(run, tmp_path)
         assert sorted(p.name for p in (tmp_path / f"out{jobs}").iterdir()) == ["a.wav", "c.wav"]
         assert [line.split(" (")[0] for line in result.stdout.splitlines()] == [
             f"Wrote {tmp_path / f'out{jobs}' / 'a.wav'}", f"Wrote {tmp_path / f'out{jobs}' / 'c.wav'}"]
+
+
+def test_build_names_chapters_only_for_an_mp3_which_holds_them(run, tmp_path):
+    from mutagen.id3 import ID3
+
+    path = tmp_path / "r.yaml"
+    path.write_text("title: R\nexercises:\n  - {name: Calf, hold: 4, countdown: 0}\n"
+                    "  - {name: Heel, hold: 4, countdown: 0}\n")
+    wav = run("build", path, "-o", tmp_path / "r.wav")
+    mp3 = run("build", path, "-o", tmp_path / "r.mp3")
+    assert wav.exit_code == mp3.exit_code == 0, wav.output + mp3.output
+    said = {name: result.stdout.split(f"r.{name} (")[1] for name, result in (("wav", wav), ("mp3", mp3))}
+    assert "chapter" not in said["wav"]
+    assert len(ID3(tmp_path / "r.mp3").getall("CHAP")) == 2
+    assert said["mp3"].startswith(f"{said['wav'].split(' s, ')[0]} s, 2 chapters, ")

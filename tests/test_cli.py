@@ -44,7 +44,7 @@ def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
         frames = track.getnframes()
     plan = json.loads(run("plan", path, "--json").stdout)
     assert frames == round(plan["duration_s"] * plan["sample_rate"])
-    assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 1 chapter, " in result.stdout
+    assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 6 clips synthesized; " in result.stdout
 
 
 def test_plan_table_shows_times_roles_words_and_total(run, write_routine):

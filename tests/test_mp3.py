@@ -213,3 +213,25 @@ def test_a_long_tracks_parts_do_not_each_keep_an_encoder(tmp_path, monkeypatch, 
                        threads, tmp_path)
     assert len(made) == 12
     assert max(most_alive) <= threads + 1, most_alive  # LAME's megabytes let go as each part is done
+
+
+@pytest.mark.parametrize("rate", [16_000, 22_050, 44_100])
+def test_the_mp3_is_measured_as_ffmpeg_decodes_it(tmp_path, rate):
+    from audiocoach.mp3 import decoded_blocks
+
+    pcm = _speech_like(rate, 7.0)
+    _encode(pcm, rate, tmp_path / "t.mp3")
+    by_ffmpeg = decode(tmp_path / "t.mp3", rate)
+    blocks = list(decoded_blocks(tmp_path / "t.mp3", rate, rate))
+    assert [block.size for block in blocks[:-1]] == [rate] * (len(blocks) - 1)
+    measured = np.concatenate(blocks)
+    assert measured.size == by_ffmpeg.size  # LAME's delay and padding left out alike
+    assert np.max(np.abs(measured - by_ffmpeg)) < 1e-3  # ffmpeg's figures are 16-bit here
+
+
+def test_an_mp3_that_cannot_be_decoded_is_a_clear_error(tmp_path):
+    from audiocoach.mp3 import decoded_blocks
+
+    (tmp_path / "t.mp3").write_bytes(b"not an mp3 at all")
+    with pytest.raises(AudiocoachError, match="cannot be read back to measure it"):
+        list(decoded_blocks(tmp_path / "t.mp3", 22_050, 22_050))

@@ -150,3 +150,20 @@ def test_music_ffmpeg_cannot_use_fails_the_build_cleanly(fake_engine, tmp_path, 
     assert result.exit_code == 1
     assert f"{routine}:5:9: music.file: {message}" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "output").exists()
+
+
+def test_only_as_much_music_as_the_track_plays_is_read(fake_engine, tmp_path):
+    from audiocoach.music import CROSSFADE_S
+    from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
+
+    make_music(tmp_path / "long.mp3", 120)
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nexercises:\n  - {name: A, hold: 10s}\nmusic: {file: long.mp3}\n")
+    compiled = compile_routine(read_routine(routine), Options(cache_dir=tmp_path / "c"),
+                               reachable=lambda: False)
+    rate, length = compiled.timeline.sample_rate, compiled.timeline.length
+    assert length < 40 * rate
+    bed = mixer(compiled).music
+    # the track's length and one crossfade: a file that long never loops under the track
+    assert length < bed.audio.size <= length + CROSSFADE_S * rate
+    assert bed.period >= length

@@ -168,8 +168,10 @@ def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine,
     assert by_island.mastering.gain_db == pytest.approx(whole.mastering.gain_db, abs=1e-9)
     assert by_island.output_lufs == pytest.approx(whole.output_lufs, abs=1e-9)
     assert by_island.true_peak_dbtp == pytest.approx(whole.true_peak_dbtp, abs=1e-9)
-    if lufs == -9.0:
-        assert by_island.output_lufs < lufs - 0.5  # the limiter took some loudness away
+    if lufs == -9.0:  # the limiter took some loudness away, and more gain made it up
+        mastering = by_island.mastering
+        assert mastering.gain_db > lufs - mastering.measured_lufs + 0.5
+    assert abs(by_island.output_lufs - lufs) <= 0.1
 
 
 def test_the_limiter_gain_is_a_windowed_minimum_then_mean_as_scipy_computes_them():
