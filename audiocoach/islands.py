@@ -10,7 +10,6 @@ is worked out once however often it plays; the silence between costs nothing.
 
 from __future__ import annotations
 
-import math
 import threading
 from bisect import bisect_right
 from collections import OrderedDict

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .cache import ClipCache, NoCache, default_dir
 from .catalog import catalog_fields, resolve_routine
-from .engines import ENGINES, choose_engine, offline
+from .engines import choose_engine, offline
 from .errors import AudiocoachError, ExitCode, Problem
 from .engines.gtts import google_reachable
 from .load import load_file
