@@ -11,6 +11,7 @@ import numpy as np
 TARGET_RMS = 10 ** (-20 / 20)  # speech level: -20 dBFS RMS over the voiced part
 PEAK_CEILING = 10 ** (-3 / 20)  # leaves room for a sound mixed under speech without clipping
 SILENCE = 10 ** (-40 / 20)  # below this (after levelling) a clip's ends count as silence
+INAUDIBLE_PEAK = 1e-4  # -80 dBFS: a sound file whose every sample is below this cannot be heard
 EDGE_S = 0.004  # a short fade at each trimmed edge, so the cut never clicks
 
 

@@ -14,6 +14,9 @@ def executable() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+READABLE = "use an audio file ffmpeg reads, such as WAV, MP3, OGG or FLAC"  # the fix when it cannot
+
+
 class DecodeError(Exception):
     """ffmpeg could not read the input; the message is ffmpeg's own last line."""
 

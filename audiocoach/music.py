@@ -13,6 +13,7 @@ from bisect import bisect_left
 import numpy as np
 
 from . import ffmpeg
+from .clips import INAUDIBLE_PEAK
 from .durations import Samples
 from .errors import AudiocoachError, Problem
 from .loudness import integrated_lufs
@@ -65,9 +66,9 @@ class MusicBed:
             audio = ffmpeg.decode(music.path, rate, max_seconds=seconds)
         except ffmpeg.DecodeError as error:
             raise self._problem(routine_file, f"cannot read the music '{music.name}': {error}",
-                                "use an audio file ffmpeg reads, such as MP3, OGG, FLAC or WAV",
+                                ffmpeg.READABLE,
                                 music.line) from None
-        if audio.size < rate or float(np.max(np.abs(audio))) < 1e-4:
+        if audio.size < rate or float(np.max(np.abs(audio))) < INAUDIBLE_PEAK:
             raise self._problem(routine_file, f"the music '{music.name}' is silent or shorter than "
                                 "a second", "choose a music file you can hear", music.line)
         return audio

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import ffmpeg
+from .clips import INAUDIBLE_PEAK
 
 if TYPE_CHECKING:
     from .model import SoundChoice
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 # trimmed) is then the build's to within a sample.
 CUE_RATE_HZ = 22050
 MUSIC_RATE_HZ = 8000  # enough to hear whether music is silent, and quick to decode
-SILENT_PEAK = 1e-4  # -80 dBFS: a file whose every sample is below this cannot be heard
-AUDIO_FILES = "use an audio file ffmpeg reads, such as WAV, MP3, OGG or FLAC"
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _AUDIO_STREAM = re.compile(r"Stream #\S+.*: Audio: ")
@@ -40,11 +39,11 @@ def audio_header(path: Path, name: str, what: str) -> float | None:
         result = subprocess.run([ffmpeg.executable(), "-hide_banner", "-nostdin", "-i", str(path)],
                                 capture_output=True, check=False, timeout=60)
     except subprocess.TimeoutExpired:
-        raise ValueError(f"ffmpeg took over a minute to open the {what} '{name}'", AUDIO_FILES) from None
+        raise ValueError(f"ffmpeg took over a minute to open the {what} '{name}'", ffmpeg.READABLE) from None
     header = result.stderr.decode(errors="replace")
     if not _AUDIO_STREAM.search(header):
         raise ValueError(f"the {what} '{name}' is not an audio file ffmpeg can read",
-                         AUDIO_FILES)
+                         ffmpeg.READABLE)
     found = _DURATION.search(header)
     if not found:
         return None
@@ -90,7 +89,7 @@ def music(path: Path, name: str) -> None:
                     break
                 block = np.frombuffer(data[:len(data) // 4 * 4], dtype="<f4")
                 samples += block.size
-                heard = heard or bool(block.size and np.max(np.abs(block)) >= SILENT_PEAK)
+                heard = heard or bool(block.size and np.max(np.abs(block)) >= INAUDIBLE_PEAK)
         finally:
             decoder.kill()
             decoder.wait()
@@ -98,7 +97,7 @@ def music(path: Path, name: str) -> None:
         errors = complaints.read().decode(errors="replace").strip().splitlines()
     if not samples:
         reason = errors[-1] if errors else "it holds no sound"
-        raise ValueError(f"cannot read the music '{name}': {reason}", AUDIO_FILES)
+        raise ValueError(f"cannot read the music '{name}': {reason}", ffmpeg.READABLE)
     if not heard:
         raise ValueError(f"the music '{name}' is silent", "choose a music file you can hear")
     if samples < MUSIC_RATE_HZ:

@@ -9,6 +9,7 @@ from typing import Mapping
 import numpy as np
 
 from . import ffmpeg
+from .clips import INAUDIBLE_PEAK
 from .errors import AudiocoachError, Problem
 from .model import SoundChoice
 
@@ -61,9 +62,9 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
         audio = ffmpeg.decode(choice.path, sample_rate_hz, max_seconds=MAX_SOUND_S + 10)
     except ffmpeg.DecodeError as error:
         raise problem(f"cannot read the sound '{choice.name}': {error}",
-                      "use an audio file ffmpeg reads, such as WAV, MP3, OGG or FLAC") from None
+                      ffmpeg.READABLE) from None
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak < 1e-4:
+    if peak < INAUDIBLE_PEAK:
         raise problem(f"the sound '{choice.name}' is silent", "choose a file you can hear")
     audio = audio * np.float32(SOUND_PEAK / peak)
     loud = np.flatnonzero(np.abs(audio) > FILE_SILENCE)
