@@ -133,12 +133,18 @@ class LoudnessMeter:
 
 def integrated_lufs(audio: np.ndarray, sample_rate_hz: int, block_s: int = 10) -> float:
     """The integrated loudness of a whole signal, metered `block_s` seconds at a time so that
-    the filter's working memory stays small however long it is."""
+    the filter's working memory stays small however long it is.
+
+    A signal that BS.1770's -70 LUFS gate silences whole, yet is not silent, gets its ungated
+    loudness: the mean K-weighted power of all of it."""
     meter = LoudnessMeter(sample_rate_hz)
     block = block_s * sample_rate_hz
     for start in range(0, np.size(audio), block):
         meter.add(audio[start:start + block])
-    return meter.integrated_lufs()
+    gated = meter.integrated_lufs()
+    if math.isfinite(gated) or not any(meter.steps):
+        return gated
+    return -0.691 + 10 * math.log10(sum(meter.steps) / (len(meter.steps) * meter.step))
 
 
 def k_weighted_squares(audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:

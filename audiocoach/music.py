@@ -39,8 +39,9 @@ class MusicBed:
         self.audio = self._decode(music, rate, routine_file)
         self.music_lufs = integrated_lufs(self.audio, rate)  # of what plays, not the whole file
         if not math.isfinite(self.music_lufs):
-            raise self._problem(routine_file, f"the music '{music.name}' is silent or too short "
-                                "to measure", "choose a music file you can hear, at least a second long")
+            # only a constant offset has no K-weighted power left (the filter takes out the bass)
+            raise self._problem(routine_file, f"the music '{music.name}' is silent",
+                                "choose a music file you can hear", music)
         size = self.audio.size
         self.crossfade = min(round(CROSSFADE_S * rate), size // 4)
         self.period = size - self.crossfade
@@ -55,8 +56,8 @@ class MusicBed:
         self.voice_lufs: float | None = None
 
     @staticmethod
-    def _problem(routine_file: str, message: str, fix: str, line: int | None = None) -> AudiocoachError:
-        return AudiocoachError(Problem(message, fix, routine_file, line, None, "music.file"))
+    def _problem(routine_file: str, message: str, fix: str, music: Music) -> AudiocoachError:
+        return AudiocoachError(Problem(message, fix, routine_file, music.line, music.col, "music.file"))
 
     def _decode(self, music: Music, rate: int, routine_file: str) -> np.ndarray:
         # the track plays its first `length` samples; a crossfade more means a longer file
@@ -66,11 +67,10 @@ class MusicBed:
             audio = ffmpeg.decode(music.path, rate, max_seconds=seconds)
         except ffmpeg.DecodeError as error:
             raise self._problem(routine_file, f"cannot read the music '{music.name}': {error}",
-                                ffmpeg.READABLE,
-                                music.line) from None
+                                ffmpeg.READABLE, music) from None
         if audio.size < rate or float(np.max(np.abs(audio))) < INAUDIBLE_PEAK:
             raise self._problem(routine_file, f"the music '{music.name}' is silent or shorter than "
-                                "a second", "choose a music file you can hear", music.line)
+                                "a second", "choose a music file you can hear", music)
         return audio
 
     def looped(self, start: Samples, end: Samples) -> np.ndarray:

@@ -167,3 +167,30 @@ def test_only_as_much_music_as_the_track_plays_is_read(fake_engine, tmp_path):
     # the track's length and one crossfade: a file that long never loops under the track
     assert length < bed.audio.size <= length + CROSSFADE_S * rate
     assert bed.period >= length
+
+
+def test_quiet_music_under_the_loudness_gate_is_used_at_its_level(run, tmp_path):
+    """Music quieter than BS.1770's -70 LUFS gate, yet audible, is raised to its level like any."""
+    subprocess.run([executable(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "anoisesrc=color=pink:amplitude=0.0003:duration=40:seed=3", "-ac", "1",
+                    str(tmp_path / "quiet.wav")], check=True)
+    quiet = read_wav(tmp_path / "quiet.wav")
+    assert lufs(quiet, 22050) == float("-inf") and np.max(np.abs(quiet)) > 1e-4  # gated whole, not silent
+    (tmp_path / "plain.yaml").write_text(ROUTINE.format(music=""))
+    (tmp_path / "quiet.yaml").write_text(ROUTINE.format(music="music: {file: quiet.wav, level: -18dB}"))
+    assert run("validate", "quiet.yaml").exit_code == 0
+    for name in ("plain", "quiet"):
+        result = run("build", f"{name}.yaml", "-o", f"{name}.wav", "--loudness", "off")
+        assert result.exit_code == 0, result.output
+    plain, with_music = read_wav(tmp_path / "plain.wav"), read_wav(tmp_path / "quiet.wav")
+    plan = json.loads(run("plan", "plain.yaml", "--json").stdout)
+    rate = plan["sample_rate"]
+    t = np.arange(plain.size) / rate
+    near_speech = np.zeros(plain.size, dtype=bool)
+    for event in plan["events"]:
+        if event["kind"] == "speech":
+            near_speech |= (t > event["start_s"] - ATTACK_S - 0.05) & (t < event["end_s"] + RELEASE_S + 0.05)
+    last_end = max(e["end_s"] for e in plan["events"] if e["kind"] == "speech")
+    between = ~near_speech & (t > FADE_IN_S + 0.1) & (t < last_end)
+    level = lufs((with_music - plain)[between], rate) - lufs(plain, rate)
+    assert abs(level - (-18)) <= 2, level
