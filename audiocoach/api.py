@@ -154,7 +154,7 @@ class Track:
         try:
             blocks = list(mastered_blocks(mixer(self.compiled), self.compiled.loudness_lufs, report))
         except TooLoud as error:
-            raise too_loud(error, self.compiled.routine) from None
+            raise too_loud(error, self.compiled) from None
         self.report = report
         return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int16)
 
@@ -216,7 +216,7 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
         try:
             loudness = read_loudness(loudness)
         except ValueError as error:
-            raise AudiocoachError(Problem(*error.args, routine.file, field="loudness")) from None
+            raise AudiocoachError(Problem(*error.args, field="loudness"), ExitCode.USAGE) from None
     options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
                       cache_dir=Path(cache_dir) if cache_dir else None, use_cache=use_cache,
                       loudness_lufs=loudness)

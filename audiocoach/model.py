@@ -163,6 +163,7 @@ class Routine:
     outro: str = ""
     phrases: Mapping[str, str] = field(default_factory=dict)  # routine-wide cue words
     loudness_lufs: float | None = DEFAULT_LUFS  # None: clip levels only
+    loudness_place: tuple[int, int | None] | None = None  # line and column, where the file sets it
     music: Music | None = None
     cover: Picture | None = None
 
@@ -454,6 +455,8 @@ class _TrackReader:
                                                  "phrases") or {}
         if "loudness" in data:
             extras["loudness_lufs"] = problems.read(data, "loudness", read.loudness, "")
+            mark = data.value_marks["loudness"]
+            extras["loudness_place"] = (mark.line, mark.col)
         if "music" in data:
             extras["music"] = self.music(data)
         if "cover" in data:

@@ -65,6 +65,7 @@ class Compiled:
     voice_note: str  # which engine was used and why, in one line
     loudness_lufs: float | None  # the target the track is mastered to; None: off
     voice: Voice  # the routine's voice with the options applied: its language is the script's
+    loudness_given: bool = False  # the target came from the caller, not from the routine
 
 
 def read_routine(path: Path) -> Routine:
@@ -105,7 +106,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
-                    voice=voice)
+                    voice=voice, loudness_given=options.loudness_lufs != ROUTINE_LOUDNESS)
 
 
 def mixer(compiled: Compiled) -> Mixer:
@@ -147,15 +148,23 @@ def build(compiled: Compiled, out: Path, audio_format: str = "mp3",
         try:
             return render(mixer(compiled), out, audio_format, compiled.loudness_lufs, tag, threads)
         except TooLoud as error:
-            raise too_loud(error, compiled.routine) from None
+            raise too_loud(error, compiled) from None
 
 
-def too_loud(error: TooLoud, routine: Routine) -> AudiocoachError:
-    """A loudness target the track cannot reach, said with the loudest it can be."""
+def too_loud(error: TooLoud, compiled: Compiled) -> AudiocoachError:
+    """A loudness target the track cannot reach, said with the loudest it can be, at the place
+    the target was asked for: the routine's `loudness:`, or the caller's option."""
     # both figures rounded down, so that either can be built
     reachable, most = (math.floor(error.reachable_lufs * n) / n for n in (10, 2))
+    routine = compiled.routine
+    track = f"'{routine.title}'" if compiled.loudness_given else "this track"
+    message = (f"{error.target_lufs:g} LUFS is louder than {track} can be made with true peaks "
+               f"under -1 dBTP: it reaches {reachable:.1f} LUFS at most")
+    if compiled.loudness_given:
+        return AudiocoachError(Problem(
+            message, f"ask for {most:g} LUFS or quieter, or off; podcasts use -16 to -20",
+            field="loudness"))
+    line, col = routine.loudness_place or (None, None)
     return AudiocoachError(Problem(
-        f"{error.target_lufs:g} LUFS is louder than this track can be made with true peaks under "
-        f"-1 dBTP: it reaches {reachable:.1f} LUFS at most",
-        f"set loudness to {most:g} or quieter, or off; podcasts use -16 to -20",
-        routine.file, None, None, "loudness"))
+        message, f"set loudness to {most:g} or quieter, or off; podcasts use -16 to -20",
+        routine.file, line, col, "loudness"))

@@ -118,10 +118,10 @@ def test_a_target_out_of_reach_is_refused_with_the_loudest_the_track_can_be(spee
     out = tmp_path / "calves.mp3"
     result = build(speech_like, out, "--loudness", -5)
     assert result.exit_code == 1
-    found = re.search(rf"{re.escape(str(speech_like))}: loudness: -5 LUFS is louder than this track "
-                      r"can be made with true peaks under -1 dBTP: it reaches (-[\d.]+) LUFS at most "
-                      r"\(set loudness to (-[\d.]+) or quieter, or off; podcasts use -16 to -20\)",
-                      result.stderr)
+    # the target came from the command line, so the routine's file is not blamed for it
+    found = re.search(r"^error: loudness: -5 LUFS is louder than 'Calves' can be made with true "
+                      r"peaks under -1 dBTP: it reaches (-[\d.]+) LUFS at most \(ask for (-[\d.]+) "
+                      r"LUFS or quieter, or off; podcasts use -16 to -20\)$", result.stderr, re.M)
     assert found, result.stderr
     assert not out.exists() and "Traceback" not in result.output
     # and the figure it gives can be built, and is what the file measures
@@ -133,12 +133,24 @@ def test_a_target_out_of_reach_is_refused_with_the_loudest_the_track_can_be(spee
     assert abs(lufs - suggested) <= 1.0 and peak <= -1.0
 
 
+def test_a_target_out_of_reach_in_the_routine_is_refused_at_its_line(speech_like, tmp_path):
+    speech_like.write_text(ROUTINE.replace("title: Calves\n", "title: Calves\nloudness: -5\n"))
+    out = tmp_path / "calves.mp3"
+    result = build(speech_like, out)
+    assert result.exit_code == 1
+    assert re.search(rf"^{re.escape(str(speech_like))}:2:11: loudness: -5 LUFS is louder than this "
+                     r"track can be made with true peaks under -1 dBTP: it reaches -[\d.]+ LUFS at "
+                     r"most \(set loudness to -[\d.]+ or quieter, or off; podcasts use -16 to -20\)$",
+                     result.stderr, re.M), result.stderr
+    assert not out.exists()
+
+
 def test_the_api_takes_the_command_lines_loudness_limits(speech_like, tmp_path):
     for wrong in (5, -60, "loud", True):
         with pytest.raises(AudiocoachError) as raised:
             audiocoach.build(speech_like, tmp_path / "calves.mp3", loudness=wrong)
         problem = raised.value.problems[0]
-        assert problem.field == "loudness" and problem.file == str(speech_like), problem
+        assert problem.field == "loudness" and problem.file is None, problem
         assert "-19" in problem.fix or "-40 to -5" in problem.fix, problem
     assert not (tmp_path / "calves.mp3").exists()
     assert audiocoach.plan(speech_like, loudness="-16 LUFS").compiled.loudness_lufs == -16.0
@@ -146,7 +158,7 @@ def test_the_api_takes_the_command_lines_loudness_limits(speech_like, tmp_path):
 
 def test_the_api_refuses_a_target_out_of_reach_with_its_own_exception(speech_like):
     track = audiocoach.plan(speech_like, loudness=-5)
-    with pytest.raises(AudiocoachError, match="-5 LUFS is louder than this track can be made"):
+    with pytest.raises(AudiocoachError, match="-5 LUFS is louder than 'Calves' can be made"):
         track.pcm()
 
 
