@@ -17,7 +17,7 @@ from .catalog import bundled_routines, new_routine_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from . import fields
-from .fields import loudness as read_loudness
+from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, VOICE, json_schema
 from .model import Routine
 from .api import Track, check_options, load, plan
 from .batch import Job, build_all, default_jobs
@@ -33,7 +33,7 @@ app = typer.Typer(
 )
 
 
-EngineChoice = Enum("EngineChoice", {name: name for name in fields.ENGINES}, type=str)
+EngineChoice = Enum("EngineChoice", {name: name for name in ENGINES}, type=str)
 
 
 class AudioFormat(str, Enum):
@@ -81,13 +81,14 @@ EngineOption = typer.Option(None, "--engine", help="Voice engine (default: the r
 VoiceOption = typer.Option(None, "--voice", help="Piper voice name or .onnx path.")
 LanguageOption = typer.Option(None, "--language", help="Language code, e.g. en, de.")
 AccentOption = typer.Option(None, "--accent", help="gTTS accent (a Google domain): "
-                            + ", ".join(fields.ACCENTS) + ".")
-SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*fields.SPEEDS))
+                            + ", ".join(ACCENTS) + ".")
+SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {:g} to {:g}.".format(
+    VOICE["speed"].kind.minimum, VOICE["speed"].kind.maximum))
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
 LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off "
-                              "(default: the routine's, else -19).", show_default=False)
+                              f"(default: the routine's, else {DEFAULT_LUFS:g}).", show_default=False)
 
 
 def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
@@ -168,7 +169,7 @@ def _with_loudness(options: dict[str, Any], loudness: str | None) -> dict[str, A
     if loudness is None:
         return options
     try:
-        return {**options, "loudness": read_loudness(loudness)}
+        return {**options, "loudness": ROUTINE["loudness"](loudness)}
     except ValueError as error:
         raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
 
