@@ -13,11 +13,12 @@ from typing import Any, Callable, Optional
 import typer
 
 from . import voices
-from .catalog import bundled_routines, new_routine_text, search
+from .catalog import SCHEMA_FILE, bundled_routines, new_routine_text, schema_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from . import fields
-from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, VOICE, json_schema
+from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, VOICE
+from .files import write_if_changed
 from .model import Routine
 from .api import Track, check_options, load, plan
 from .batch import Job, build_all, default_jobs
@@ -424,7 +425,9 @@ def new_command(
     title: str = typer.Option("My routine", "--title", help="The routine's title."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    """Write an editable routine made of catalog exercises."""
+    """Write an editable routine made of catalog exercises, and the schema editors check it with.
+
+    The schema, `audiocoach.schema.json`, goes beside the routine (refreshed if it is there)."""
     if file.exists() and not force:
         raise _usage(f"{file} exists (use --force to overwrite it)")
     try:
@@ -432,16 +435,43 @@ def new_command(
     except ValueError as error:
         raise _usage(f"--title: the title {error.args[0]} (give one, e.g. --title 'Evening "
                      "stretch')") from None
+    schema = file.parent / SCHEMA_FILE
+    written = file
     try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
         file.parent.mkdir(parents=True, exist_ok=True)
+        written = schema
+        write_if_changed(schema, schema_text().encode("utf-8"))
+        written = file
         file.write_text(text, encoding="utf-8")
     except AudiocoachError as error:
         raise _fail(error) from None
     except OSError as error:
-        typer.echo(f"error: {file}: {error.strerror}", err=True)
+        typer.echo(f"error: {written}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
-    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {shlex.quote(str(file))}`")
+    typer.echo(f"Wrote {file} (and {schema.name}, with which editors complete and check it): "
+               f"edit it, then run `audiocoach build {shlex.quote(str(file))}`")
+
+
+@app.command("schema")
+def schema_command(
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write it to this file.",
+                                       dir_okay=False, show_default=False),
+) -> None:
+    """Print the routine format as a JSON Schema (draft-07), for editors' completion and checking."""
+    try:
+        text = schema_text()
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        write_if_changed(out, text.encode("utf-8"))
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        typer.echo(f"error: {out}: {error.strerror}", err=True)
+        raise typer.Exit(int(ExitCode.ROUTINE)) from None
+    typer.echo(f"Wrote {out}: a routine's first line `# yaml-language-server: $schema=PATH` "
+               "points editors to it (PATH relative to the routine)", err=True)
 
 
 voices_app = typer.Typer(help="List, add and remove offline (piper) voices.", no_args_is_help=False)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import fields as read
 from .durations import DURATION_PATTERN, spoken
@@ -379,8 +380,28 @@ EXERCISE: dict[str, Field] = {
     "phrases": Field(Fields(PHRASES), "cue words for this exercise: "
                      + ", ".join(f"`{key}`" for key in PHRASE_KEYS)),
 }
+
+
+class _Without(Mapping[str, Field]):
+    """The fields of `fields` but `left_out`, kept current as `fields` changes."""
+
+    def __init__(self, fields: Mapping[str, Field], left_out: tuple[str, ...]):
+        self.fields, self.left_out = fields, left_out
+
+    def __getitem__(self, key: str) -> Field:
+        if key in self.left_out:
+            raise KeyError(key)
+        return self.fields[key]
+
+    def __iter__(self):
+        return (key for key in self.fields if key not in self.left_out)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 # `defaults:` takes every exercise field but those that make one exercise what it is.
-DEFAULTS = {key: f for key, f in EXERCISE.items() if key not in ("name", "use")}
+DEFAULTS = _Without(EXERCISE, ("name", "use"))
 
 REST_ITEM: dict[str, Field] = {
     "rest": Field(Duration(), "a break of its own", required=True),
@@ -438,9 +459,6 @@ ROUTINE: dict[str, Field] = {
     "music": Field(Fields(MUSIC), "music under the whole track, dipping under every word"),
     "cover": Field(File(COVER_TYPES), "a JPEG or PNG picture; drawn from the title when absent"),
 }
-
-SCHEMA_ID = "https://audiocoach.invalid/routine.schema.json"
-
 
 def json_schema(catalog_ids: tuple[str, ...] = ()) -> dict[str, Any]:
     """The routine file as a JSON Schema (draft-07, which yaml-language-server reads).

@@ -351,9 +351,7 @@ class _ExerciseReader:
         return Exercise(line=entry.mark.line, use=use, **model_fields)
 
     def field(self, layer: MarkedDict, key: str, path: str) -> Any:
-        value = self.problems.read(layer, key, EXERCISE[key], path)
-        if value is None:
-            return None
+        value = layer[key]
         mark = layer.value_marks.get(key, layer.mark)
         where = _join(path, key)
         if key == "steps":
@@ -366,7 +364,7 @@ class _ExerciseReader:
                                          "sentences")
         if key == "phrases":
             return self.problems.phrases(value, mark, where)
-        return value
+        return self.problems.read(layer, key, EXERCISE[key], path)
 
     def steps(self, value: Any, mark: Mark, path: str) -> tuple[Step, ...] | None:
         if not isinstance(value, MarkedList) or not value:
@@ -544,6 +542,9 @@ class _RoutineBuilder:
         if defaults is None:
             return MarkedDict(data.mark)
         self.problems.keys(defaults, DEFAULTS, "defaults")
+        # Each default is read here once, so that a wrong one is reported even where every
+        # exercise gives its own (a dose, say) and none would read it.
+        self.exercises.values([(defaults, "defaults")])
         return defaults
 
     def items(self, data: MarkedDict, defaults: MarkedDict) -> list[tuple[Item, Mark, str]]:
