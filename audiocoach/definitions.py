@@ -378,7 +378,8 @@ EXERCISE: dict[str, Field] = {
     "halfway": Field(Boolean(), "say \"Halfway\" in the middle of each hold", False),
     "tips": Field(ListOf(Text()), "short sentences said in the free time of holds, taking turns", []),
     "phrases": Field(Fields(PHRASES), "cue words for this exercise: "
-                     + ", ".join(f"`{key}`" for key in PHRASE_KEYS)),
+                     + ", ".join(f"`{key}`" for key in PHRASE_KEYS)
+                     + "; a blank is written plainly, `{time}`, with no format"),
 }
 
 
