@@ -17,7 +17,7 @@ from .catalog import SCHEMA_FILE, bundled_routines, new_routine_text, schema_tex
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from . import fields
-from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, VOICE
+from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, SPEEDS
 from .files import write_if_changed
 from .model import Routine
 from .api import Track, check_options, load, plan
@@ -83,8 +83,7 @@ VoiceOption = typer.Option(None, "--voice", help="Piper voice name or .onnx path
 LanguageOption = typer.Option(None, "--language", help="Language code, e.g. en, de.")
 AccentOption = typer.Option(None, "--accent", help="gTTS accent (a Google domain): "
                             + ", ".join(ACCENTS) + ".")
-SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {:g} to {:g}.".format(
-    VOICE["speed"].kind.minimum, VOICE["speed"].kind.maximum))
+SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*SPEEDS))
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")

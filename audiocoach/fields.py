@@ -126,11 +126,15 @@ def duration(value: Any) -> Fraction:
     return seconds
 
 
-def hold(value: Any) -> Fraction:
-    seconds = duration(value)
-    if seconds < 1:
-        raise ValueError(f"a hold of {float(seconds):g} s is too short", "a hold must be at least 1s")
-    return seconds
+def hold(minimum_s: int) -> Callable[[Any], Fraction]:
+    """A duration of at least `minimum_s`."""
+    def read(value: Any) -> Fraction:
+        seconds = duration(value)
+        if seconds < minimum_s:
+            raise ValueError(f"a hold of {float(seconds):g} s is too short",
+                             f"a hold must be at least {minimum_s}s")
+        return seconds
+    return read
 
 
 def positive_duration(value: Any) -> Fraction:

@@ -53,7 +53,7 @@ def test_durations(value, seconds):
 @pytest.mark.parametrize("reader, value, fix", [
     (fields.choice(SIDES), "bothe", "did you mean both?"),
     (fields.choice(SIDES), "up", "use one of none, both, alternate, left, right"),
-    (fields.hold, "0.5s", "a hold must be at least 1s"),
+    (fields.hold(1), "0.5s", "a hold must be at least 1s"),
     (VOICE["speed"], 3, "use 0.5 to 2.0"),
     (fields.count(1, 100), True, "write a number such as 3"),
 ])
@@ -88,7 +88,7 @@ def test_decibels(value, db):
     (fields.duration, float("nan"), ".nan is not a duration", "write a number of seconds such as 30s"),
     (fields.duration, "5h", "'5h' is longer than a whole routine may last",
      "a routine lasts at most 4 hours"),
-    (fields.hold, float("-inf"), "-.inf is not a duration", "write a number of seconds such as 30s"),
+    (fields.hold(1), float("-inf"), "-.inf is not a duration", "write a number of seconds such as 30s"),
     (VOICE["speed"], float("nan"), "expected a number, got a number .nan", "write a number such as 1.0"),
     (VOICE["speed"], "fast", "expected a number, got text 'fast'", "write a number such as 1.0"),
     (fields.text, float("nan"), ".nan is a number, not text", "write words, or put quotes around '.nan'"),
