@@ -429,6 +429,9 @@ def new_command(
     The schema, `audiocoach.schema.json`, goes beside the routine (refreshed if it is there)."""
     if file.exists() and not force:
         raise _usage(f"{file} exists (use --force to overwrite it)")
+    if file.name == SCHEMA_FILE:
+        raise _usage(f"{SCHEMA_FILE} is the schema `new` writes beside the routine (give the "
+                     "routine another name)")
     try:
         fields.text(title)
     except ValueError as error:

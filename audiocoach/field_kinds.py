@@ -15,6 +15,18 @@ from . import fields as read
 from .durations import DURATION_PATTERN
 
 
+def _text(pattern: str, what: str, **number: float) -> dict[str, Any]:
+    """A text matching `pattern` (yaml-language-server says `what` of one that does not), or,
+    with `number` limits, also a number within them.
+
+    One schema for both rather than a choice of two: `pattern` holds only for texts and
+    `minimum` only for numbers, and an editor then names the rule broken, where from a choice
+    it would say only that the other type was expected."""
+    found = {"type": ["string", "number"] if number else "string", "pattern": pattern,
+             "patternErrorMessage": what}
+    return found | number
+
+
 def _any_case(word: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
 
@@ -69,8 +81,8 @@ class Duration(Kind):
 
     @staticmethod
     def _schema(least: dict[str, Any]) -> dict[str, Any]:
-        number = {"type": "number", **least, "maximum": read.MAX_ROUTINE_S}
-        return {"anyOf": [number, {"type": "string", "pattern": DURATION_PATTERN}]}
+        return _text(DURATION_PATTERN, "not a duration: write seconds, or e.g. 30s, 1m30s, 2 min",
+                     **least, maximum=read.MAX_ROUTINE_S)
 
 
 @dataclass(frozen=True)
@@ -155,7 +167,7 @@ class LanguageCode(Kind):
         return read.language(value)
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": f"^{read.LANGUAGE_CODE}$"}
+        return _text(f"^{read.LANGUAGE_CODE}$", "not a language code: write e.g. en, de or pt-BR")
 
 
 @dataclass(frozen=True)
@@ -170,8 +182,8 @@ class Level(Kind):
         return read.level(self.minimum, self.maximum, self.fix)(value)
 
     def schema(self) -> dict[str, Any]:
-        return {"anyOf": [{"type": "number", "minimum": self.minimum, "maximum": self.maximum},
-                          {"type": "string", "pattern": f"^{read.DECIBELS}$"}]}
+        return _text(f"^{read.DECIBELS}$", "not a level in dB: write e.g. -18dB",
+                     minimum=self.minimum, maximum=self.maximum)
 
 
 @dataclass(frozen=True)
@@ -185,9 +197,9 @@ class Loudness(Kind):
         return read.loudness(self.minimum, self.maximum)(value)
 
     def schema(self) -> dict[str, Any]:
-        return {"anyOf": [{"type": "number", "minimum": self.minimum, "maximum": self.maximum},
-                          {"const": False},  # YAML 1.1 reads a bare `off` as false
-                          {"type": "string", "pattern": f"^{read.LUFS}$"}]}
+        return {"anyOf": [_text(f"^{read.LUFS}$", "not a loudness: write e.g. -19, or off",
+                                minimum=self.minimum, maximum=self.maximum),
+                          {"const": False}]}  # YAML 1.1 reads a bare `off` as false
 
 
 @dataclass(frozen=True)

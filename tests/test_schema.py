@@ -361,3 +361,79 @@ def test_validate_refuses_what_the_schema_refuses_even_where_nothing_would_use_i
     assert schema_errors(yaml.safe_load(text))
     assert any(problem.startswith(message) for problem in validate_problems(text)), \
         validate_problems(text)
+
+
+# -- the editor itself --------------------------------------------------------------------------
+
+def _editor_diagnostics(routine: Path) -> list[str]:
+    """What yaml-language-server (VS Code's YAML extension runs it) marks in a routine, as
+    `line:col: message`, the way the editor opens it: by its modeline, offline."""
+    server = subprocess.Popen([shutil.which("yaml-language-server"), "--stdio"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def send(message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        server.stdin.flush()
+
+    def receive() -> dict:
+        length = 0
+        while (line := server.stdout.readline().strip()):
+            name, _, value = line.decode().partition(":")
+            length = int(value) if name.lower() == "content-length" else length
+        message = json.loads(server.stdout.read(length))
+        if "id" in message and "method" in message:  # a request of the server's: settings
+            send({"id": message["id"], "result": [{"validate": True, "schemaStore": {"enable": False}}]
+                  * len(message.get("params", {}).get("items", [None]))})
+        return message
+
+    try:
+        send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": routine.parent.as_uri(),
+            "capabilities": {"workspace": {"configuration": True}}}})
+        while receive().get("id") != 1:
+            pass
+        send({"method": "initialized", "params": {}})
+        send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": routine.as_uri(), "languageId": "yaml", "version": 1,
+            "text": routine.read_text(encoding="utf-8")}}})
+        while True:
+            message = receive()
+            if message.get("method") == "textDocument/publishDiagnostics":
+                return [f"{d['range']['start']['line'] + 1}:{d['range']['start']['character'] + 1}: "
+                        f"{d['message']}" for d in message["params"]["diagnostics"]]
+    finally:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.skipif(shutil.which("yaml-language-server") is None,
+                    reason="yaml-language-server is not installed (npm install -g yaml-language-server)")
+def test_an_editor_marks_each_mistake_new_s_routine_gets_wrong(tmp_path):
+    target = tmp_path / "evening stretch.yaml"
+    assert CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"]).exit_code == 0
+    assert _editor_diagnostics(target) == []
+    text = target.read_text(encoding="utf-8").replace("- use: heel-press", "- use: heel-pres")
+    target.write_text(text.replace("exercises:\n", "exercises:\n" + textwrap.dedent("""\
+        - name: Calf
+          hold: 30 secs
+          sidse: both
+          reps: three
+          rest: 20000
+        - rest: 10
+          say: Drink
+        """)), encoding="utf-8")
+    lines = target.read_text(encoding="utf-8").splitlines()
+    # where each mistake's value (or, for an unknown field, its key) begins
+    at = {word: f"{i + 1}:{line.index(word.partition(': ')[2] or word) + 1}" for word in
+          ("use: heel-pres", "hold: 30 secs", "sidse", "reps: three", "rest: 20000")
+          for i, line in enumerate(lines) if word in line}
+    found = _editor_diagnostics(target)
+    assert f"{at['use: heel-pres']}: Value is not accepted. Valid values: \"seated-setup\"" in \
+        " ".join(found)
+    for expected in (f"{at['hold: 30 secs']}: not a duration: write seconds, or e.g. 30s, 1m30s, 2 min",
+                     f"{at['sidse']}: Property sidse is not allowed.",
+                     f"{at['reps: three']}: Incorrect type. Expected \"integer\".",
+                     f"{at['rest: 20000']}: Value is above the maximum of 14400."):
+        assert expected in found, found
+    assert len(validate_problems(target)) == 5
