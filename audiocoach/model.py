@@ -141,7 +141,7 @@ class Picture:
     col: int | None = None
 
 
-def default_sounds(kind: str = "chime", line: int = 1) -> dict[str, SoundChoice]:
+def default_sounds(kind: str = ROUTINE["sounds"].default, line: int = 1) -> dict[str, SoundChoice]:
     """SPEC v1's `sounds: chime | beep | none`: the tone under every start and end cue."""
     if kind == "none":
         return {}
@@ -432,10 +432,10 @@ class _TrackReader:
         if not isinstance(data["sounds"], MarkedDict):
             every_cue = ROUTINE["sounds"].kind.kinds[0]  # one sound for every start and end cue
             kind = self.problems.read(data, "sounds", every_cue.read, "")
-            return default_sounds(kind or "chime", line)
+            return default_sounds(kind or ROUTINE["sounds"].default, line)
         raw = data["sounds"]
         self.problems.keys(raw, CUE_SOUNDS, "sounds")
-        chosen = default_sounds("chime", line)
+        chosen = default_sounds(line=line)
         for cue in (cue for cue in SOUND_CUES if cue in raw):
             name = self.problems.read(raw, cue, CUE_SOUNDS[cue], "sounds")
             cue_line = raw.value_marks[cue].line
