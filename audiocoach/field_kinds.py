@@ -279,6 +279,11 @@ class CueSound(Kind):
     def read(self, value: Any) -> str:
         return read.text(value)
 
+    @staticmethod
+    def names_a_file(name: str) -> bool:
+        """Whether a name that is no built-in is a file's (else it is a misspelt built-in)."""
+        return "/" in name or "." in name
+
     def schema(self) -> dict[str, Any]:
         return {"anyOf": [{"type": "string", "enum": [*self.builtins, "none"]},
                           {"type": "string", "pattern": r"[/.]"}]}

@@ -445,7 +445,7 @@ class _TrackReader:
                 chosen.pop(cue, None)
             elif name in BUILTIN_SOUNDS:
                 chosen[cue] = SoundChoice(name, cue_line)
-            elif "/" not in name and "." not in name:
+            elif not CUE_SOUNDS[cue].kind.names_a_file(name):
                 self.problems.add(raw.value_marks[cue], _join("sounds", cue),
                                   f"'{name}' is not a built-in sound",
                                   suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
