@@ -26,7 +26,7 @@ from . import model
 from .errors import AudiocoachError, ExitCode, Problem, suggest
 from .load import MAX_DEPTH, load_text
 from .model import Routine, build_routine
-from .fields import loudness as read_loudness
+from .definitions import ROUTINE
 from .loudness import TooLoud
 from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine, too_loud
 from .pipeline import build as build_compiled
@@ -214,7 +214,7 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
         routine = load(routine)
     if loudness is not None and loudness != ROUTINE_LOUDNESS:  # None: off
         try:
-            loudness = read_loudness(loudness)
+            loudness = ROUTINE["loudness"](loudness)
         except ValueError as error:
             raise AudiocoachError(Problem(*error.args, field="loudness"), ExitCode.USAGE) from None
     options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import fields as read
+from .definitions import EXERCISE, json_schema
 from .errors import AudiocoachError, Problem, suggest
 from .load import MarkedDict, load_file
 from .model import Exercise, build_exercise
@@ -117,8 +118,7 @@ def search(query: str = "", position: str | None = None, equipment: str | None =
 
 def dose_fields(entry: Entry) -> dict:
     """The entry's dose and structure as written in the catalog (durations as written)."""
-    keep = ("hold", "reps", "tempo", "steps", "rest", "sets", "set_rest", "sides", "first_side",
-            "prepare", "countdown", "reminders", "halfway", "tips", "phrases")
+    keep = [key for key in EXERCISE if key not in ("name", "use", "instructions")]
     return {key: _plain(entry.fields[key]) for key in keep if key in entry.fields}
 
 
@@ -172,8 +172,23 @@ def _said_once(sentences: list[str]) -> list[str]:
     return kept
 
 
+# The schema `new` writes beside a routine: the modeline names it relative to the routine, so it
+# works offline, wherever the folder is moved, and for any other routine put in that folder.
+SCHEMA_FILE = "audiocoach.schema.json"
+MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
+
+
+def schema_text() -> str:
+    """The routine format as a JSON Schema (draft-07), `use:` offering every catalog id."""
+    import json
+
+    return json.dumps(json_schema(tuple(catalog())), indent=2, ensure_ascii=False) + "\n"
+
+
 def new_routine_text(ids: list[str], title: str) -> str:
-    """An editable routine file made of catalog exercises, with their cautions in the intro."""
+    """An editable routine file made of catalog exercises, with their cautions in the intro.
+
+    Its first line tells editors to check it against `SCHEMA_FILE` beside it."""
     import yaml
 
     entries = catalog()
@@ -201,6 +216,6 @@ def new_routine_text(ids: list[str], title: str) -> str:
         "exercises": [{"use": entry.id, **dose_fields(entry)} for entry in chosen],
         "outro": "That is the routine. Well done.",
     }
-    header = ("# Made from the audiocoach catalog. Each exercise takes its catalog entry (`use`);\n"
+    header = (MODELINE + "# Made from the audiocoach catalog. Each exercise takes its catalog entry (`use`);\n"
               "# the fields written under it are the catalog's dose: change them to suit you.\n")
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)

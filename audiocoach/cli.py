@@ -13,11 +13,12 @@ from typing import Any, Callable, Optional
 import typer
 
 from . import voices
-from .catalog import bundled_routines, new_routine_text, search
+from .catalog import SCHEMA_FILE, bundled_routines, new_routine_text, schema_text, search
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from . import fields
-from .fields import loudness as read_loudness
+from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, SPEEDS
+from .files import write_if_changed
 from .model import Routine
 from .api import Track, check_options, load, plan
 from .batch import Job, build_all, default_jobs
@@ -33,7 +34,7 @@ app = typer.Typer(
 )
 
 
-EngineChoice = Enum("EngineChoice", {name: name for name in fields.ENGINES}, type=str)
+EngineChoice = Enum("EngineChoice", {name: name for name in ENGINES}, type=str)
 
 
 class AudioFormat(str, Enum):
@@ -81,13 +82,13 @@ EngineOption = typer.Option(None, "--engine", help="Voice engine (default: the r
 VoiceOption = typer.Option(None, "--voice", help="Piper voice name or .onnx path.")
 LanguageOption = typer.Option(None, "--language", help="Language code, e.g. en, de.")
 AccentOption = typer.Option(None, "--accent", help="gTTS accent (a Google domain): "
-                            + ", ".join(fields.ACCENTS) + ".")
-SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*fields.SPEEDS))
+                            + ", ".join(ACCENTS) + ".")
+SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*SPEEDS))
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
                         "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
 LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off "
-                              "(default: the routine's, else -19).", show_default=False)
+                              f"(default: the routine's, else {DEFAULT_LUFS:g}).", show_default=False)
 
 
 def _options(engine: EngineChoice | None, voice: str | None, language: str | None,
@@ -168,7 +169,7 @@ def _with_loudness(options: dict[str, Any], loudness: str | None) -> dict[str, A
     if loudness is None:
         return options
     try:
-        return {**options, "loudness": read_loudness(loudness)}
+        return {**options, "loudness": ROUTINE["loudness"](loudness)}
     except ValueError as error:
         raise _usage(f"--loudness: {error.args[0]} ({error.args[1]})") from None
 
@@ -423,24 +424,56 @@ def new_command(
     title: str = typer.Option("My routine", "--title", help="The routine's title."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    """Write an editable routine made of catalog exercises."""
+    """Write an editable routine made of catalog exercises, and the schema editors check it with.
+
+    The schema, `audiocoach.schema.json`, goes beside the routine (refreshed if it is there)."""
     if file.exists() and not force:
         raise _usage(f"{file} exists (use --force to overwrite it)")
+    if file.name == SCHEMA_FILE:
+        raise _usage(f"{SCHEMA_FILE} is the schema `new` writes beside the routine (give the "
+                     "routine another name)")
     try:
         fields.text(title)
     except ValueError as error:
         raise _usage(f"--title: the title {error.args[0]} (give one, e.g. --title 'Evening "
                      "stretch')") from None
+    schema = file.parent / SCHEMA_FILE
+    written = file
     try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
         file.parent.mkdir(parents=True, exist_ok=True)
+        written = schema
+        write_if_changed(schema, schema_text().encode("utf-8"))
+        written = file
         file.write_text(text, encoding="utf-8")
     except AudiocoachError as error:
         raise _fail(error) from None
     except OSError as error:
-        typer.echo(f"error: {file}: {error.strerror}", err=True)
+        typer.echo(f"error: {written}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
-    typer.echo(f"Wrote {file}: edit it, then run `audiocoach build {shlex.quote(str(file))}`")
+    typer.echo(f"Wrote {file} (and {schema.name}, with which editors complete and check it): "
+               f"edit it, then run `audiocoach build {shlex.quote(str(file))}`")
+
+
+@app.command("schema")
+def schema_command(
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write it to this file.",
+                                       dir_okay=False, show_default=False),
+) -> None:
+    """Print the routine format as a JSON Schema (draft-07), for editors' completion and checking."""
+    try:
+        text = schema_text()
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        write_if_changed(out, text.encode("utf-8"))
+    except AudiocoachError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        typer.echo(f"error: {out}: {error.strerror}", err=True)
+        raise typer.Exit(int(ExitCode.ROUTINE)) from None
+    typer.echo(f"Wrote {out}: a routine's first line `# yaml-language-server: $schema=PATH` "
+               "points editors to it (PATH relative to the routine)", err=True)
 
 
 voices_app = typer.Typer(help="List, add and remove offline (piper) voices.", no_args_is_help=False)

@@ -11,10 +11,34 @@ _UNITS = {
     "m": 60, "min": 60, "minute": 60, "minutes": 60,
     "h": 3600, "hour": 3600, "hours": 3600,
 }
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*")
-_NUMBER = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*")
+# ASCII only (re.ASCII), so that DURATION_PATTERN, which editors run as ECMAScript, reads the
+# same texts: Python's `\d` and `\s` would also take other scripts' digits and spaces.
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", re.ASCII)
+_NUMBER = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*", re.ASCII)
 # Far more digits than any duration needs (Python will not even read past 4300).
 _MAX_DIGITS = 30
+
+
+def _pattern() -> str:
+    """The texts `parse_duration` accepts, as one regular expression that ECMAScript (a JSON
+    Schema's `pattern`) and Python read alike: a bare number, or parts whose units come
+    hours, minutes, seconds, each at most once, with at most `_MAX_DIGITS` digits in all."""
+    space = r"[ \t\n\r\f\v]*"
+    number = r"[0-9]+(?:\.[0-9]+)?"
+    by_size: dict[int, list[str]] = {}
+    for name, seconds in _UNITS.items():
+        by_size.setdefault(seconds, []).append(
+            "".join(f"[{c}{c.upper()}]" for c in name))
+    parts = [f"{space}{number}{space}(?:{'|'.join(sorted(names, key=len, reverse=True))}){space}"
+             for _, names in sorted(by_size.items(), reverse=True)]
+    # each unit once, larger first, at least one: (h m? s? | m s? | s)
+    units = "|".join("".join([parts[i]] + [f"(?:{p})?" for p in parts[i + 1:]])
+                     for i in range(len(parts)))
+    bare = rf"{space}(?:{number}|-0+(?:\.0+)?){space}"  # `-0` is zero, not negative
+    return rf"^(?!(?:[^0-9]*[0-9]){{{_MAX_DIGITS + 1}}})(?:{bare}|{units})$"
+
+
+DURATION_PATTERN = _pattern()
 
 
 def parse_duration(value: object) -> Fraction:

@@ -9,35 +9,22 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Mapping
 import unicodedata
 from fractions import Fraction
 from typing import Any, Callable
 
-from .durations import parse_duration, spoken
+from .durations import parse_duration
 from .errors import suggest
 
-ENGINES = ("auto", "piper", "gtts")
-# The Google domains whose voice has an accent of its own (gTTS's "Localized accents"): English
-# from Australia to Nigeria, French, Portuguese and Spanish on both sides of the Atlantic.
-ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng", "fr", "com.br",
-           "pt", "com.mx", "es")
-SPEEDS = (0.5, 2.0)  # slowest and fastest speaking speed
 MAX_ROUTINE_S = 4 * 3600  # SPEC §1: no routine, so no single duration in it, is longer
-SOUNDS = ("chime", "beep", "none")
-SIDES = ("none", "both", "alternate", "left", "right")
-FIRST_SIDES = ("right", "left")
-PHRASE_KEYS = (
-    "start", "end", "rest", "prepare", "switch", "halfway", "reminder", "set", "left", "right",
-    "more", "last",
-)
-OPTIONAL_PHRASES = ("more", "last")  # progress cues a routine may turn off with `off`
-# The blanks each cue phrase may use, e.g. `reminder: "{time} to go"`, with the kind of value the
-# script fills in (so a phrase is tried exactly the way it will be used).
-PHRASE_BLANKS: dict[str, dict[str, object]] = {
-    "reminder": {"time": spoken(Fraction(10))},
-    "set": {"set": 1, "sets": 3},
-    "more": {"count": "five"},
-}
+# The patterns below are written so that ECMAScript, which runs a JSON Schema's `pattern` in an
+# editor, reads them as Python does: Python's `\s` and `\d` also take other scripts' spaces
+# and digits, these classes do not.
+_SPACE = r"[ \t\n\r\f\v]*"
+LANGUAGE_CODE = r"[a-zA-Z]{2,3}(?:[-_][a-zA-Z]{2,4})?"
+DECIBELS = rf"{_SPACE}([-+]?[0-9]+(?:\.[0-9]+)?){_SPACE}(?:[dD][bB])?{_SPACE}"
+LUFS = rf"{_SPACE}(?:[oO][fF][fF]|([-+]?[0-9]+(?:\.[0-9]+)?){_SPACE}(?:[lL][uU][fF][sS])?){_SPACE}"
 
 
 def type_name(value: Any) -> str:
@@ -139,11 +126,15 @@ def duration(value: Any) -> Fraction:
     return seconds
 
 
-def hold(value: Any) -> Fraction:
-    seconds = duration(value)
-    if seconds < 1:
-        raise ValueError(f"a hold of {float(seconds):g} s is too short", "a hold must be at least 1s")
-    return seconds
+def hold(minimum_s: int) -> Callable[[Any], Fraction]:
+    """A duration of at least `minimum_s`."""
+    def read(value: Any) -> Fraction:
+        seconds = duration(value)
+        if seconds < minimum_s:
+            raise ValueError(f"a hold of {float(seconds):g} s is too short",
+                             f"a hold must be at least {minimum_s}s")
+        return seconds
+    return read
 
 
 def positive_duration(value: Any) -> Fraction:
@@ -153,14 +144,14 @@ def positive_duration(value: Any) -> Fraction:
     return seconds
 
 
-def phrase(key: str) -> Callable[[Any], str]:
-    """A cue phrase whose blanks are exactly `{name}` for the names this cue fills in."""
-    values = PHRASE_BLANKS.get(key, {})
-    fix = ("use " + " and ".join("{" + b + "}" for b in values)) if values \
+def phrase(blanks: Mapping[str, object], may_be_off: bool = False) -> Callable[[Any], str]:
+    """Cue words whose blanks are exactly `{name}` for the names in `blanks` (the values the
+    script fills in); `off` (or YAML's false) gives "" when the cue `may_be_off`."""
+    fix = ("use " + " and ".join("{" + b + "}" for b in blanks)) if blanks \
         else "this phrase takes no {blanks}; write plain words"
 
     def read(value: Any) -> str:
-        if key in OPTIONAL_PHRASES and (value is False or value == "off"):
+        if may_be_off and (value is False or value == "off"):
             return ""  # YAML reads a bare `off` as false
         words = text(value)
         try:
@@ -171,13 +162,13 @@ def phrase(key: str) -> Callable[[Any], str]:
         for _, name, spec, conversion in parts:
             if name is None:
                 continue
-            if name not in values:
+            if name not in blanks:
                 raise ValueError(f"unknown blank {{{name}}} in {words!r}", fix)
             if spec or conversion:
                 raise ValueError(f"the blank in {words!r} has a format or conversion",
                                  f"write the blank as plain {{{name}}}")
         try:
-            words.format(**values)  # exactly how the script fills it in
+            words.format(**blanks)  # exactly how the script fills it in
         except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
             raise ValueError(f"{words!r} cannot be filled in: {error}", fix) from None
         return words
@@ -190,25 +181,29 @@ def boolean(value: Any) -> bool:
     return value
 
 
-def speed(value: Any) -> float:
-    slowest, fastest = SPEEDS
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-        raise ValueError(f"expected a number, got {described(value)}", "write a number such as 1.0")
-    if not slowest <= value <= fastest:
-        raise ValueError(f"{shown(value)} is out of range", f"use {slowest} to {fastest}")
-    return float(value)
+def number(minimum: float, maximum: float) -> Callable[[Any], float]:
+    def read(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            raise ValueError(f"expected a number, got {described(value)}",
+                             "write a number such as 1.0")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{shown(value)} is out of range", f"use {minimum} to {maximum}")
+        return float(value)
+    return read
 
 
-def accent(value: Any) -> str:
-    if not isinstance(value, str) or value not in ACCENTS:
-        raise ValueError(f"{shown(value)} is not an accent Google Translate has",
-                         suggest(str(value), ACCENTS, "use one of " + ", ".join(ACCENTS) + "; other "
-                                 "languages have one accent, so leave it out", quote=""))
-    return value
+def accent(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def read(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"{shown(value)} is not an accent Google Translate has",
+                             suggest(str(value), options, "use one of " + ", ".join(options) +
+                                     "; other languages have one accent, so leave it out", quote=""))
+        return value
+    return read
 
 
 def language(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]{2,3}([-_][a-zA-Z]{2,4})?", value):
+    if not isinstance(value, str) or not re.fullmatch(LANGUAGE_CODE, value):
         raise ValueError(f"{shown(value)} is not a language code", "use a code such as en, de or fr")
     return value
 
@@ -218,9 +213,6 @@ def workers(value: Any) -> int:
     return count(0, 1024)(value)
 
 
-_DECIBELS = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:db)?\s*", re.IGNORECASE)
-
-
 def decibels(value: Any) -> float:
     """A level in dB: `-18dB`, `12 dB` or a bare number."""
     if isinstance(value, bool) or not _finite(value):
@@ -228,7 +220,7 @@ def decibels(value: Any) -> float:
                          "write a level such as -18dB")
     if isinstance(value, (int, float)):
         return _float(value, f"{shown(value)} is not a level in dB", "write a level such as -18dB")
-    match = _DECIBELS.fullmatch(value) if isinstance(value, str) else None
+    match = re.fullmatch(DECIBELS, value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
     level = float(match.group(1))
@@ -237,33 +229,35 @@ def decibels(value: Any) -> float:
     return level
 
 
-def music_level(value: Any) -> float:
-    level = decibels(value)
-    if not -60 <= level <= 0:
-        raise ValueError(f"{level:g} dB is out of range", "the music sits -60dB to 0dB below the voice, "
-                         "e.g. -18dB")
-    return level
+def level(minimum: float, maximum: float, fix: str) -> Callable[[Any], float]:
+    """A level in dB from `minimum` to `maximum`; `fix` says the range to a person."""
+    def read(value: Any) -> float:
+        found = decibels(value)
+        if not minimum <= found <= maximum:
+            raise ValueError(f"{found:g} dB is out of range", fix)
+        return found
+    return read
 
 
-def duck(value: Any) -> float:
-    amount = decibels(value)
-    if not 0 <= amount <= 60:
-        raise ValueError(f"{amount:g} dB is out of range", "duck by 0dB to 60dB, e.g. 12dB")
-    return amount
-
-
-def loudness(value: Any) -> float | None:
+def loudness(minimum: float, maximum: float) -> Callable[[Any], float | None]:
     """Target loudness in LUFS, or None for `off` (YAML reads a bare `off` as false)."""
-    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a loudness in LUFS or off, got {type_name(value)}",
-                         "write a number such as -19, or off")
-    try:
-        lufs = float(str(value).lower().replace("lufs", "").strip()) if isinstance(value, str) \
-            else float(value)
-    except (ValueError, OverflowError):  # OverflowError: a whole number of hundreds of digits
-        raise ValueError(f"{shown(value)} is not a loudness", "write a number such as -19, or off") from None
-    if not -40 <= lufs <= -5:
-        raise ValueError(f"{lufs:g} LUFS is out of range", "use -40 to -5 (podcasts use -16 to -20)")
-    return lufs
+    def read(value: Any) -> float | None:
+        if value is False:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected a loudness in LUFS or off, got {type_name(value)}",
+                             "write a number such as -19, or off")
+        if isinstance(value, str):
+            match = re.fullmatch(LUFS, value)
+            if match and match.group(1) is None:
+                return None  # off
+            lufs = float(match.group(1)) if match else math.nan
+        else:
+            lufs = _float(value, f"{shown(value)} is not a loudness", "write a number such as -19, or off")
+        if not math.isfinite(lufs):  # not a number, or hundreds of digits
+            raise ValueError(f"{shown(value)} is not a loudness", "write a number such as -19, or off")
+        if not minimum <= lufs <= maximum:
+            raise ValueError(f"{lufs:g} LUFS is out of range",
+                             f"use {minimum:g} to {maximum:g} (podcasts use -16 to -20)")
+        return lufs
+    return read

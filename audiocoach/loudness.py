@@ -14,7 +14,6 @@ from typing import Callable
 
 import numpy as np
 
-DEFAULT_LUFS = -19.0  # spoken-word podcasts (AES TD1008 recommends -16 to -20 LUFS)
 CEILING_DBTP = -1.5  # leaves room for the MP3 encoder's own overshoot under -1 dBTP
 OVERSAMPLING = 4  # BS.1770-4 Annex 2: true peak from a 4x oversampled signal
 ABSOLUTE_GATE_LUFS = -70.0

@@ -11,8 +11,9 @@ from typing import Any, Callable, Mapping
 from . import fields as read
 from . import probe
 from .errors import AudiocoachError, Problem, suggest
-from .fields import ENGINES, MAX_ROUTINE_S, PHRASE_KEYS, SOUNDS, type_name
-from .loudness import DEFAULT_LUFS
+from .definitions import (BUILTIN_SOUNDS, COVER_TYPES, CUE_SOUNDS, DEFAULTS, EXERCISE, MUSIC,
+                          PHRASES, REST_ITEM, ROUTINE, SAY_ITEM, SOUND_CUES, STEP, VOICE)
+from .fields import MAX_ROUTINE_S, type_name
 from .load import Mark, MarkedDict, MarkedList
 
 DOSE_KEYS = ("hold", "tempo", "steps")
@@ -20,11 +21,11 @@ DOSE_KEYS = ("hold", "tempo", "steps")
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str = "auto"
-    language: str = "en"
-    accent: str = "com"
-    model: str | None = None
-    speed: float = 1.0
+    engine: str = VOICE["engine"].value
+    language: str = VOICE["language"].value
+    accent: str = VOICE["accent"].value
+    model: str | None = VOICE["model"].value
+    speed: float = VOICE["speed"].value
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,19 @@ class Exercise:
     line: int
     instructions: str = ""
     hold_s: Fraction | None = None
-    reps: int = 1
+    reps: int = EXERCISE["reps"].value
     tempo_s: Fraction | None = None
     steps: tuple[Step, ...] = ()
-    rest_s: Fraction = Fraction(10)
-    sets: int = 1
-    set_rest_s: Fraction = Fraction(30)
-    sides: str = "none"
-    first_side: str = "right"
-    prepare_s: Fraction = Fraction(5)
-    countdown: int = 3
-    reminders_s: tuple[Fraction, ...] = ()
-    halfway: bool = False
-    tips: tuple[str, ...] = ()
+    rest_s: Fraction = EXERCISE["rest"].value
+    sets: int = EXERCISE["sets"].value
+    set_rest_s: Fraction = EXERCISE["set_rest"].value
+    sides: str = EXERCISE["sides"].value
+    first_side: str = EXERCISE["first_side"].value
+    prepare_s: Fraction = EXERCISE["prepare"].value
+    countdown: int = EXERCISE["countdown"].value
+    reminders_s: tuple[Fraction, ...] = EXERCISE["reminders"].value
+    halfway: bool = EXERCISE["halfway"].value
+    tips: tuple[str, ...] = EXERCISE["tips"].value
     phrases: Mapping[str, str] = field(default_factory=dict)
     use: str | None = None  # the catalog entry it was made from
 
@@ -108,10 +109,6 @@ class Say:
 
 Item = Exercise | Rest | Say
 
-SOUND_CUES = ("start", "end", "finish")
-BUILTIN_SOUNDS = ("chime", "beep", "gong")
-
-
 @dataclass(frozen=True)
 class SoundChoice:
     """The sound of one cue: a built-in, or an audio file found relative to the routine."""
@@ -129,8 +126,8 @@ class Music:
     name: str  # the file as the routine writes it
     path: Path
     line: int
-    level_db: float = -18.0  # below the voice, between speech
-    duck_db: float = 12.0  # further down while anything is said
+    level_db: float = MUSIC["level"].value  # below the voice, between speech
+    duck_db: float = MUSIC["duck"].value  # further down while anything is said
     col: int | None = None
 
 
@@ -144,7 +141,7 @@ class Picture:
     col: int | None = None
 
 
-def default_sounds(kind: str = "chime", line: int = 1) -> dict[str, SoundChoice]:
+def default_sounds(kind: str = ROUTINE["sounds"].default, line: int = 1) -> dict[str, SoundChoice]:
     """SPEC v1's `sounds: chime | beep | none`: the tone under every start and end cue."""
     if kind == "none":
         return {}
@@ -162,7 +159,7 @@ class Routine:
     intro: str = ""  # missing from it has no sound
     outro: str = ""
     phrases: Mapping[str, str] = field(default_factory=dict)  # routine-wide cue words
-    loudness_lufs: float | None = DEFAULT_LUFS  # None: clip levels only
+    loudness_lufs: float | None = ROUTINE["loudness"].value  # None: clip levels only
     loudness_place: tuple[int, int | None] | None = None  # line and column, where the file sets it
     music: Music | None = None
     cover: Picture | None = None
@@ -172,44 +169,12 @@ class Routine:
         return [item for item in self.items if isinstance(item, Exercise)]
 
 
-_EXERCISE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "name": read.text,
-    "use": read.text,
-    "instructions": read.text,
-    "hold": read.hold,
-    "reps": read.count(1, 1000),
-    "tempo": read.positive_duration,
-    "steps": lambda value: value,  # structured: read by _ExerciseReader.steps, which needs marks
-    "rest": read.duration,
-    "sets": read.count(1, 100),
-    "set_rest": read.duration,
-    "sides": read.choice(read.SIDES),
-    "first_side": read.choice(read.FIRST_SIDES),
-    "prepare": read.duration,
-    "countdown": read.count(0, 10),
-    "reminders": lambda value: value,  # structured
-    "halfway": read.boolean,
-    "tips": lambda value: value,  # structured
-    "phrases": lambda value: value,  # structured
-}
 _MODEL_NAMES = {
     "hold": "hold_s", "tempo": "tempo_s", "rest": "rest_s", "set_rest": "set_rest_s",
     "prepare": "prepare_s", "reminders": "reminders_s",
 }
-_DEFAULTS_FIELDS = tuple(key for key in _EXERCISE_FIELDS if key not in ("name", "use"))
-# Also the readers of `audiocoach.plan`'s and the command line's voice options.
-VOICE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "engine": read.choice(ENGINES),
-    "language": read.language,
-    "accent": read.accent,
-    "model": read.text,
-    "speed": read.speed,
-}
-_TOP_FIELDS = ("title", "description", "voice", "sounds", "defaults", "intro", "exercises", "outro",
-               "phrases", "loudness", "music", "cover")
-_MUSIC_FIELDS = ("file", "level", "duck")
-_COVER_TYPES = (".jpg", ".jpeg", ".png")
-_STEP_FIELDS = ("say", "hold", "reps", "tempo")
+# The readers of `audiocoach.plan`'s and the command line's voice options too.
+VOICE_FIELDS = VOICE
 
 
 def _join(path: str, key: str | int) -> str:
@@ -239,7 +204,8 @@ class _Problems:
         if self.found:
             raise AudiocoachError(sorted(self.found, key=lambda p: (p.line or 0, p.col or 0)))
 
-    def keys(self, data: MarkedDict, allowed: tuple[str, ...], path: str) -> None:
+    def keys(self, data: MarkedDict, allowed: Mapping[str, Any], path: str) -> None:
+        """Refuse every key that is not one of the `allowed` fields."""
         for key in data:
             if key not in allowed:
                 self.add(data.key_marks[key], _join(path, key), f"unknown field `{key}`",
@@ -264,8 +230,8 @@ class _Problems:
         raw = self.mapping(value, mark, path, "a mapping of cue words")
         if raw is None:
             return None
-        self.keys(raw, PHRASE_KEYS, path)
-        values = {key: self.read(raw, key, read.phrase(key), path) for key in raw if key in PHRASE_KEYS}
+        self.keys(raw, PHRASES, path)
+        values = {key: self.read(raw, key, PHRASES[key], path) for key in raw if key in PHRASES}
         if any(v is None for v in values.values()) or len(values) != len(raw):
             return None
         return values
@@ -327,7 +293,7 @@ class _ExerciseReader:
 
     def exercise(self, entry: MarkedDict, path: str, defaults: MarkedDict) -> Exercise | None:
         before = len(self.problems.found)
-        self.problems.keys(entry, tuple(_EXERCISE_FIELDS), path)
+        self.problems.keys(entry, EXERCISE, path)
         layers = self.layers(entry, path, defaults)
         own_doses = [key for key in DOSE_KEYS if key in entry]
         if len(own_doses) > 1:
@@ -344,7 +310,7 @@ class _ExerciseReader:
     def layers(self, entry: MarkedDict, path: str, defaults: MarkedDict) -> list[tuple[MarkedDict, str]]:
         layers = [(defaults, "defaults")]
         if "use" in entry:
-            use = self.problems.read(entry, "use", read.text, path)
+            use = self.problems.read(entry, "use", EXERCISE["use"], path)
             if use is not None and use not in self.catalog:
                 self.problems.add(entry.value_marks["use"], _join(path, "use"),
                                   f"no catalog exercise `{use}`",
@@ -360,7 +326,7 @@ class _ExerciseReader:
                            if any(key in layer for key in DOSE_KEYS)), None)
         values: dict[str, Any] = {}
         for layer, layer_path in layers:
-            for key in _EXERCISE_FIELDS:
+            for key in EXERCISE:
                 if key not in layer or key == "use" or (key in DOSE_KEYS and layer is not dose_layer):
                     continue
                 value = self.field(layer, key, layer_path)
@@ -386,21 +352,20 @@ class _ExerciseReader:
         return Exercise(line=entry.mark.line, use=use, **model_fields)
 
     def field(self, layer: MarkedDict, key: str, path: str) -> Any:
-        value = self.problems.read(layer, key, _EXERCISE_FIELDS[key], path)
-        if value is None:
-            return None
+        value = layer[key]
         mark = layer.value_marks.get(key, layer.mark)
         where = _join(path, key)
         if key == "steps":
             return self.steps(value, mark, where)
         if key == "reminders":
-            return self.problems.list_of(value, mark, where, read.positive_duration,
+            return self.problems.list_of(value, mark, where, EXERCISE[key].kind.item.read,
                                          "durations such as [10s]")
         if key == "tips":
-            return self.problems.list_of(value, mark, where, read.text, "sentences")
+            return self.problems.list_of(value, mark, where, EXERCISE[key].kind.item.read,
+                                         "sentences")
         if key == "phrases":
             return self.problems.phrases(value, mark, where)
-        return value
+        return self.problems.read(layer, key, EXERCISE[key], path)
 
     def steps(self, value: Any, mark: Mark, path: str) -> tuple[Step, ...] | None:
         if not isinstance(value, MarkedList) or not value:
@@ -415,15 +380,12 @@ class _ExerciseReader:
         entry = self.problems.mapping(raw, mark, where, "a step")
         if entry is None:
             return None
-        self.problems.keys(entry, _STEP_FIELDS, where)
+        self.problems.keys(entry, STEP, where)
         if "say" not in entry:
             self.problems.add(entry.mark, _join(where, "say"), "a step needs `say`",
                               "add `say: ...` to tell what to do")
-        say = self.problems.read(entry, "say", read.text, where) if "say" in entry else None
-        hold = self.problems.read(entry, "hold", read.hold, where) if "hold" in entry else None
-        tempo = (self.problems.read(entry, "tempo", read.positive_duration, where)
-                 if "tempo" in entry else None)
-        reps = self.problems.read(entry, "reps", read.count(1, 1000), where) if "reps" in entry else None
+        say, hold, tempo, reps = (self.problems.read(entry, key, STEP[key], where) if key in entry
+                                  else None for key in ("say", "hold", "tempo", "reps"))
         if ("hold" in entry) == ("tempo" in entry):
             self.problems.add(entry.mark, where, "a step needs exactly one of `hold` or `tempo`",
                               "add `hold: 10s`, or `tempo: 2s` with `reps: 5`")
@@ -454,13 +416,13 @@ class _TrackReader:
             extras["phrases"] = problems.phrases(data["phrases"], data.value_marks["phrases"],
                                                  "phrases") or {}
         if "loudness" in data:
-            extras["loudness_lufs"] = problems.read(data, "loudness", read.loudness, "")
+            extras["loudness_lufs"] = problems.read(data, "loudness", ROUTINE["loudness"], "")
             mark = data.value_marks["loudness"]
             extras["loudness_place"] = (mark.line, mark.col)
         if "music" in data:
             extras["music"] = self.music(data)
         if "cover" in data:
-            found = problems.existing_file(data, "cover", "", "a picture", _COVER_TYPES)
+            found = problems.existing_file(data, "cover", "", "a picture", COVER_TYPES)
             name = data["cover"]
             if found is not None and problems.probed(data, "cover", "",
                                                      lambda: probe.picture(found, name)):
@@ -471,13 +433,14 @@ class _TrackReader:
     def sounds(self, data: MarkedDict) -> dict[str, SoundChoice]:
         line = data.value_marks["sounds"].line
         if not isinstance(data["sounds"], MarkedDict):
-            kind = self.problems.read(data, "sounds", read.choice(SOUNDS), "")
-            return default_sounds(kind or "chime", line)
+            every_cue = ROUTINE["sounds"].kind.kinds[0]  # one sound for every start and end cue
+            kind = self.problems.read(data, "sounds", every_cue.read, "")
+            return default_sounds(kind or ROUTINE["sounds"].default, line)
         raw = data["sounds"]
-        self.problems.keys(raw, SOUND_CUES, "sounds")
-        chosen = default_sounds("chime", line)
+        self.problems.keys(raw, CUE_SOUNDS, "sounds")
+        chosen = default_sounds(line=line)
         for cue in (cue for cue in SOUND_CUES if cue in raw):
-            name = self.problems.read(raw, cue, read.text, "sounds")
+            name = self.problems.read(raw, cue, CUE_SOUNDS[cue], "sounds")
             cue_line = raw.value_marks[cue].line
             if name is None:
                 continue
@@ -485,7 +448,7 @@ class _TrackReader:
                 chosen.pop(cue, None)
             elif name in BUILTIN_SOUNDS:
                 chosen[cue] = SoundChoice(name, cue_line)
-            elif "/" not in name and "." not in name:
+            elif not CUE_SOUNDS[cue].kind.names_a_file(name):
                 self.problems.add(raw.value_marks[cue], _join("sounds", cue),
                                   f"'{name}' is not a built-in sound",
                                   suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
@@ -504,7 +467,7 @@ class _TrackReader:
                                     "a mapping with `file:`")
         if raw is None:
             return None
-        self.problems.keys(raw, _MUSIC_FIELDS, "music")
+        self.problems.keys(raw, MUSIC, "music")
         if "file" not in raw:
             self.problems.add(raw.mark, "music.file", "music needs a file",
                               "add `file: music/calm.ogg` (any format ffmpeg reads)")
@@ -513,8 +476,8 @@ class _TrackReader:
         if found is not None and not self.problems.probed(
                 raw, "file", "music", lambda: probe.music(found, raw["file"])):
             found = None
-        levels = {key: self.problems.read(raw, key, reader, "music")
-                  for key, reader in (("level", read.music_level), ("duck", read.duck)) if key in raw}
+        levels = {key: self.problems.read(raw, key, MUSIC[key], "music")
+                  for key in ("level", "duck") if key in raw}
         if found is None or None in levels.values():
             return None
         mark = raw.value_marks["file"]
@@ -537,12 +500,12 @@ class _RoutineBuilder:
                          f"the file holds {type_name(data)}, not a routine",
                          "start the file with `title:` and `exercises:` at the left margin")
             problems.raise_if_any()
-        problems.keys(data, _TOP_FIELDS, "")
+        problems.keys(data, ROUTINE, "")
         if "title" not in data:
             problems.add(data.mark, "title", "a routine needs a title", "add `title: My routine`")
-        title = problems.read(data, "title", read.text, "") if "title" in data else None
+        title = problems.read(data, "title", ROUTINE["title"], "") if "title" in data else None
         voice = self.voice(data)
-        texts = {key: problems.read(data, key, read.text, "") if key in data else ""
+        texts = {key: problems.read(data, key, ROUTINE[key], "") if key in data else ""
                  for key in ("description", "intro", "outro")}
         extras = self.track.fields(data)
         placed = self.items(data, self.defaults(data))
@@ -569,9 +532,9 @@ class _RoutineBuilder:
         raw = self.problems.mapping(data["voice"], data.value_marks["voice"], "voice", "a mapping")
         if raw is None:
             return Voice()
-        self.problems.keys(raw, tuple(VOICE_FIELDS), "voice")
+        self.problems.keys(raw, VOICE, "voice")
         values = {key: self.problems.read(raw, key, reader, "voice")
-                  for key, reader in VOICE_FIELDS.items() if key in raw}
+                  for key, reader in VOICE.items() if key in raw}
         return Voice(**{k: v for k, v in values.items() if v is not None})
 
     def defaults(self, data: MarkedDict) -> MarkedDict:
@@ -581,7 +544,10 @@ class _RoutineBuilder:
                                          "a mapping of exercise fields")
         if defaults is None:
             return MarkedDict(data.mark)
-        self.problems.keys(defaults, _DEFAULTS_FIELDS, "defaults")
+        self.problems.keys(defaults, DEFAULTS, "defaults")
+        # Each default is read here once, so that a wrong one is reported even where every
+        # exercise gives its own (a dose, say) and none would read it.
+        self.exercises.values([(defaults, "defaults")])
         return defaults
 
     def items(self, data: MarkedDict, defaults: MarkedDict) -> list[tuple[Item, Mark, str]]:
@@ -614,13 +580,13 @@ class _RoutineBuilder:
         if "name" in entry or "use" in entry:
             return self.exercises.exercise(entry, path, defaults)
         if "rest" in entry:
-            self.problems.keys(entry, ("rest", "say"), path)
-            rest_s = self.problems.read(entry, "rest", read.duration, path)
-            say = self.problems.read(entry, "say", read.text, path) if "say" in entry else ""
+            self.problems.keys(entry, REST_ITEM, path)
+            rest_s = self.problems.read(entry, "rest", REST_ITEM["rest"], path)
+            say = self.problems.read(entry, "say", REST_ITEM["say"], path) if "say" in entry else ""
             return Rest(rest_s, line, say or "") if rest_s is not None else None
         if "say" in entry:
-            self.problems.keys(entry, ("say",), path)
-            say = self.problems.read(entry, "say", read.text, path)
+            self.problems.keys(entry, SAY_ITEM, path)
+            say = self.problems.read(entry, "say", SAY_ITEM["say"], path)
             return Say(say, line) if say else None
         self.problems.add(entry.mark, path, "this item has no `name`, `rest` or `say`",
                           "add `name:` for an exercise, `rest:` for a break or `say:` for an announcement")

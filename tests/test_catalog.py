@@ -217,4 +217,5 @@ def test_new_with_no_ids_says_so(tmp_path):
 def test_new_tells_how_to_build_a_file_with_spaces_in_its_name(tmp_path):
     target = tmp_path / "my routine #1.yaml"
     result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"])
-    assert result.stdout == f"Wrote {target}: edit it, then run `audiocoach build '{target}'`\n"
+    assert result.stdout == (f"Wrote {target} (and audiocoach.schema.json, with which editors "
+                             f"complete and check it): edit it, then run `audiocoach build '{target}'`\n")

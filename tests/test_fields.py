@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from audiocoach import fields
-from audiocoach.fields import PHRASE_KEYS
+from audiocoach.definitions import ACCENTS, PHRASE_BLANKS, PHRASE_KEYS, PHRASES, ROUTINE, SIDES, VOICE
 
 
 @pytest.mark.parametrize("key, text, message", [
@@ -24,7 +24,7 @@ from audiocoach.fields import PHRASE_KEYS
 ])
 def test_a_phrase_that_cannot_be_filled_in_is_refused(key, text, message):
     with pytest.raises(ValueError) as caught:
-        fields.phrase(key)(text)
+        PHRASES[key](text)
     assert caught.value.args[0].startswith(message)
 
 
@@ -33,15 +33,15 @@ def test_a_phrase_that_cannot_be_filled_in_is_refused(key, text, message):
     ("end", "Relax"), ("start", "Press {{firmly}}"),
 ])
 def test_a_good_phrase_is_kept_as_written(key, text):
-    assert fields.phrase(key)(text) == text
+    assert PHRASES[key](text) == text
 
 
 def test_every_blank_a_phrase_may_use_is_one_the_script_fills_in():
     # The script fills reminders with a spoken duration and sets with numbers; each key's sample
     # values are what `validate` tries the phrase with.
-    assert set(fields.PHRASE_BLANKS) <= set(PHRASE_KEYS)
-    assert fields.PHRASE_BLANKS["reminder"] == {"time": "10 seconds"}
-    assert set(fields.PHRASE_BLANKS["set"]) == {"set", "sets"}
+    assert set(PHRASE_BLANKS) <= set(PHRASE_KEYS)
+    assert PHRASE_BLANKS["reminder"] == {"time": "10 seconds"}
+    assert set(PHRASE_BLANKS["set"]) == {"set", "sets"}
 
 
 @pytest.mark.parametrize("value, seconds", [(30, 30), ("1m30s", 90), ("2.5s", Fraction(5, 2)),
@@ -51,10 +51,10 @@ def test_durations(value, seconds):
 
 
 @pytest.mark.parametrize("reader, value, fix", [
-    (fields.choice(fields.SIDES), "bothe", "did you mean both?"),
-    (fields.choice(fields.SIDES), "up", "use one of none, both, alternate, left, right"),
-    (fields.hold, "0.5s", "a hold must be at least 1s"),
-    (fields.speed, 3, "use 0.5 to 2.0"),
+    (fields.choice(SIDES), "bothe", "did you mean both?"),
+    (fields.choice(SIDES), "up", "use one of none, both, alternate, left, right"),
+    (fields.hold(1), "0.5s", "a hold must be at least 1s"),
+    (VOICE["speed"], 3, "use 0.5 to 2.0"),
     (fields.count(1, 100), True, "write a number such as 3"),
 ])
 def test_each_refusal_carries_a_fix(reader, value, fix):
@@ -66,7 +66,7 @@ def test_each_refusal_carries_a_fix(reader, value, fix):
 @pytest.mark.parametrize("value, lufs", [(-19, -19.0), ("-16", -16.0), ("-23 LUFS", -23.0),
                                          (False, None), ("off", None)])
 def test_loudness(value, lufs):
-    assert fields.loudness(value) == lufs  # YAML reads a bare `off` as false
+    assert ROUTINE["loudness"](value) == lufs  # YAML reads a bare `off` as false
 
 
 @pytest.mark.parametrize("value, fix", [(-3, "use -40 to -5 (podcasts use -16 to -20)"),
@@ -74,7 +74,7 @@ def test_loudness(value, lufs):
                                         (True, "write a number such as -19, or off")])
 def test_loudness_refusals(value, fix):
     with pytest.raises(ValueError) as caught:
-        fields.loudness(value)
+        ROUTINE["loudness"](value)
     assert caught.value.args[1] == fix
 
 
@@ -88,9 +88,9 @@ def test_decibels(value, db):
     (fields.duration, float("nan"), ".nan is not a duration", "write a number of seconds such as 30s"),
     (fields.duration, "5h", "'5h' is longer than a whole routine may last",
      "a routine lasts at most 4 hours"),
-    (fields.hold, float("-inf"), "-.inf is not a duration", "write a number of seconds such as 30s"),
-    (fields.speed, float("nan"), "expected a number, got a number .nan", "write a number such as 1.0"),
-    (fields.speed, "fast", "expected a number, got text 'fast'", "write a number such as 1.0"),
+    (fields.hold(1), float("-inf"), "-.inf is not a duration", "write a number of seconds such as 30s"),
+    (VOICE["speed"], float("nan"), "expected a number, got a number .nan", "write a number such as 1.0"),
+    (VOICE["speed"], "fast", "expected a number, got text 'fast'", "write a number such as 1.0"),
     (fields.text, float("nan"), ".nan is a number, not text", "write words, or put quotes around '.nan'"),
     (fields.decibels, float("inf"), "expected a level in dB, got a number .inf",
      "write a level such as -18dB"),
@@ -98,11 +98,11 @@ def test_decibels(value, db):
      "write a level such as -18dB"),
     (fields.count(1, 10), float("inf"), "expected a whole number, got a number .inf",
      "write a number such as 3"),
-    (fields.choice(fields.SIDES), ["both"], "expected one of none, both, alternate, left, right, got a list",
+    (fields.choice(SIDES), ["both"], "expected one of none, both, alternate, left, right, got a list",
      "use one of none, both, alternate, left, right"),
-    (fields.accent, "zz", "'zz' is not an accent Google Translate has",
-     "use one of " + ", ".join(fields.ACCENTS) + "; other languages have one accent, so leave it out"),
-    (fields.accent, "co.u", "'co.u' is not an accent Google Translate has", "did you mean co.uk?"),
+    (VOICE["accent"], "zz", "'zz' is not an accent Google Translate has",
+     "use one of " + ", ".join(ACCENTS) + "; other languages have one accent, so leave it out"),
+    (VOICE["accent"], "co.u", "'co.u' is not an accent Google Translate has", "did you mean co.uk?"),
     (fields.workers, -1, "-1 is out of range", "use 0 to 1024"),
 ])
 def test_odd_values_are_refused_in_plain_words(reader, value, message, fix):
@@ -112,5 +112,5 @@ def test_odd_values_are_refused_in_plain_words(reader, value, message, fix):
 
 
 def test_the_documented_accents_are_accepted():
-    assert [fields.accent(a) for a in ("com", "co.uk", "com.au", "ca", "co.in", "ie")] == [
+    assert [VOICE["accent"](a) for a in ("com", "co.uk", "com.au", "ca", "co.in", "ie")] == [
         "com", "co.uk", "com.au", "ca", "co.in", "ie"]

@@ -140,16 +140,15 @@ odd_values = st.one_of(
 
 def field_paths() -> list[tuple]:
     """Every field a routine may have, as a path into the mapping."""
-    from audiocoach.model import (_EXERCISE_FIELDS, _MUSIC_FIELDS, _STEP_FIELDS, _TOP_FIELDS,
-                                  SOUND_CUES, VOICE_FIELDS)
-    from audiocoach.fields import PHRASE_KEYS
+    from audiocoach.definitions import (CUE_SOUNDS, DEFAULTS, EXERCISE, MUSIC, PHRASES, ROUTINE,
+                                        STEP, VOICE)
 
-    paths = [(key,) for key in _TOP_FIELDS]
-    paths += [("voice", key) for key in VOICE_FIELDS] + [("music", key) for key in _MUSIC_FIELDS]
-    paths += [("sounds", cue) for cue in SOUND_CUES] + [("phrases", key) for key in PHRASE_KEYS]
-    paths += [("defaults", key) for key in _EXERCISE_FIELDS if key not in ("name", "use")]
-    paths += [("exercises", 0, key) for key in _EXERCISE_FIELDS] + [("exercises", 0)]
-    paths += [("exercises", 1, "steps", 0, key) for key in _STEP_FIELDS]
+    paths = [(key,) for key in ROUTINE]
+    paths += [("voice", key) for key in VOICE] + [("music", key) for key in MUSIC]
+    paths += [("sounds", cue) for cue in CUE_SOUNDS] + [("phrases", key) for key in PHRASES]
+    paths += [("defaults", key) for key in DEFAULTS]
+    paths += [("exercises", 0, key) for key in EXERCISE] + [("exercises", 0)]
+    paths += [("exercises", 1, "steps", 0, key) for key in STEP]
     paths += [("exercises", 2, "rest"), ("exercises", 2, "say"), ("exercises", 0, "phrases", "reminder")]
     return paths
 
