@@ -4,12 +4,11 @@ that would overwrite files `share` did not write, or reads a damaged manifest, i
 from __future__ import annotations
 
 import json
-import subprocess
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
-
-from audiocoach.ffmpeg import executable
 
 ROUTINE = """\
 title: {title}
@@ -27,10 +26,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def silent_music(write_routine, tmp_path) -> Path:
-    """A routine that loads and plans, but whose music fails once the track is mixed."""
-    subprocess.run([executable(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "anullsrc=r=22050:cl=mono:d=3", str(tmp_path / "quiet.mp3")], check=True)
-    return write_routine(ROUTINE.format(title="Quiet", hold="5s") + "music: {file: quiet.mp3}\n",
+    """A routine that loads and plans, but whose music fails once the track is mixed: heard
+    (peaks at -74 dBFS), yet too quiet for its loudness to be measured (under -70 LUFS)."""
+    rate = 22050
+    tone = 2e-4 * np.sin(2 * np.pi * 440 * np.arange(10 * rate) / rate)
+    with wave.open(str(tmp_path / "quiet.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.round(tone * 32767).astype("<i2").tobytes())
+    return write_routine(ROUTINE.format(title="Quiet", hold="5s") + "music: {file: quiet.wav}\n",
                          "qm.yaml")
 
 
@@ -43,7 +48,7 @@ def test_a_routine_that_fails_leaves_the_tracks_it_shares_with_it_as_they_were(
     write_routine(ROUTINE.format(title="My routine", hold="9s"), "my routine.yaml")
     result = run("share", mine, silent_music, "-o", site)
     assert result.exit_code == 1, result.output
-    assert "music.file: the music 'quiet.mp3' is silent" in result.stderr
+    assert "music.file: the music 'quiet.wav' is silent or too short to measure" in result.stderr
     assert "Wrote" not in result.stdout
     assert snapshot(site) == before  # the old track, its transcript, page, feed and index
 
