@@ -42,6 +42,9 @@ INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
 MANIFEST_VERSION = 1
 DEFAULT_TITLE = "Exercise routines"
+# A routine's files are named by its stem and these endings, its cover's by the picture's type.
+MP3, PAGE, CHAPTERS, VTT = ".mp3", ".html", ".chapters.json", ".vtt"
+COVERS = {"image/png": ".cover.png", "image/jpeg": ".cover.jpg"}
 
 
 def href(name: str) -> str:
@@ -97,19 +100,19 @@ class Listing:
 
     @property
     def mp3(self) -> str:
-        return f"{self.stem}.mp3"
+        return self.stem + MP3
 
     @property
     def page(self) -> str:
-        return f"{self.stem}.html"
+        return self.stem + PAGE
 
     @property
     def vtt(self) -> str:
-        return f"{self.stem}.vtt"
+        return self.stem + VTT
 
     @property
     def chapters_file(self) -> str:
-        return f"{self.stem}.chapters.json"
+        return self.stem + CHAPTERS
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -205,10 +208,11 @@ class _Shape(ValueError):
     def collection(cls, folder: Path, data) -> Collection:
         if not isinstance(data, dict):
             raise cls(f"it holds {cls.kind(data)}, not the object `audiocoach share` writes")
-        version = data.get("audiocoach_share")
-        if version != MANIFEST_VERSION:
+        if data.get("audiocoach_share") != MANIFEST_VERSION:
+            found = (f"its `audiocoach_share` is {json.dumps(data['audiocoach_share'])}"
+                     if "audiocoach_share" in data else "it has no `audiocoach_share`")
             raise cls(f"it is not version {MANIFEST_VERSION} of the list `audiocoach share` "
-                      f"writes (its `audiocoach_share` is {json.dumps(version)})")
+                      f"writes ({found})")
         title = cls.get(data, "title", "it", str)
         base_url = cls.get(data, "base_url", "it", str, type(None))
         routines = cls.get(data, "routines", "it", list)
@@ -230,7 +234,7 @@ class _Shape(ValueError):
         if _name_problems([stem], []):
             raise cls(f"{where}'s `stem` {json.dumps(stem)} is not a name `audiocoach share` "
                       "gives a routine")
-        if entry["cover"] not in (f"{stem}.cover.png", f"{stem}.cover.jpg"):
+        if entry["cover"] not in [stem + ending for ending in COVERS.values()]:
             raise cls(f"{where}'s `cover` {json.dumps(entry['cover'])} is not its cover's name")
         for number, chapter in enumerate(entry["chapters"], 1):
             if not isinstance(chapter, dict):
@@ -337,13 +341,14 @@ def _foreign_files(collection: Collection, stems: list[str]) -> list[Problem]:
     ours = set()
     if collection.manifest.is_file():
         ours = {INDEX, FEED, *(name for listing in collection.listings for name in listing.files)}
-    names = [INDEX, FEED, *(f"{stem}.{ending}" for stem in stems
-                            for ending in ("mp3", "html", "chapters.json", "vtt", "cover.png",
-                                           "cover.jpg"))]
+    ours = {name.casefold() for name in ours}  # `Calves.mp3` is `calves.mp3` on some disks
+    names = [INDEX, FEED, *(stem + ending for stem in stems
+                            for ending in (MP3, PAGE, CHAPTERS, VTT, *COVERS.values()))]
     return [Problem("is not a file `audiocoach share` wrote, and sharing here would overwrite it",
                     "choose another folder with -o, or move the file away",
                     str(collection.folder / name))
-            for name in names if name not in ours and (collection.folder / name).exists()]
+            for name in names
+            if name.casefold() not in ours and (collection.folder / name).exists()]
 
 
 def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
@@ -437,7 +442,7 @@ def _stage_track(stem: str, compiled: Compiled, folder: Path, stack: ExitStack,
     # The time the track's bytes last changed: an unchanged rebuild keeps the feed as it was.
     changed = not (mp3.is_file() and same_bytes(fresh, mp3))
     published = (fresh if changed else mp3).stat().st_mtime
-    cover_name = f"{stem}.cover.{'jpg' if mime == 'image/jpeg' else 'png'}"
+    cover_name = stem + COVERS.get(mime, COVERS["image/png"])
     timeline = compiled.timeline
     listing = Listing(
         stem=stem, title=timeline.title, description=compiled.routine.description or "",

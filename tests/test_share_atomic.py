@@ -157,6 +157,8 @@ def manifest(**routine) -> str:
                    "expecting property name enclosed in double quotes"),
     ('{"audiocoach_share": 2}', "it is not version 1 of the list `audiocoach share` writes "
                                 "(its `audiocoach_share` is 2)"),
+    ('{"title": "T"}', "it is not version 1 of the list `audiocoach share` writes (it has no "
+                       "`audiocoach_share`)"),
     ('{"audiocoach_share": 1, "title": "T", "base_url": null, "routines": {}}',
      "its `routines` is an object, not a list"),
     (manifest(seconds="long"), "routine 1's `seconds` is text, not a whole number or a number"),
