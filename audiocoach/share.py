@@ -15,11 +15,11 @@ import re
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import quote, urlsplit
 
 from .catalog import catalog
@@ -572,7 +572,7 @@ def _publish(collection: Collection, items: list[tuple[str, Compiled]], prune: b
     language = collection_language(listings)
     index = _templates().get_template("index.html").render(
         tracks=listings, title=updated.title, language=language, words=page_words(language),
-        count_words=count_words)
+        count_words=count_words, track_words=page_words)
     manifest = json.dumps(updated.to_json(), indent=2, ensure_ascii=False) + "\n"
     staging = []
     for name, data in [*sidecars.items(), (FEED, feed), *pages.items(),

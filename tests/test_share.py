@@ -293,7 +293,10 @@ def test_a_german_pages_play_button_and_captions_speak_german(run, write_routine
     with serving(tmp_path / "site") as port:
         browser.get(f"http://127.0.0.1:{port}/waden.html")
         play = browser.find_element(By.ID, "play")
-        shown = lambda d: (play.text, play.get_attribute("aria-label"))  # noqa: E731
+
+        def shown(_) -> tuple[str, str]:
+            return play.text, play.get_attribute("aria-label")
+
         assert shown(browser) == ("▶\nAbspielen", "Abspielen")
         play.click()
         WebDriverWait(browser, 10).until(lambda d: shown(d) == ("❚❚\nPause", "Pause"))

@@ -153,21 +153,22 @@ def manifest(**routine) -> str:
 @pytest.mark.parametrize("text, message", [
     ("[]", "it holds a list, not the object `audiocoach share` writes"),
     ('"hello"', "it holds text, not the object `audiocoach share` writes"),
-    ("{ not json", ":1:3: the folder's list of shared routines is damaged: it is not JSON: "
-                   "expecting property name enclosed in double quotes"),
-    ('{"audiocoach_share": 2}', "it is not version 1 of the list `audiocoach share` writes "
-                                "(its `audiocoach_share` is 2)"),
-    ('{"title": "T"}', "it is not version 1 of the list `audiocoach share` writes (it has no "
-                       "`audiocoach_share`)"),
+    ("{ not json", (":1:3: the folder's list of shared routines is damaged: it is not JSON: "
+                    "expecting property name enclosed in double quotes")),
+    ('{"audiocoach_share": 2}', ("it is not version 1 of the list `audiocoach share` writes "
+                                 "(its `audiocoach_share` is 2)")),
+    ('{"title": "T"}', ("it is not version 1 of the list `audiocoach share` writes (it has no "
+                        "`audiocoach_share`)")),
     ('{"audiocoach_share": 1, "title": "T", "base_url": null, "routines": {}}',
      "its `routines` is an object, not a list"),
     (manifest(seconds="long"), "routine 1's `seconds` is text, not a whole number or a number"),
     (manifest(chapters=[{"title": "A"}]), "routine 1's chapter 1 has no `start`"),
-    (manifest(stem="../../elsewhere"), 'routine 1\'s `stem` "../../elsewhere" is not a name '
-                                       "`audiocoach share` gives a routine"),
-    (manifest(cover="../notes.txt"), 'routine 1\'s `cover` "../notes.txt" is not its cover\'s name'),
-    (manifest(published="yesterday"), 'routine 1\'s `published` "yesterday" is not a date and '
-                                      "time with its time zone"),
+    (manifest(stem="../../elsewhere"), ('routine 1\'s `stem` "../../elsewhere" is not a name '
+                                        "`audiocoach share` gives a routine")),
+    (manifest(cover="../notes.txt"),
+     'routine 1\'s `cover` "../notes.txt" is not its cover\'s name'),
+    (manifest(published="yesterday"), ('routine 1\'s `published` "yesterday" is not a date and '
+                                       "time with its time zone")),
 ])
 def test_a_damaged_manifest_is_described_in_plain_words_with_its_fix(
         run, write_routine, tmp_path, fake_engine, text, message):
