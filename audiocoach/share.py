@@ -534,12 +534,12 @@ def publish(collection: Collection, items: list[tuple[str, Compiled]],
     """
     made = _missing_folders(collection.folder)
     try:
-        collection.folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise AudiocoachError(Problem(f"cannot make this folder: {error.strerror}",
-                                      "choose another folder with -o",
-                                      str(collection.folder))) from None
-    try:
+        try:
+            collection.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AudiocoachError(Problem(f"cannot make this folder: {error.strerror}",
+                                          "choose another folder with -o",
+                                          str(collection.folder))) from None
         with ExitStack() as stack:
             return _publish(collection, items, prune, stack)
     except BaseException:
