@@ -6,8 +6,9 @@ import fcntl
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .errors import AudiocoachError, Problem
 from .hooks import pause_at
@@ -40,6 +41,19 @@ def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: 
     With `only_if_changed`, an `out` that already holds the same bytes is left alone (its time
     too). Returns whether `out` was written.
     """
+    with staged(out) as temporary_path:
+        try:
+            write(temporary_path)
+        except OSError as error:
+            raise unwritable(out, error) from None
+        return put_in_place(temporary_path, out, only_if_changed)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new, empty temporary file beside `out`, for `put_in_place` to move there; whatever is
+    left of it is removed on leaving. Several can be held at once, to replace many files only
+    once all of them are written."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out)
@@ -50,25 +64,36 @@ def write_atomically(out: Path, write: Callable[[Path], None], only_if_changed: 
                                       "choose another output path with -o", str(out))) from None
     temporary_path = Path(temporary)
     try:
-        write(temporary_path)
-        if only_if_changed and out.is_file() and _same_bytes(temporary_path, out):
-            return False
-        # mkstemp makes the file private; a track is meant to be shared like any file you save.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary_path, 0o666 & ~umask)
-        pause_at("renaming")
-        os.replace(temporary_path, out)
-        return True
-    except OSError as error:
-        raise AudiocoachError(Problem(f"cannot write {out.name}: {error.strerror}",
-                                      "check free disk space and the output folder", str(out))) from None
+        yield temporary_path
     finally:
         temporary_path.unlink(missing_ok=True)
         os.close(handle)
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
+def put_in_place(temporary: Path, out: Path, only_if_changed: bool = False) -> bool:
+    """Rename a `staged` file to `out`; with `only_if_changed`, not when `out` already holds the
+    same bytes. Returns whether `out` was written."""
+    try:
+        if only_if_changed and out.is_file() and same_bytes(temporary, out):
+            return False
+        # mkstemp makes the file private; a track is meant to be shared like any file you save.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        pause_at("renaming")
+        os.replace(temporary, out)
+        return True
+    except OSError as error:
+        raise unwritable(out, error) from None
+
+
+def unwritable(out: Path, error: OSError) -> AudiocoachError:
+    """`out` could not be written, with the reason the system gave."""
+    return AudiocoachError(Problem(f"cannot write {out.name}: {error.strerror}",
+                                   "check free disk space and the output folder", str(out)))
+
+
+def same_bytes(a: Path, b: Path) -> bool:
     if a.stat().st_size != b.stat().st_size:
         return False
     with open(a, "rb") as first, open(b, "rb") as second:

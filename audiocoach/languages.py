@@ -109,13 +109,18 @@ def pack_codes() -> list[str]:
     return sorted(entry.name[:-5] for entry in folder.iterdir() if entry.name.endswith(".yaml"))
 
 
-@lru_cache(maxsize=None)
 def cover_words(language: str) -> Mapping[str, str]:
     """The drawn cover's words in `language`'s pack (English's where there is none): `minutes`,
     `exercises` (`exercises_one` for one) and `more`, each with an `{n}` blank."""
+    return pack_words(language, "cover")
+
+
+@lru_cache(maxsize=None)
+def pack_words(language: str, section: str) -> Mapping[str, str]:
+    """A section of words in `language`'s pack (English's where there is none)."""
     code = pack_for(language)[0].code
     text = (resources.files("audiocoach") / "packs" / f"{code}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["cover"]
+    return yaml.safe_load(text)[section]
 
 
 @lru_cache(maxsize=None)

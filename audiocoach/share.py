@@ -3,8 +3,9 @@
 Everything the pages need is in the folder (no CDN, no external font or script), so it works
 opened from disk and from any static host. The folder is a collection: sharing adds or updates
 the routines it is given and keeps the others, which a small manifest in the folder remembers.
-Rebuilding into the same folder rewrites only the files whose bytes changed, each through a
-temporary file, and the feed, pages and index are all rendered before the first is written.
+A share is all or nothing: every track, sidecar, page and the feed are written to temporary
+files in the folder first, and only once all of them are there are they renamed into place; a
+share that fails leaves the folder as it was. Files whose bytes did not change are left alone.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import re
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .catalog import catalog
-from .durations import display, plural
+from .durations import display
 from .errors import AudiocoachError, ExitCode, Problem
 from .fields import text as read_text
-from .files import replace_if_changed, write_if_changed
-from .languages import pack_for
+from .files import put_in_place, same_bytes, staged, unwritable
+from .languages import cover_words, number_form, pack_for, pack_words
 from .pipeline import Compiled, build, cover
 from .render import Report
 from .script import dose_summary
@@ -39,6 +42,9 @@ INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
 MANIFEST_VERSION = 1
 DEFAULT_TITLE = "Exercise routines"
+# A routine's files are named by its stem and these endings, its cover's by the picture's type.
+MP3, PAGE, CHAPTERS, VTT = ".mp3", ".html", ".chapters.json", ".vtt"
+COVERS = {"image/png": ".cover.png", "image/jpeg": ".cover.jpg"}
 
 
 def href(name: str) -> str:
@@ -94,19 +100,19 @@ class Listing:
 
     @property
     def mp3(self) -> str:
-        return f"{self.stem}.mp3"
+        return self.stem + MP3
 
     @property
     def page(self) -> str:
-        return f"{self.stem}.html"
+        return self.stem + PAGE
 
     @property
     def vtt(self) -> str:
-        return f"{self.stem}.vtt"
+        return self.stem + VTT
 
     @property
     def chapters_file(self) -> str:
-        return f"{self.stem}.chapters.json"
+        return self.stem + CHAPTERS
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -130,11 +136,11 @@ class Listing:
 
     @classmethod
     def from_json(cls, data: dict) -> "Listing":
-        return cls(stem=str(data["stem"]), title=str(data["title"]),
-                   description=str(data["description"]), seconds=float(data["seconds"]),
-                   size_bytes=int(data["size_bytes"]), exercises=int(data["exercises"]),
-                   cover=str(data["cover"]), language=str(data["language"]),
-                   chapters=tuple((str(c["title"]), float(c["start"])) for c in data["chapters"]),
+        """A listing from a manifest entry that `_Shape` has checked."""
+        return cls(stem=data["stem"], title=data["title"], description=data["description"],
+                   seconds=float(data["seconds"]), size_bytes=data["size_bytes"],
+                   exercises=data["exercises"], cover=data["cover"], language=data["language"],
+                   chapters=tuple((c["title"], float(c["start"])) for c in data["chapters"]),
                    published=datetime.fromisoformat(data["published"]))
 
 
@@ -164,22 +170,92 @@ def read_collection(folder: Path) -> Collection:
         data = json.loads(path.read_bytes())
     except FileNotFoundError:
         return Collection(folder)
-    except (OSError, ValueError) as error:
-        raise _unreadable(path, getattr(error, "strerror", None) or str(error)) from None
+    except OSError as error:
+        raise _damaged(path, f"it cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise _damaged(path, "it is not text") from None
+    except json.JSONDecodeError as error:
+        raise _damaged(path, f"it is not JSON: {error.msg[0].lower()}{error.msg[1:]}",
+                       error.lineno, error.colno) from None
     try:
+        return _Shape.collection(folder, data)
+    except _Shape as wrong:
+        raise _damaged(path, str(wrong)) from None
+
+
+class _Shape(ValueError):
+    """What makes a manifest other than what `publish` writes, in the words of its JSON."""
+
+    KINDS = ((bool, "true or false"), (str, "text"), (int, "a whole number"), (float, "a number"),
+             (list, "a list"), (dict, "an object"), (type(None), "null"))
+
+    @classmethod
+    def kind(cls, value) -> str:
+        return next(name for kind, name in cls.KINDS if isinstance(value, kind))
+
+    @classmethod
+    def get(cls, entry: dict, key: str, where: str, *kinds: type):
+        if key not in entry:
+            raise cls(f"{where} has no `{key}`")
+        value = entry[key]
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            wanted = " or ".join(name for kind, name in cls.KINDS if kind in kinds)
+            owner = "its" if where == "it" else f"{where}'s"
+            raise cls(f"{owner} `{key}` is {cls.kind(value)}, not {wanted}")
+        return value
+
+    @classmethod
+    def collection(cls, folder: Path, data) -> Collection:
+        if not isinstance(data, dict):
+            raise cls(f"it holds {cls.kind(data)}, not the object `audiocoach share` writes")
         if data.get("audiocoach_share") != MANIFEST_VERSION:
-            raise ValueError(f"it is not version {MANIFEST_VERSION} of the list")
-        base_url = data["base_url"]
-        return Collection(folder, str(data["title"]), None if base_url is None else str(base_url),
-                          [Listing.from_json(entry) for entry in data["routines"]])
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
+            found = (f"its `audiocoach_share` is {json.dumps(data['audiocoach_share'])}"
+                     if "audiocoach_share" in data else "it has no `audiocoach_share`")
+            raise cls(f"it is not version {MANIFEST_VERSION} of the list `audiocoach share` "
+                      f"writes ({found})")
+        title = cls.get(data, "title", "it", str)
+        base_url = cls.get(data, "base_url", "it", str, type(None))
+        routines = cls.get(data, "routines", "it", list)
+        return Collection(folder, title, base_url,
+                          [cls.listing(entry, f"routine {n}") for n, entry in
+                           enumerate(routines, 1)])
+
+    @classmethod
+    def listing(cls, entry, where: str) -> Listing:
+        if not isinstance(entry, dict):
+            raise cls(f"{where} is {cls.kind(entry)}, not an object")
+        for key, kinds in (("stem", (str,)), ("title", (str,)), ("description", (str,)),
+                           ("seconds", (int, float)), ("size_bytes", (int,)),
+                           ("exercises", (int,)), ("cover", (str,)), ("language", (str,)),
+                           ("chapters", (list,)), ("published", (str,))):
+            cls.get(entry, key, where, *kinds)
+        stem = entry["stem"]
+        # A manifest names the files `--prune` deletes: none may be outside the folder's own.
+        if _name_problems([stem], []):
+            raise cls(f"{where}'s `stem` {json.dumps(stem)} is not a name `audiocoach share` "
+                      "gives a routine")
+        if entry["cover"] not in [stem + ending for ending in COVERS.values()]:
+            raise cls(f"{where}'s `cover` {json.dumps(entry['cover'])} is not its cover's name")
+        for number, chapter in enumerate(entry["chapters"], 1):
+            if not isinstance(chapter, dict):
+                raise cls(f"{where}'s chapter {number} is {cls.kind(chapter)}, not an object")
+            cls.get(chapter, "title", f"{where}'s chapter {number}", str)
+            cls.get(chapter, "start", f"{where}'s chapter {number}", int, float)
+        try:
+            published = datetime.fromisoformat(entry["published"])
+        except ValueError:
+            published = None
+        if published is None or published.tzinfo is None:
+            raise cls(f"{where}'s `published` {json.dumps(entry['published'])} is not a date "
+                      "and time with its time zone")
+        return Listing.from_json(entry)
 
 
-def _unreadable(path: Path, detail: str) -> AudiocoachError:
+def _damaged(path: Path, detail: str, line: int | None = None,
+             column: int | None = None) -> AudiocoachError:
     return AudiocoachError(Problem(
-        f"the folder's list of shared routines cannot be read ({detail})",
-        f"delete {path.name} and share every routine of the folder again", str(path)))
+        f"the folder's list of shared routines is damaged: {detail}",
+        f"delete {path.name} and share every routine of the folder again", str(path), line, column))
 
 
 @dataclass
@@ -199,12 +275,13 @@ class ShareResult:
 
 def prepare(folder: Path, stems: list[str], title: str | None = None,
             base_url: str | None = None, prune: bool = False) -> Collection:
-    """Check all that can be checked before a track is built, and make the folder.
+    """Check all that can be checked before a track is built, changing nothing on disk.
 
     Refused: an empty title, a base URL that is not a web address, a stem whose files would
     overwrite the folder's own files or another routine's (letter case aside, as on macOS and
-    Windows disks), a manifest that cannot be read, a folder that cannot be written. A title or
-    base URL left out is the folder's from its last share.
+    Windows disks), a file in the way that `share` did not write (the user's own `index.html`),
+    a manifest that cannot be read, a folder that cannot be made or written. A title or base
+    URL left out is the folder's from its last share.
     """
     usage = []
     if title is not None:
@@ -224,6 +301,7 @@ def prepare(folder: Path, stems: list[str], title: str | None = None,
     if folder.exists() and not folder.is_dir():
         raise AudiocoachError(Problem("is a file, not a folder", "choose a folder with -o",
                                       str(folder)))
+    made = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -231,14 +309,46 @@ def prepare(folder: Path, stems: list[str], title: str | None = None,
     except OSError as error:
         raise AudiocoachError(Problem(f"cannot write this folder: {error.strerror}",
                                       "choose another folder with -o", str(folder))) from None
+    finally:
+        _remove_empty(made)  # made again when the tracks are built
     collection = read_collection(folder)
     others = [listing for listing in collection.listings if listing.stem not in stems]
-    clashes = _name_problems(stems, [] if prune else others)
+    clashes = _name_problems(stems, [] if prune else others) + _foreign_files(collection, stems)
     if clashes:
         raise AudiocoachError(clashes, ExitCode.USAGE)
     collection.title = title or collection.title
     collection.base_url = base_url or collection.base_url
     return collection
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders `folder.mkdir(parents=True)` would make, innermost first."""
+    return [path for path in (folder, *folder.parents) if not path.exists()]
+
+
+def _remove_empty(made: list[Path]) -> None:
+    """Remove the folders a share made (innermost first) as long as they are empty."""
+    for path in made:
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
+def _foreign_files(collection: Collection, stems: list[str]) -> list[Problem]:
+    """The files a share of `stems` would overwrite that `share` did not write: any of them in
+    a folder without a manifest, else those its manifest does not list."""
+    ours = set()
+    if collection.manifest.is_file():
+        ours = {INDEX, FEED, *(name for listing in collection.listings for name in listing.files)}
+    ours = {name.casefold() for name in ours}  # `Calves.mp3` is `calves.mp3` on some disks
+    names = [INDEX, FEED, *(stem + ending for stem in stems
+                            for ending in (MP3, PAGE, CHAPTERS, VTT, *COVERS.values()))]
+    return [Problem("is not a file `audiocoach share` wrote, and sharing here would overwrite it",
+                    "choose another folder with -o, or move the file away",
+                    str(collection.folder / name))
+            for name in names
+            if name.casefold() not in ours and (collection.folder / name).exists()]
 
 
 def _name_problems(stems: list[str], others: list[Listing]) -> list[Problem]:
@@ -303,33 +413,47 @@ def _page(listing: Listing, compiled: Compiled) -> bytes:
                 for title, start in listing.chapters]
     page = _templates().get_template("player.html").render(
         track=listing, chapters=chapters, exercises=_exercises(compiled), transcript=transcript,
-        language=listing.language)
+        language=listing.language, words=page_words(listing.language),
+        count=count_words(listing))
     return page.encode("utf-8")
 
 
-def _write_track(stem: str, compiled: Compiled, folder: Path, result: ShareResult) -> Listing:
-    """Write one routine's track, cover and sidecars into `folder` (its page comes later)."""
+def count_words(listing: Listing) -> str:
+    """`1 exercise`, `3 Übungen`: the routine's count of exercises in its language."""
+    words = cover_words(listing.language)
+    return number_form(words, "exercises", listing.exercises == 1).format(n=listing.exercises)
+
+
+def page_words(language: str) -> Mapping[str, str]:
+    """The fixed words of the pages and the feed in `language` (English's where it has no pack)."""
+    return pack_words(language, "page")
+
+
+def _stage_track(stem: str, compiled: Compiled, folder: Path, stack: ExitStack,
+                 result: ShareResult) -> tuple[Listing, Path, dict[str, bytes]]:
+    """Build one routine's track into a temporary file in `folder`, held open by `stack`.
+
+    Returns its listing, the temporary file and the bytes of its cover and sidecars by file name
+    (its page comes later)."""
     mp3 = folder / f"{stem}.mp3"
     picture, mime = cover(compiled)
-    reports: list[Report] = []
-    result.note(mp3, replace_if_changed(
-        mp3, lambda fresh: reports.append(build(compiled, fresh, "mp3", (picture, mime)))))
-    result.reports[stem] = reports[0] if reports else None
-    cover_path = folder / f"{stem}.cover.{'jpg' if mime == 'image/jpeg' else 'png'}"
-    result.note(cover_path, write_if_changed(cover_path, picture))
+    fresh = stack.enter_context(staged(mp3))
+    result.reports[stem] = build(compiled, fresh, "mp3", (picture, mime))
+    # The time the track's bytes last changed: an unchanged rebuild keeps the feed as it was.
+    changed = not (mp3.is_file() and same_bytes(fresh, mp3))
+    published = (fresh if changed else mp3).stat().st_mtime
+    cover_name = stem + COVERS.get(mime, COVERS["image/png"])
     timeline = compiled.timeline
-    for path, text in ((folder / f"{stem}.chapters.json", chapters_json(timeline)),
-                       (folder / f"{stem}.vtt", webvtt(timeline))):
-        result.note(path, write_if_changed(path, text.encode("utf-8")))
-    stat = mp3.stat()
-    return Listing(
+    listing = Listing(
         stem=stem, title=timeline.title, description=compiled.routine.description or "",
-        seconds=timeline.seconds(timeline.length), size_bytes=stat.st_size,
-        exercises=len(compiled.routine.exercises), cover=cover_path.name,
+        seconds=timeline.seconds(timeline.length), size_bytes=fresh.stat().st_size,
+        exercises=len(compiled.routine.exercises), cover=cover_name,
         language=_language(compiled),
         chapters=tuple((c.title, timeline.seconds(c.start)) for c in timeline.chapters),
-        # The time the track's bytes last changed: an unchanged rebuild keeps the feed as it was.
-        published=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(microsecond=0))
+        published=datetime.fromtimestamp(published, timezone.utc).replace(microsecond=0))
+    return listing, fresh, {cover_name: picture,
+                            listing.chapters_file: chapters_json(timeline).encode("utf-8"),
+                            listing.vtt: webvtt(timeline).encode("utf-8")}
 
 
 def collection_language(listings: list[Listing]) -> str:
@@ -369,8 +493,9 @@ def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes
     generator.register_extension("podcastindex", PodcastIndex, PodcastIndexEntry)
     generator.title(title)
     generator.link(href=_url(base_url, INDEX))
-    generator.description("Voice-guided exercise routines made with audiocoach.")
-    generator.language(collection_language(listings))
+    language = collection_language(listings)
+    generator.description(page_words(language)["feed"])
+    generator.language(language)
     generator.podcast.itunes_author("audiocoach")
     generator.podcast.itunes_category("Health & Fitness")
     generator.podcast.itunes_explicit("no")
@@ -382,7 +507,7 @@ def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes
         entry.guid(guid, permalink=False)
         entry.title(listing.title)
         entry.description(listing.description or f"{listing.title}: "
-                          f"{plural(listing.exercises, 'exercise')}, {listing.length}.")
+                          f"{count_words(listing)}, {listing.length}.")
         entry.link(href=_url(base_url, listing.page))
         entry.enclosure(_url(base_url, listing.mp3), str(listing.size_bytes), "audio/mpeg")
         entry.published(listing.published)
@@ -401,34 +526,72 @@ def publish(collection: Collection, items: list[tuple[str, Compiled]],
             prune: bool = False) -> ShareResult:
     """Build the compiled routines into the prepared folder and list them with the others.
 
-    The tracks come first; then the feed, the pages and the index, all rendered before any is
-    written, so that no page links to a feed that is not there; the manifest last. With `prune`,
-    the routines not given leave the folder, files and all.
+    All or nothing: every track is built, and the feed, pages, index and manifest rendered,
+    into temporary files before the first file of the folder changes; then they are renamed
+    into place, the feed before the pages (so that no page links to a feed that is not there)
+    and the manifest last. On any failure the folder is left as it was, and a folder this share
+    made is removed again. With `prune`, the routines not given leave the folder, files and all.
     """
+    made = _missing_folders(collection.folder)
+    try:
+        try:
+            collection.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AudiocoachError(Problem(f"cannot make this folder: {error.strerror}",
+                                          "choose another folder with -o",
+                                          str(collection.folder))) from None
+        with ExitStack() as stack:
+            return _publish(collection, items, prune, stack)
+    except BaseException:
+        _remove_empty(made)
+        raise
+
+
+def _publish(collection: Collection, items: list[tuple[str, Compiled]], prune: bool,
+             stack: ExitStack) -> ShareResult:
     folder, result, previous = collection.folder, ShareResult(), list(collection.listings)
-    pages = {}
+    tracks, sidecars, pages = [], {}, {}
     for stem, compiled in items:
-        listing = _write_track(stem, compiled, folder, result)
+        listing, fresh, files = _stage_track(stem, compiled, folder, stack, result)
+        tracks.append((fresh, folder / listing.mp3))
+        sidecars.update(files)
         pages[listing.page] = _page(listing, compiled)
         result.shared.append(listing)
-    fresh = {listing.stem: listing for listing in result.shared}
+    fresh_listings = {listing.stem: listing for listing in result.shared}
     listings = []
     for old in previous:
-        if old.stem in fresh:
-            listings.append(fresh.pop(old.stem))  # an updated routine keeps its place
+        if old.stem in fresh_listings:
+            listings.append(fresh_listings.pop(old.stem))  # an updated routine keeps its place
         else:
             (result.dropped if prune else result.kept).append(old)
             if not prune:
                 listings.append(old)
-    listings.extend(fresh.values())
-    collection.listings = listings
-    feed = feed_xml(listings, collection.title, collection.base_url)
+    listings.extend(fresh_listings.values())
+    updated = Collection(folder, collection.title, collection.base_url, listings)
+    feed = feed_xml(listings, updated.title, updated.base_url)
+    language = collection_language(listings)
     index = _templates().get_template("index.html").render(
-        tracks=listings, title=collection.title, language=collection_language(listings))
-    for name, data in [(FEED, feed), *pages.items(), (INDEX, index.encode("utf-8")),
-                       (MANIFEST, (json.dumps(collection.to_json(), indent=2, ensure_ascii=False)
-                                   + "\n").encode("utf-8"))]:
-        result.note(folder / name, write_if_changed(folder / name, data))
+        tracks=listings, title=updated.title, language=language, words=page_words(language),
+        count_words=count_words, track_words=page_words)
+    manifest = json.dumps(updated.to_json(), indent=2, ensure_ascii=False) + "\n"
+    staging = []
+    for name, data in [*sidecars.items(), (FEED, feed), *pages.items(),
+                       (INDEX, index.encode("utf-8")), (MANIFEST, manifest.encode("utf-8"))]:
+        out = folder / name
+        if out.is_file() and out.read_bytes() == data:
+            result.note(out, False)
+            continue
+        temporary = stack.enter_context(staged(out))
+        try:
+            temporary.write_bytes(data)
+        except OSError as error:
+            raise unwritable(out, error) from None
+        staging.append((temporary, out))
+    # Everything is written: from here on only renames, which do not fail for want of space.
+    for temporary, out in tracks:
+        result.note(out, put_in_place(temporary, out, only_if_changed=True))
+    for temporary, out in staging:
+        result.note(out, put_in_place(temporary, out))
     # What the folder held and holds no more: pruned routines, and an updated one's old cover.
     # Letter case aside: on macOS and Windows disks `Calves.mp3` is `calves.mp3`.
     in_use = {name.casefold() for listing in listings for name in listing.files}
@@ -440,6 +603,7 @@ def publish(collection: Collection, items: list[tuple[str, Compiled]],
                 raise AudiocoachError(Problem(f"cannot remove this file: {error.strerror}",
                                               "remove it yourself", str(folder / name))) from None
             result.removed.append(folder / name)
+    collection.listings = listings
     result.collection = collection
     return result
 

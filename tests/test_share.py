@@ -279,3 +279,28 @@ def test_a_german_page_gives_its_captions_the_pages_language(run, write_routine,
             "return t && t.track.cues && t.track.cues.length ? "
             "[t.srclang, Array.from(t.track.cues).map(c => c.text)] : null"))
     assert cues == ["de", speech]
+
+
+def test_a_german_pages_play_button_and_captions_speak_german(run, write_routine, browser,
+                                                              tmp_path):
+    from conftest import serving
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    path = write_routine("title: Waden\nvoice: {language: de}\nexercises:\n"
+                         "  - {name: Wadendehnung, hold: 3s, countdown: 0}\n", "waden.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    with serving(tmp_path / "site") as port:
+        browser.get(f"http://127.0.0.1:{port}/waden.html")
+        play = browser.find_element(By.ID, "play")
+
+        def shown(_) -> tuple[str, str]:
+            return play.text, play.get_attribute("aria-label")
+
+        assert shown(browser) == ("▶\nAbspielen", "Abspielen")
+        play.click()
+        WebDriverWait(browser, 10).until(lambda d: shown(d) == ("❚❚\nPause", "Pause"))
+        play.click()
+        WebDriverWait(browser, 10).until(lambda d: shown(d) == ("▶\nAbspielen", "Abspielen"))
+        label = browser.execute_script("return document.querySelector('#audio track').label")
+    assert label == "Transkript"

@@ -1,5 +1,5 @@
 """A share folder as a collection: routines added, kept, updated and pruned; names and options
-refused before anything is built, and no page left linking to a feed that is not there."""
+refused before anything is built."""
 
 from __future__ import annotations
 
@@ -165,31 +165,6 @@ def test_a_folder_that_cannot_be_made_is_refused_before_building(run, routines, 
     assert result.stderr == (f"{tmp_path / 'taken' / 'site'}: cannot write this folder: Not a "
                              "directory (choose another folder with -o)\n")
     assert fake_engine.calls == []
-
-
-def test_a_feed_that_fails_leaves_no_page_behind(run, routines, tmp_path, monkeypatch):
-    from audiocoach import share
-
-    def broken(*args, **kwargs):
-        raise OSError("the feed could not be made")
-
-    monkeypatch.setattr(share, "feed_xml", broken)
-    result = run("share", *routines("calves"), "-o", tmp_path / "site")
-    assert isinstance(result.exception, OSError)
-    assert (tmp_path / "site" / "calves.mp3").is_file()  # the track was built, then the feed failed
-    assert not [p.name for p in (tmp_path / "site").iterdir() if p.suffix == ".html"]
-
-
-def test_an_unreadable_manifest_is_reported_with_its_fix(run, routines, tmp_path):
-    site = tmp_path / "site"
-    assert run("share", *routines("calves"), "-o", site).exit_code == 0
-    (site / ".audiocoach-share.json").write_text("{ not json")
-    result = run("share", *routines("toes"), "-o", site)
-    assert result.exit_code == 1
-    assert result.stderr.startswith(f"{site / '.audiocoach-share.json'}: the folder's list of "
-                                    "shared routines cannot be read (")
-    assert result.stderr.endswith("(delete .audiocoach-share.json and share every routine of the "
-                                  "folder again)\n")
 
 
 def test_the_python_api_refuses_a_bad_title_with_the_domain_error(tmp_path):

@@ -151,6 +151,50 @@ def test_a_german_routine_makes_german_pages_and_feed(run, write_routine, tmp_pa
     assert feed.feed.language == "de"
 
 
+def test_a_german_routine_counts_its_exercises_in_german_in_the_feed_and_on_the_pages(
+        run, write_routine, tmp_path):
+    path = write_routine(GERMAN, "waden.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    site = tmp_path / "site"
+    (entry,) = feedparser.parse((site / "feed.xml").read_bytes()).entries
+    length = re.fullmatch(r"Waden an der Wand: 1 Übung, (\d+:\d\d)\.", entry.description)
+    assert length, entry.description
+    for page in ("waden.html", "index.html"):
+        tree = lxml.html.fromstring((site / page).read_bytes())
+        assert tree.xpath("//p[@class='meta']/text()") == [f"{length.group(1)} · 1 Übung"], page
+
+
+def test_the_pages_own_words_are_the_routines_language(run, write_routine, tmp_path):
+    path = write_routine(GERMAN, "waden.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    page = lxml.html.fromstring((tmp_path / "site" / "waden.html").read_bytes())
+    assert page.xpath("//h2/text()") == ["Kapitel", "Übungen", "Transkript"]
+    assert page.xpath("//button[@id='play']/@aria-label") == ["Abspielen"]
+    assert page.xpath("//button[@id='play']/@data-pause") == ["Pause"]
+    assert page.xpath("//p[@class='back']/a/text()") == ["Alle Programme"]
+    assert page.xpath("//*[@lang='en']") == []  # nothing left marked as English
+    index = lxml.html.fromstring((tmp_path / "site" / "index.html").read_bytes())
+    assert index.xpath("//main/p[1]/a/text()") == ["Podcast-Feed"]
+    assert index.xpath("//audio/@aria-label") == ["Waden an der Wand abspielen"]
+    feed = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
+    assert feed.feed.description == "Gesprochen angeleitete Übungsprogramme, erstellt mit audiocoach."
+
+
+@pytest.mark.parametrize("code", ["de", "es", "fr", "it", "nl", "pt"])
+def test_every_pack_has_the_pages_words_with_the_blanks_of_english(code):
+    import string
+
+    from audiocoach.languages import pack_words
+
+    def blanks(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+    english, theirs = pack_words("en", "page"), pack_words(code, "page")
+    assert set(theirs) == set(english)
+    for key, text in english.items():
+        assert theirs[key].strip() and blanks(theirs[key]) == blanks(text), (code, key)
+
+
 def test_language_from_the_command_line_wins(run, write_routine, tmp_path):
     path = write_routine(GERMAN, "waden.yaml")
     assert run("share", path, "-o", tmp_path / "site", "--language", "fr").exit_code == 0

@@ -15,8 +15,9 @@
 
   function showPlaying(playing) {
     play.querySelector(".icon").textContent = playing ? "❚❚" : "▶";
-    play.querySelector(".label").textContent = playing ? "Pause" : "Play";
-    play.setAttribute("aria-label", playing ? "Pause" : "Play");
+    var label = playing ? play.dataset.pause : play.dataset.play;  // in the page's language
+    play.querySelector(".label").textContent = label;
+    play.setAttribute("aria-label", label);
   }
 
   function highlight() {
@@ -53,7 +54,7 @@
   if (location.protocol !== "file:" && audio.dataset.captions) {
     var track = document.createElement("track");
     track.kind = "captions";
-    track.label = "Transcript";
+    track.label = audio.dataset.captionsLabel;
     track.srclang = document.documentElement.lang;
     track.src = audio.dataset.captions;
     track.default = true;
