@@ -105,8 +105,13 @@ def _check(**options: Any) -> None:
     try:
         check_options(**options)
     except AudiocoachError as error:
-        raise _fail(AudiocoachError([dataclasses.replace(p, field=f"--{p.field.replace('_', '-')}")
-                                     for p in error.problems], ExitCode.USAGE)) from None
+        raise _option_error(error) from None
+
+
+def _option_error(error: AudiocoachError) -> typer.Exit:
+    """A usage error whose problems' fields are keywords, said with the options' names."""
+    return _fail(AudiocoachError([dataclasses.replace(p, field=f"--{p.field.replace('_', '-')}")
+                                  for p in error.problems], ExitCode.USAGE))
 
 
 @app.command("build")
@@ -405,7 +410,7 @@ def catalog_command(
     try:
         found = search(query, position, equipment, helps)
     except AudiocoachError as error:
-        raise _fail(error) from None
+        raise _option_error(error) from None
     if as_json:
         typer.echo(json.dumps([entry.to_json() for entry in found], indent=2, ensure_ascii=False))
         return

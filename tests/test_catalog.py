@@ -218,3 +218,22 @@ def test_new_tells_how_to_build_a_file_with_spaces_in_its_name(tmp_path):
     target = tmp_path / "my routine #1.yaml"
     result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"])
     assert result.stdout == f"Wrote {target}: edit it, then run `audiocoach build '{target}'`\n"
+
+
+@pytest.mark.parametrize("option, value, count", [("--equipment", "Towel", 2),
+                                                  ("--position", "Chair", 7),
+                                                  ("--helps", "Knee Pain", 16)])
+def test_catalog_filters_ignore_letter_case(option, value, count):
+    result = CliRunner().invoke(app, ["catalog", option, value])
+    assert result.exit_code == 0
+    assert result.stderr == f"{count} exercises\n"
+
+
+@pytest.mark.parametrize("option, value, fix", [
+    ("--position", "ceiling", "(give one of chair, standing, floor)"),
+    ("--equipment", "towl", "(did you mean `towel`? give one of chair, wall, towel, band, belt, pillow)"),
+])
+def test_catalog_refuses_a_position_or_equipment_it_does_not_know(option, value, fix):
+    result = CliRunner().invoke(app, ["catalog", option, value])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {option}: the catalog has no {option[2:]} '{value}' {fix}\n")
