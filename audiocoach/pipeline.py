@@ -18,6 +18,7 @@ from .catalog import catalog_fields, resolve_routine
 from .engines import choose_engine, offline
 from .errors import AudiocoachError, ExitCode, Problem
 from .engines.gtts import google_reachable
+from .engines.piper import PiperEngine, language_warning
 from .load import load_file
 from .loudness import TooLoud
 from .model import Routine, Voice, build_routine
@@ -97,6 +98,11 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         # The offline voice's region may say the numbers otherwise (pt_BR).
         script = build_script(routine, voice.language, engine.voice_name)
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
+    if isinstance(engine, PiperEngine):
+        chosen_by = "--voice" if options.model is not None else "voice.model"
+        mismatch = language_warning(engine, voice.language, chosen_by)
+        if mismatch:
+            script.warnings.append(mismatch)
     if cache.warning():
         script.warnings.append(cache.warning())
     if routine.cover is not None:

@@ -108,6 +108,30 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
     return path.stem, path, config
 
 
+def spoken_language(config: dict) -> str | None:
+    """The language a voice speaks, from its `.onnx.json` (`language.code`, else `espeak.voice`)."""
+    for section, key in (("language", "code"), ("espeak", "voice")):
+        value = config.get(section, {}).get(key) if isinstance(config.get(section), dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def language_warning(engine: "PiperEngine", language: str, chosen_by: str) -> str | None:
+    """What to say when the voice does not speak the routine's language (`chosen_by` is how the
+    voice was picked, `--voice` or `voice.model`, so the fix can name it); None when it does."""
+    if engine.language is None or locale(engine.language)[0] == locale(language)[0]:
+        return None
+    instead = installed_voice_for(language)
+    if instead and instead != engine.voice_name:
+        fix = f"drop {chosen_by} to use the installed {instead}"
+    else:
+        fix = f"{add_voice_fix(language)}; then drop {chosen_by}"
+    return (f"the voice {engine.voice_name} speaks '{engine.language}', not the routine's "
+            f"language '{language}': it will read the words with the sounds of its own "
+            f"language ({fix})")
+
+
 THREADS_VARIABLE = "AUDIOCOACH_THREADS"
 # Threads of each worker's ONNX session. One: on two cores, two single-threaded workers
 # synthesize a routine faster than one worker on two threads (README, Speed), and the samples
@@ -205,6 +229,7 @@ class PiperEngine:
         self.speed = voice.speed
         config = read_config(self.config_path)
         self.sample_rate = int(config["audio"]["sample_rate"])
+        self.language = spoken_language(config)
         inference = config.get("inference") if isinstance(config.get("inference"), dict) else {}
         # The voice's own liveliness and pace, as its author tuned them.
         self.noise_scale = float(inference.get("noise_scale", NOISE_SCALE))
