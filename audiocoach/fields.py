@@ -105,6 +105,15 @@ def text(value: Any) -> str:
     return words
 
 
+def voice_model(value: Any) -> str:
+    """A piper voice's name or the path of its `.onnx` file: text, never a number."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a voice's name or the path of its .onnx file, got "
+                         f"{described(value)}", "write a name such as de_DE-thorsten-medium, or "
+                         "a path ending in .onnx")
+    return text(value)
+
+
 def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def read(value: Any) -> str:
         if not isinstance(value, str):

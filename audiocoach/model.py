@@ -201,7 +201,7 @@ VOICE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "engine": read.choice(ENGINES),
     "language": read.language,
     "accent": read.accent,
-    "model": read.text,
+    "model": read.voice_model,
     "speed": read.speed,
 }
 _TOP_FIELDS = ("title", "description", "voice", "sounds", "defaults", "intro", "exercises", "outro",
@@ -569,7 +569,16 @@ class _RoutineBuilder:
         self.problems.keys(raw, tuple(VOICE_FIELDS), "voice")
         values = {key: self.problems.read(raw, key, reader, "voice")
                   for key, reader in VOICE_FIELDS.items() if key in raw}
-        return Voice(**{k: v for k, v in values.items() if v is not None})
+        voice = Voice(**{k: v for k, v in values.items() if v is not None})
+        if voice.model is not None:
+            from .engines.piper import missing_voice, voice_files
+
+            # a path must be there now; a name may be a voice still to be added
+            missing = voice_files(voice.model)[2] and missing_voice(voice.model, voice.language,
+                                                                    "leave `model` out")
+            if missing:
+                self.problems.add(raw.value_marks["model"], "voice.model", *missing)
+        return voice
 
     def defaults(self, data: MarkedDict) -> MarkedDict:
         if "defaults" not in data:

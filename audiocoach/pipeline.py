@@ -18,7 +18,7 @@ from .catalog import catalog_fields, resolve_routine
 from .engines import choose_engine, offline
 from .errors import AudiocoachError, ExitCode, Problem
 from .engines.gtts import google_reachable
-from .engines.piper import PiperEngine, language_warning
+from .engines.piper import PiperEngine, language_warning, missing_voice
 from .load import load_file
 from .loudness import TooLoud
 from .model import Routine, Voice, build_routine
@@ -79,6 +79,10 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
                     on_voice: Callable[[str], None] | None = None,
                     pool: Pool | None = None) -> Compiled:
     voice = options.voice(routine)
+    if options.model is not None and voice.engine != "gtts":
+        missing = missing_voice(options.model, voice.language, "drop --voice")
+        if missing:
+            raise AudiocoachError(Problem(*missing, field="--voice"), ExitCode.ENGINE)
     engine, note = choose_engine(voice, reachable or google_reachable)
     if on_voice:
         on_voice(note)

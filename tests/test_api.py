@@ -85,7 +85,10 @@ def test_build_and_the_track_as_pcm_and_as_a_pydub_segment(offline, tmp_path):
      "use one of " + ", ".join(audiocoach.fields.ACCENTS) + "; other languages have one accent, so "
      "leave it out"),
     ({"language": 7}, "language", "7 is not a language code", "use a code such as en, de or fr"),
-    ({"voice": ["a"]}, "voice", "expected text, got a list", "write a sentence"),
+    ({"voice": ["a"]}, "voice", "expected a voice's name or the path of its .onnx file, got a list",
+     "write a name such as de_DE-thorsten-medium, or a path ending in .onnx"),
+    ({"voice": 3}, "voice", "expected a voice's name or the path of its .onnx file, got a number 3",
+     "write a name such as de_DE-thorsten-medium, or a path ending in .onnx"),
     ({"cache_dir": 3}, "cache_dir", "expected a folder, got an int", "give a path, or None"),
 ])
 def test_plan_refuses_what_the_command_line_refuses(offline, keywords, field, message, fix):

@@ -225,3 +225,35 @@ def test_the_voice_warning_names_the_routines_model_and_an_installed_voice(quick
     english = audiocoach.plan({"title": "T", "voice": {"engine": "piper", "language": "en-GB"},
                                "exercises": [{"name": "Calves", "hold": "5s"}]})
     assert not [w for w in german.warnings + english.warnings if "speaks" in w]
+
+
+def test_validate_refuses_a_voice_model_path_that_is_not_there_at_its_line(tmp_path):
+    (tmp_path / "only.onnx").write_bytes(b"model")
+    routine = tmp_path / "r.yaml"
+    cases = {
+        f"{tmp_path}/nope.onnx": (f"voice.model: the piper voice '{tmp_path}/nope.onnx' was not found "
+                                  f"({tmp_path}/nope.onnx is missing) (give the path of a voice's "
+                                  ".onnx file, with its .onnx.json beside it, or leave `model` out "
+                                  "to use the bundled en_US-joe-medium)"),
+        f"{tmp_path}/only.onnx": (f"voice.model: the piper voice '{tmp_path}/only.onnx' has no "
+                                  f"only.onnx.json beside it ({tmp_path}/only.onnx.json is missing) "
+                                  f"(download the voice's .onnx.json into {tmp_path})"),
+        "3": ("voice.model: expected a voice's name or the path of its .onnx file, got a number 3 "
+              "(write a name such as de_DE-thorsten-medium, or a path ending in .onnx)"),
+    }
+    for model, message in cases.items():
+        routine.write_text(f"title: T\nvoice:\n  model: {model}\nexercises:\n  - {{name: A, hold: 5s}}\n")
+        result = CliRunner().invoke(app, ["validate", str(routine)])
+        assert result.exit_code == 1
+        assert result.stderr == f"{routine}:3:10: {message}\n"
+
+
+def test_a_missing_voice_given_with_the_option_says_to_drop_the_option(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))
+    result = CliRunner().invoke(app, ["plan", "hip-to-heel", "--engine", "piper", "--no-cache",
+                                      "--voice", str(tmp_path / "nope.onnx")])
+    assert result.exit_code == 3
+    assert result.stderr == (f"error: --voice: the piper voice '{tmp_path}/nope.onnx' was not found "
+                             f"({tmp_path}/nope.onnx is missing) (give the path of a voice's .onnx "
+                             "file, with its .onnx.json beside it, or drop --voice to use the "
+                             "bundled en_US-joe-medium)\n")
