@@ -57,6 +57,8 @@ def type_name(value: Any) -> str:
 def shown(value: Any) -> str:
     """A value as a message quotes it: text in quotes and cut short, `.inf` and `.nan` as YAML
     writes them, a list or mapping by its kind."""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes them
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, (dict, list)) or value is None:
@@ -230,19 +232,19 @@ def workers(value: Any) -> int:
 _DECIBELS = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:db)?\s*", re.IGNORECASE)
 
 
-def decibels(value: Any) -> float:
-    """A level in dB: `-18dB`, `12 dB` or a bare number."""
+def decibels(value: Any, example: str = "-18dB") -> float:
+    """A level in dB: `-18dB`, `12 dB` or a bare number; `example` is the one a fix shows."""
+    fix = f"write a level such as {example}"
     if isinstance(value, bool) or not _finite(value):
-        raise ValueError(f"expected a level in dB, got {described(value)}",
-                         "write a level such as -18dB")
+        raise ValueError(f"expected a level in dB, got {described(value)}", fix)
     if isinstance(value, (int, float)):
-        return _float(value, f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        return _float(value, f"{shown(value)} is not a level in dB", fix)
     match = _DECIBELS.fullmatch(value) if isinstance(value, str) else None
     if not match:
-        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        raise ValueError(f"{shown(value)} is not a level in dB", fix)
     level = float(match.group(1))
     if not math.isfinite(level):  # hundreds of digits
-        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        raise ValueError(f"{shown(value)} is not a level in dB", fix)
     return level
 
 
@@ -255,7 +257,7 @@ def music_level(value: Any) -> float:
 
 
 def duck(value: Any) -> float:
-    amount = decibels(value)
+    amount = decibels(value, "12dB")
     if not 0 <= amount <= 60:
         raise ValueError(f"{amount:g} dB is out of range", "duck by 0dB to 60dB, e.g. 12dB")
     return amount

@@ -211,6 +211,16 @@ _COVER_TYPES = (".jpg", ".jpeg", ".png")
 _STEP_FIELDS = ("say", "hold", "reps", "tempo")
 
 
+_SOUND_FIX = "use " + ", ".join(BUILTIN_SOUNDS) + ", none, or the path of an audio file"
+
+
+def _sound_name(value: Any) -> str:
+    """A cue's sound: a built-in sound's name, none, or a file's path."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a sound, got {read.described(value)}", _SOUND_FIX)
+    return read.text(value)
+
+
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
@@ -328,7 +338,8 @@ class _ExerciseReader:
         before = len(self.problems.found)
         self.problems.keys(entry, tuple(_EXERCISE_FIELDS), path)
         layers = self.layers(entry, path, defaults)
-        own_doses = [key for key in DOSE_KEYS if key in entry]
+        # an empty dose is its own problem (not a duration), not a second dose
+        own_doses = [key for key in DOSE_KEYS if key in entry and entry[key] is not None]
         if len(own_doses) > 1:
             self.problems.add(entry.key_marks[own_doses[1]], _join(path, own_doses[1]),
                               f"an exercise has one dose, but this one has both `{own_doses[0]}` "
@@ -474,7 +485,7 @@ class _TrackReader:
         self.problems.keys(raw, SOUND_CUES, "sounds")
         chosen = default_sounds("chime", line)
         for cue in (cue for cue in SOUND_CUES if cue in raw):
-            name = self.problems.read(raw, cue, read.text, "sounds")
+            name = self.problems.read(raw, cue, _sound_name, "sounds")
             cue_line = raw.value_marks[cue].line
             if name is None:
                 continue
@@ -485,8 +496,7 @@ class _TrackReader:
             elif "/" not in name and "." not in name:
                 self.problems.add(raw.value_marks[cue], _join("sounds", cue),
                                   f"'{name}' is not a built-in sound",
-                                  suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
-                                          ", none, or the path of an audio file", quote=""))
+                                  suggest(name, BUILTIN_SOUNDS, _SOUND_FIX, quote=""))
             else:
                 found = self.problems.existing_file(raw, cue, "sounds", "a sound file")
                 mark = raw.value_marks[cue]
