@@ -462,6 +462,7 @@ def voices_command(
     """The bundled and installed voices (name, language, quality, size, folder)."""
     if context.invoked_subcommand is not None:
         return
+    _check(language=language)
     try:
         if available:
             offered = voices.available(voices.fetch_index(), language)
