@@ -112,6 +112,9 @@ def check_options(**options: Any) -> None:
                 model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
             elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
+            elif keyword == "cache_dir" and Path(value).exists() and not Path(value).is_dir():
+                raise ValueError(f"{value} is a file, not a folder",
+                                 "give a folder for the clip cache, or leave it out")
             elif keyword == "use_cache":
                 read.boolean(value)
         except ValueError as error:

@@ -209,8 +209,8 @@ def new_routine_text(ids: list[str], title: str) -> str:
     except ValueError as error:
         problems.append(Problem(f"the title {error.args[0]}", "give the routine a title",
                                 field="--title"))
-    if problems:
-        raise AudiocoachError(problems)
+    if problems:  # every one names an option of `new`
+        raise AudiocoachError(problems, ExitCode.USAGE)
     chosen = [entries[i] for i in ids]
     document = {
         "title": title,

@@ -160,7 +160,7 @@ def test_new_writes_a_routine_that_validates_and_builds(fake_engine, tmp_path, m
     assert built.exit_code == 0, built.output
     assert runner.invoke(app, ["new", str(target), "--from", "heel-press"]).exit_code == 2
     wrong = runner.invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", "heel-pres"])
-    assert wrong.exit_code == 1 and "did you mean `heel-press`?" in wrong.stderr
+    assert wrong.exit_code == 2 and "did you mean `heel-press`?" in wrong.stderr
 
 
 def test_new_says_each_caution_once(tmp_path):
@@ -209,7 +209,7 @@ def test_new_writes_any_title_as_it_was_given(tmp_path, title):
 
 def test_new_with_no_ids_says_so(tmp_path):
     result = CliRunner().invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", " , "])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == ("error: --from: names no catalog exercise (give ids such as "
                              "heel-press,childs-pose; run `audiocoach catalog` to see them)\n")
 
