@@ -79,11 +79,10 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
                     on_voice: Callable[[str], None] | None = None,
                     pool: Pool | None = None) -> Compiled:
     voice = options.voice(routine)
-    if options.model is not None and voice.engine != "gtts":
-        missing = missing_voice(options.model, voice.language, "drop --voice")
-        if missing:
-            raise AudiocoachError(Problem(*missing, field="--voice"), ExitCode.ENGINE)
-    engine, note = choose_engine(voice, reachable or google_reachable)
+    try:
+        engine, note = choose_engine(voice, reachable or google_reachable)
+    except AudiocoachError as error:
+        raise _said_for_option(error, options, voice) from None
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
@@ -116,6 +115,16 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
                        encodable_length)
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
                     voice=voice)
+
+
+def _said_for_option(error: AudiocoachError, options: Options, voice: Voice) -> AudiocoachError:
+    """The error of a voice given with --voice that is not there, its fix naming the option."""
+    missing = missing_voice(options.model, voice.language, "drop --voice") if options.model else None
+    first, *rest = error.problems
+    if missing is None or not first.message.endswith(missing[0]):
+        return error
+    return AudiocoachError([dataclasses.replace(first, fix=missing[1], field="--voice"), *rest],
+                           error.exit_code)
 
 
 def mixer(compiled: Compiled) -> Mixer:
