@@ -53,6 +53,10 @@ def load(source: str | Path | Mapping[str, Any]) -> Routine:
         raise AudiocoachError(Problem(
             f"expected a file path, a bundled routine's name or a mapping, got {_kind(source)}",
             "pass a path such as 'legs.yaml', or a dict written like the YAML", field="routine"))
+    if not str(os.fspath(source)).strip():  # Path('') is the current folder
+        raise AudiocoachError(Problem("expected a file path or a bundled routine's name, got "
+                                      "empty text", "pass a path such as 'legs.yaml'",
+                                      field="routine"))
     return read_routine(Path(source))
 
 
@@ -108,6 +112,9 @@ def check_options(**options: Any) -> None:
                 model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
             elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
+            elif keyword == "cache_dir" and Path(value).exists() and not Path(value).is_dir():
+                raise ValueError(f"{value} is a file, not a folder",
+                                 "give a folder for the clip cache, or leave it out")
             elif keyword == "use_cache":
                 read.boolean(value)
         except ValueError as error:
@@ -201,13 +208,16 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
          speed: float | None = None, loudness: float | None | str = ROUTINE_LOUDNESS,
          cache_dir: str | Path | None = None, use_cache: bool = True,
          progress: Callable[[int, int], None] | None = None,
-         on_voice: Callable[[str], None] | None = None, pool: Pool | None = None) -> Track:
+         on_voice: Callable[[str], None] | None = None, pool: Pool | None = None,
+         **unknown: Any) -> Track:
     """Synthesize what is missing and place every event; nothing is encoded yet.
 
     Keyword arguments override the routine's voice; `loudness` is a LUFS target or None for off.
     Missing clips are synthesized by one worker process per core (`AUDIOCOACH_WORKERS`), or by
     `pool`, from `audiocoach.synthesize.worker_pool`, to share workers across many plans.
+    Any other keyword is refused (AudiocoachError, with the closest option).
     """
+    _refuse_unknown(unknown, "plan")
     check_options(engine=engine, voice=voice, language=language, accent=accent, speed=speed,
                   cache_dir=cache_dir, use_cache=use_cache)
     if not isinstance(routine, Routine):
@@ -226,15 +236,21 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
 def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | Path,
           audio_format: str | None = None, **options: Any) -> Track:
     """Plan (unless given a Track) and write the track to `out`; returns the Track."""
-    known = [name for name in inspect.signature(plan).parameters if name != "routine"]
-    unknown = [name for name in options if name not in known]
-    if unknown:
-        raise AudiocoachError([Problem(f"`{name}` is not an option of audiocoach.build",
-                                       suggest(name, known, "the options are " + ", ".join(known)),
-                                       field=name) for name in unknown], ExitCode.USAGE)
+    _refuse_unknown(options, "build")
     track = routine if isinstance(routine, Track) else plan(routine, **options)
     track.save(out, audio_format)
     return track
+
+
+def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
+    """A usage error for each keyword that is not one of `plan`'s options."""
+    known = [name for name, parameter in inspect.signature(plan).parameters.items()
+             if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        raise AudiocoachError([Problem(f"`{name}` is not an option of audiocoach.{caller}",
+                                       suggest(name, known, "the options are " + ", ".join(known)),
+                                       field=name) for name in unknown], ExitCode.USAGE)
 
 
 __all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import fields as read
 from .definitions import EXERCISE, json_schema
-from .errors import AudiocoachError, Problem, suggest
+from .errors import AudiocoachError, ExitCode, Problem, suggest
 from .load import MarkedDict, load_file
 from .model import Exercise, build_exercise
 
@@ -99,8 +99,13 @@ def catalog_fields() -> dict[str, MarkedDict]:
 
 def search(query: str = "", position: str | None = None, equipment: str | None = None,
            helps: str | None = None) -> list[Entry]:
-    """Entries whose text holds every word of the query and that match each filter given."""
+    """Entries whose text holds every word of the query and that match each filter given.
+
+    Every filter ignores letter case; a position or equipment the catalog does not know is
+    refused (a usage error whose field is the filter's name) rather than matching nothing."""
     words = query.lower().split()
+    position = _known(position, POSITIONS, "position")
+    equipment = _known(equipment, EQUIPMENT, "equipment")
     found = []
     for entry in catalog().values():
         text = entry.words()
@@ -114,6 +119,19 @@ def search(query: str = "", position: str | None = None, equipment: str | None =
             continue
         found.append(entry)
     return found
+
+
+def _known(value: str | None, options: tuple[str, ...], filter_name: str) -> str | None:
+    """A filter's value in the catalog's spelling, or a usage error listing the values it takes."""
+    if value is None:
+        return None
+    wanted = value.strip().lower()
+    if wanted in options:
+        return wanted
+    listed = ", ".join(options)
+    fix = " ".join(part for part in (suggest(wanted, options, ""), f"give one of {listed}") if part)
+    raise AudiocoachError(Problem(f"the catalog has no {filter_name} '{value}'", fix,
+                                  field=filter_name), ExitCode.USAGE)
 
 
 def dose_fields(entry: Entry) -> dict:
@@ -206,8 +224,8 @@ def new_routine_text(ids: list[str], title: str) -> str:
     except ValueError as error:
         problems.append(Problem(f"the title {error.args[0]}", "give the routine a title",
                                 field="--title"))
-    if problems:
-        raise AudiocoachError(problems)
+    if problems:  # every one names an option of `new`
+        raise AudiocoachError(problems, ExitCode.USAGE)
     chosen = [entries[i] for i in ids]
     document = {
         "title": title,

@@ -85,7 +85,7 @@ AccentOption = typer.Option(None, "--accent", help="gTTS accent (a Google domain
                             + ", ".join(ACCENTS) + ".")
 SpeedOption = typer.Option(None, "--speed", help="Speaking speed, {} to {}.".format(*SPEEDS))
 CacheDir = typer.Option(None, "--cache-dir", help="Clip cache folder (default: the user cache "
-                        "folder, or $AUDIOCOACH_CACHE_DIR).", file_okay=False)
+                        "folder, or $AUDIOCOACH_CACHE_DIR).")
 NoCacheOption = typer.Option(False, "--no-cache", help="Synthesize every clip afresh and store none.")
 LoudnessOption = typer.Option(None, "--loudness", help="Target loudness in LUFS, e.g. -16, or off "
                               f"(default: the routine's, else {DEFAULT_LUFS:g}).", show_default=False)
@@ -106,8 +106,13 @@ def _check(**options: Any) -> None:
     try:
         check_options(**options)
     except AudiocoachError as error:
-        raise _fail(AudiocoachError([dataclasses.replace(p, field=f"--{p.field.replace('_', '-')}")
-                                     for p in error.problems], ExitCode.USAGE)) from None
+        raise _option_error(error) from None
+
+
+def _option_error(error: AudiocoachError) -> typer.Exit:
+    """A usage error whose problems' fields are keywords, said with the options' names."""
+    return _fail(AudiocoachError([dataclasses.replace(p, field=f"--{p.field.replace('_', '-')}")
+                                  for p in error.problems], ExitCode.USAGE))
 
 
 @app.command("build")
@@ -178,7 +183,7 @@ def _with_loudness(options: dict[str, Any], loudness: str | None) -> dict[str, A
 def share_command(
     routines: list[Path] = typer.Argument(..., help="Routine files, or names of bundled routines.",
                                           show_default=False),
-    output: Path = typer.Option(Path("output/share"), "-o", "--output", file_okay=False,
+    output: Path = typer.Option(Path("output/share"), "-o", "--output",
                                 help="The folder to write."),
     base_url: Optional[str] = typer.Option(
         None, "--base-url", help="Where the folder will be served from, e.g. "
@@ -204,6 +209,9 @@ def share_command(
     """
     options = _with_loudness(_options(engine, voice, language, accent, speed, cache_dir, no_cache),
                              loudness)
+    if output.exists() and not output.is_dir():
+        raise _usage(f"-o {output} is a file, not a folder (give the folder to share into, e.g. "
+                     "-o output/share)")
     stems = [target.stem for target in _in_folder(routines, output, "mp3")]
     try:
         parsed = [load(path) for path in routines]  # every routine checked before any is built
@@ -239,12 +247,16 @@ def share_command(
 
 @app.command("serve")
 def serve_command(
-    folder: Path = typer.Argument(Path("output/share"), help="The shared folder.", file_okay=False),
+    folder: Path = typer.Argument(Path("output/share"), help="The shared folder."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 lets "
                              "phones on your network in."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
 ) -> None:
     """Serve a shared folder over HTTP, with seeking, until Ctrl-C."""
+    if folder.exists() and not folder.is_dir():
+        typer.echo(f"error: {folder} is a file, not a shared folder (give the folder "
+                   "`audiocoach share` wrote, e.g. `audiocoach serve output/share`)", err=True)
+        raise typer.Exit(int(ExitCode.USAGE))
     if not (folder / "index.html").is_file():
         typer.echo(f"error: {folder} has no index.html (write it with `audiocoach share ... -o "
                    f"{folder}`)", err=True)
@@ -282,8 +294,13 @@ def _targets(routines: list[Path], output: Path | None,
     may not share a name there.
     """
     single_file = output is not None and len(routines) == 1 and not output.is_dir() and output.suffix
-    if output is not None and len(routines) > 1 and output.suffix:
-        raise _usage("with several routines, -o names a folder (it has a file extension)")
+    if output is not None and len(routines) > 1 and output.suffix and not output.is_dir():
+        raise _usage(f"with several routines, -o names a folder, and {output} has a file "
+                     f"extension (give a folder, e.g. -o {output.with_suffix('')}, or build one "
+                     "routine at a time)")
+    if output is not None and output.exists() and not output.is_dir() and not output.suffix:
+        raise _usage(f"-o {output} is neither a folder nor a .mp3 or .wav file (give a folder to "
+                     "write into, or a file name ending in .mp3 or .wav)")
     if single_file:
         extension = output.suffix.lower().lstrip(".")
         if extension not in AudioFormat.__members__:
@@ -406,7 +423,7 @@ def catalog_command(
     try:
         found = search(query, position, equipment, helps)
     except AudiocoachError as error:
-        raise _fail(error) from None
+        raise _option_error(error) from None
     if as_json:
         typer.echo(json.dumps([entry.to_json() for entry in found], indent=2, ensure_ascii=False))
         return
@@ -427,6 +444,9 @@ def new_command(
     """Write an editable routine made of catalog exercises, and the schema editors check it with.
 
     The schema, `audiocoach.schema.json`, goes beside the routine (refreshed if it is there)."""
+    if file.is_dir():
+        raise _usage(f"{file} is a folder (name the routine file to write, e.g. "
+                     f"{file / 'my-routine.yaml'})")
     if file.exists() and not force:
         raise _usage(f"{file} exists (use --force to overwrite it)")
     if file.name == SCHEMA_FILE:
@@ -441,6 +461,7 @@ def new_command(
     written = file
     try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)
+        made = not file.parent.exists()
         file.parent.mkdir(parents=True, exist_ok=True)
         written = schema
         write_if_changed(schema, schema_text().encode("utf-8"))
@@ -451,6 +472,8 @@ def new_command(
     except OSError as error:
         typer.echo(f"error: {written}: {error.strerror}", err=True)
         raise typer.Exit(int(ExitCode.ROUTINE)) from None
+    if made:
+        typer.echo(f"Made the folder {file.parent}")
     typer.echo(f"Wrote {file} (and {schema.name}, with which editors complete and check it): "
                f"edit it, then run `audiocoach build {shlex.quote(str(file))}`")
 
@@ -490,6 +513,7 @@ def voices_command(
     """The bundled and installed voices (name, language, quality, size, folder)."""
     if context.invoked_subcommand is not None:
         return
+    _check(language=language)
     try:
         if available:
             offered = voices.available(voices.fetch_index(), language)

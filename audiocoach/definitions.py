@@ -15,7 +15,7 @@ from typing import Any
 from .durations import spoken
 from .field_kinds import (Accent, Boolean, CatalogId, Choice, Count, CueSound, Duration, Field,
                           Fields, File, Hold, LanguageCode, Level, ListOf, Loudness, Number, OneOf,
-                          Phrase, PositiveDuration, Text, Without)
+                          Phrase, PositiveDuration, Text, VoiceModel, Without)
 
 ENGINES = ("auto", "piper", "gtts")
 # The Google domains whose voice has an accent of its own (gTTS's "Localized accents"): English
@@ -117,7 +117,7 @@ VOICE: dict[str, Field] = {
                     "Google answers)", "auto"),
     "language": Field(LanguageCode(), "language of the words and cues, e.g. `en`, `de`, `pt-BR`", "en"),
     "accent": Field(Accent(ACCENTS), "gTTS accent: the Google domain, e.g. `co.uk`", "com"),
-    "model": Field(Text(), "piper voice: a voice name or the path of its .onnx file"),
+    "model": Field(VoiceModel(), "piper voice: a voice name or the path of its .onnx file"),
     "speed": Field(Number(*SPEEDS), "speaking speed, {} to {}".format(*SPEEDS), 1.0),
 }
 
@@ -127,7 +127,7 @@ MUSIC: dict[str, Field] = {
     "level": Field(Level(*MUSIC_LEVEL_DB, "the music sits {}dB to {}dB below the voice, e.g. -18dB"
                          .format(*MUSIC_LEVEL_DB)),
                    "level below the voice between speech", "-18dB"),
-    "duck": Field(Level(*DUCK_DB, "duck by {}dB to {}dB, e.g. 12dB".format(*DUCK_DB)),
+    "duck": Field(Level(*DUCK_DB, "duck by {}dB to {}dB, e.g. 12dB".format(*DUCK_DB), "12dB"),
                   "how much further down it goes while anything is said", "12dB"),
 }
 

@@ -93,6 +93,8 @@ def _parse_text(text: str) -> Fraction:
 def _suggest(text: str) -> str:
     if text.strip().startswith("-"):
         return "durations cannot be negative"
+    if re.fullmatch(r"\s*\+?\d+(?:\.\d+)?e[-+]?\d+\s*[a-z]*\s*", text):
+        return "write the number in plain digits, without an exponent, e.g. 30s"
     number = re.search(r"\d+(?:\.\d+)?", text)
     unit = re.search(r"[a-z]", text)
     if number:

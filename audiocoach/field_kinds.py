@@ -42,6 +42,16 @@ class Kind:
         raise NotImplementedError
 
 
+class VoiceModel(Kind):
+    """A piper voice's name or the path of its `.onnx` file: text, never a number."""
+
+    def read(self, value: Any) -> str:
+        return read.voice_model(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
 @dataclass(frozen=True)
 class Text(Kind):
     """Words (a number is read as its text, as YAML hands over `title: 1984`)."""
@@ -177,9 +187,10 @@ class Level(Kind):
     minimum: float
     maximum: float
     fix: str
+    example: str = "-18dB"
 
     def read(self, value: Any) -> float:
-        return read.level(self.minimum, self.maximum, self.fix)(value)
+        return read.level(self.minimum, self.maximum, self.fix, self.example)(value)
 
     def schema(self) -> dict[str, Any]:
         return _text(f"^{read.DECIBELS}$", "not a level in dB: write e.g. -18dB",
@@ -277,7 +288,12 @@ class CueSound(Kind):
     builtins: tuple[str, ...]
 
     def read(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a sound, got {read.described(value)}", self.fix())
         return read.text(value)
+
+    def fix(self) -> str:
+        return "use " + ", ".join(self.builtins) + ", none, or the path of an audio file"
 
     @staticmethod
     def names_a_file(name: str) -> bool:

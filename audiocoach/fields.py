@@ -44,6 +44,8 @@ def type_name(value: Any) -> str:
 def shown(value: Any) -> str:
     """A value as a message quotes it: text in quotes and cut short, `.inf` and `.nan` as YAML
     writes them, a list or mapping by its kind."""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes them
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, (dict, list)) or value is None:
@@ -90,6 +92,15 @@ def text(value: Any) -> str:
     if not words:
         raise ValueError("is empty", "write a sentence or remove the field")
     return words
+
+
+def voice_model(value: Any) -> str:
+    """A piper voice's name or the path of its `.onnx` file: text, never a number."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a voice's name or the path of its .onnx file, got "
+                         f"{described(value)}", "write a name such as de_DE-thorsten-medium, or "
+                         "a path ending in .onnx")
+    return text(value)
 
 
 def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
@@ -213,26 +224,28 @@ def workers(value: Any) -> int:
     return count(0, 1024)(value)
 
 
-def decibels(value: Any) -> float:
-    """A level in dB: `-18dB`, `12 dB` or a bare number."""
+def decibels(value: Any, example: str = "-18dB") -> float:
+    """A level in dB: `-18dB`, `12 dB` or a bare number; `example` is the one a fix shows."""
+    fix = f"write a level such as {example}"
     if isinstance(value, bool) or not _finite(value):
-        raise ValueError(f"expected a level in dB, got {described(value)}",
-                         "write a level such as -18dB")
+        raise ValueError(f"expected a level in dB, got {described(value)}", fix)
     if isinstance(value, (int, float)):
-        return _float(value, f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        return _float(value, f"{shown(value)} is not a level in dB", fix)
     match = re.fullmatch(DECIBELS, value) if isinstance(value, str) else None
     if not match:
-        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        raise ValueError(f"{shown(value)} is not a level in dB", fix)
     level = float(match.group(1))
     if not math.isfinite(level):  # hundreds of digits
-        raise ValueError(f"{shown(value)} is not a level in dB", "write a level such as -18dB")
+        raise ValueError(f"{shown(value)} is not a level in dB", fix)
     return level
 
 
-def level(minimum: float, maximum: float, fix: str) -> Callable[[Any], float]:
-    """A level in dB from `minimum` to `maximum`; `fix` says the range to a person."""
+def level(minimum: float, maximum: float, fix: str,
+          example: str = "-18dB") -> Callable[[Any], float]:
+    """A level in dB from `minimum` to `maximum`; `fix` says the range to a person, and
+    `example` is the level a fix shows for what is no level at all."""
     def read(value: Any) -> float:
-        found = decibels(value)
+        found = decibels(value, example)
         if not minimum <= found <= maximum:
             raise ValueError(f"{found:g} dB is out of range", fix)
         return found

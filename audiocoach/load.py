@@ -6,6 +6,7 @@ cannot run code. Aliases are expanded with a budget, so an alias bomb fails fast
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,7 +188,13 @@ def load_file(path: Path) -> Any:
     """Read and parse one routine file."""
     file = str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # reading a pipe or a device may wait for ever
+            raise AudiocoachError(Problem("is not a regular file (a pipe, a device or a socket)",
+                                          "name a .yaml file", file))
+        if info.st_size > MAX_FILE_BYTES:
             raise AudiocoachError(
                 Problem(f"the file is over {MAX_FILE_BYTES // 1000} kB", "split the routine", file)
             )

@@ -295,7 +295,8 @@ class _ExerciseReader:
         before = len(self.problems.found)
         self.problems.keys(entry, EXERCISE, path)
         layers = self.layers(entry, path, defaults)
-        own_doses = [key for key in DOSE_KEYS if key in entry]
+        # an empty dose is its own problem (not a duration), not a second dose
+        own_doses = [key for key in DOSE_KEYS if key in entry and entry[key] is not None]
         if len(own_doses) > 1:
             self.problems.add(entry.key_marks[own_doses[1]], _join(path, own_doses[1]),
                               f"an exercise has one dose, but this one has both `{own_doses[0]}` "
@@ -451,8 +452,7 @@ class _TrackReader:
             elif not CUE_SOUNDS[cue].kind.names_a_file(name):
                 self.problems.add(raw.value_marks[cue], _join("sounds", cue),
                                   f"'{name}' is not a built-in sound",
-                                  suggest(name, BUILTIN_SOUNDS, "use " + ", ".join(BUILTIN_SOUNDS) +
-                                          ", none, or the path of an audio file", quote=""))
+                                  suggest(name, BUILTIN_SOUNDS, CUE_SOUNDS[cue].kind.fix(), quote=""))
             else:
                 found = self.problems.existing_file(raw, cue, "sounds", "a sound file")
                 mark = raw.value_marks[cue]
@@ -535,7 +535,16 @@ class _RoutineBuilder:
         self.problems.keys(raw, VOICE, "voice")
         values = {key: self.problems.read(raw, key, reader, "voice")
                   for key, reader in VOICE.items() if key in raw}
-        return Voice(**{k: v for k, v in values.items() if v is not None})
+        voice = Voice(**{k: v for k, v in values.items() if v is not None})
+        if voice.model is not None:
+            from .engines.piper import missing_voice, voice_files
+
+            # a path must be there now; a name may be a voice still to be added
+            missing = voice_files(voice.model)[2] and missing_voice(voice.model, voice.language,
+                                                                    "leave `model` out")
+            if missing:
+                self.problems.add(raw.value_marks["model"], "voice.model", *missing)
+        return voice
 
     def defaults(self, data: MarkedDict) -> MarkedDict:
         if "defaults" not in data:

@@ -18,6 +18,7 @@ from .catalog import catalog_fields, resolve_routine
 from .engines import choose_engine, offline
 from .errors import AudiocoachError, ExitCode, Problem
 from .engines.gtts import google_reachable
+from .engines.piper import PiperEngine, language_warning, missing_voice
 from .load import load_file
 from .loudness import TooLoud
 from .model import Routine, Voice, build_routine
@@ -79,7 +80,10 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
                     on_voice: Callable[[str], None] | None = None,
                     pool: Pool | None = None) -> Compiled:
     voice = options.voice(routine)
-    engine, note = choose_engine(voice, reachable or google_reachable)
+    try:
+        engine, note = choose_engine(voice, reachable or google_reachable)
+    except AudiocoachError as error:
+        raise _said_for_option(error, options, voice) from None
     if on_voice:
         on_voice(note)
     cache = (ClipCache(options.cache_dir or default_dir()) if options.use_cache else NoCache())
@@ -98,6 +102,11 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         # The offline voice's region may say the numbers otherwise (pt_BR).
         script = build_script(routine, voice.language, engine.voice_name)
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
+    if isinstance(engine, PiperEngine):
+        chosen_by = "--voice" if options.model is not None else "voice.model"
+        mismatch = language_warning(engine, voice.language, chosen_by)
+        if mismatch:
+            script.warnings.append(mismatch)
     if cache.warning():
         script.warnings.append(cache.warning())
     if routine.cover is not None:
@@ -107,6 +116,16 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
                        encodable_length)
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
                     voice=voice, loudness_given=options.loudness_lufs != ROUTINE_LOUDNESS)
+
+
+def _said_for_option(error: AudiocoachError, options: Options, voice: Voice) -> AudiocoachError:
+    """The error of a voice given with --voice that is not there, its fix naming the option."""
+    missing = missing_voice(options.model, voice.language, "drop --voice") if options.model else None
+    first, *rest = error.problems
+    if missing is None or not first.message.endswith(missing[0]):
+        return error
+    return AudiocoachError([dataclasses.replace(first, fix=missing[1], field="--voice"), *rest],
+                           error.exit_code)
 
 
 def mixer(compiled: Compiled) -> Mixer:

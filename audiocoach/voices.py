@@ -36,8 +36,14 @@ def base_url() -> str:
     return os.environ.get(URL_VARIABLE, DEFAULT_URL).rstrip("/")
 
 
-def _error(message: str, fix: str, file: str | None = None) -> AudiocoachError:
-    return AudiocoachError(Problem(message, fix, file, field="voices"), ExitCode.ENGINE)
+def _error(message: str, fix: str, file: str | None = None,
+           exit_code: ExitCode = ExitCode.ENGINE) -> AudiocoachError:
+    return AudiocoachError(Problem(message, fix, file, field="voices"), exit_code)
+
+
+def _no_such(message: str, fix: str) -> AudiocoachError:
+    """A voice name that names no voice: the user's mistake (a usage error), not the engine's."""
+    return _error(message, fix, exit_code=ExitCode.USAGE)
 
 
 def _describe(model: Path, config: Path, bundled: bool = False) -> InstalledVoice:
@@ -126,7 +132,7 @@ def add(name: str, progress: Progress | None = None, index: dict | None = None) 
     """Download a voice into the voices folder; every file is checked before any is installed."""
     index = index if index is not None else fetch_index()
     if name not in index:
-        raise _error(f"there is no voice '{name}' in {base_url()}/voices.json",
+        raise _no_such(f"there is no voice '{name}' in {base_url()}/voices.json",
                      suggest(name, index, "run `audiocoach voices --available` to see them"))
     files = _voice_files(name, index[name])
     total = sum(size for _, size, _, _ in files)
@@ -183,14 +189,14 @@ def _download(url: str, part: Path, size: int, md5: str, progress: Callable[[int
 def remove(name: str) -> list[Path]:
     """Delete an installed voice (never the bundled one) and any unfinished download of it."""
     if name == BUNDLED_VOICE:
-        raise _error(f"{BUNDLED_VOICE} is bundled with audiocoach and cannot be removed", "")
+        raise _no_such(f"{BUNDLED_VOICE} is bundled with audiocoach and cannot be removed", "")
     folder = voices_dir()
     paths = [folder / f"{name}{ending}" for ending in (".onnx", ".onnx.json", ".onnx.part",
                                                         ".onnx.json.part")]
     removed = [path for path in paths if path.exists()]
     if not removed:
         names = [voice.name for voice in installed()]
-        raise _error(f"there is no installed voice '{name}'",
+        raise _no_such(f"there is no installed voice '{name}'",
                      suggest(name, names, "run `audiocoach voices` to see them"))
     for path in removed:
         path.unlink()

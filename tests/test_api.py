@@ -85,7 +85,10 @@ def test_build_and_the_track_as_pcm_and_as_a_pydub_segment(offline, tmp_path):
      "use one of " + ", ".join(audiocoach.definitions.ACCENTS) + "; other languages have one accent, so "
      "leave it out"),
     ({"language": 7}, "language", "7 is not a language code", "use a code such as en, de or fr"),
-    ({"voice": ["a"]}, "voice", "expected text, got a list", "write a sentence"),
+    ({"voice": ["a"]}, "voice", "expected a voice's name or the path of its .onnx file, got a list",
+     "write a name such as de_DE-thorsten-medium, or a path ending in .onnx"),
+    ({"voice": 3}, "voice", "expected a voice's name or the path of its .onnx file, got a number 3",
+     "write a name such as de_DE-thorsten-medium, or a path ending in .onnx"),
     ({"cache_dir": 3}, "cache_dir", "expected a folder, got an int", "give a path, or None"),
 ])
 def test_plan_refuses_what_the_command_line_refuses(offline, keywords, field, message, fix):
@@ -150,3 +153,24 @@ def test_save_and_build_refuse_odd_arguments(offline, tmp_path):
         audiocoach.build(ROUTINE, tmp_path / "x.mp3", speeed=1.5)
     assert str(caught.value) == "speeed: `speeed` is not an option of audiocoach.build (did you mean `speed`?)"
     assert not (tmp_path / "x.mp3").exists()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: audiocoach.plan(ROUTINE, speeed=1.2),
+     "speeed: `speeed` is not an option of audiocoach.plan (did you mean `speed`?)"),
+    (lambda: audiocoach.plan(ROUTINE, bogus=1),
+     "bogus: `bogus` is not an option of audiocoach.plan (the options are engine, voice, language, "
+     "accent, speed, loudness, cache_dir, use_cache, progress, on_voice, pool)"),
+])
+def test_plan_refuses_an_unknown_keyword_as_build_does(offline, call, message):
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        call()
+    assert str(caught.value) == message
+    assert caught.value.exit_code == 2
+
+
+def test_load_refuses_empty_text_rather_than_reading_the_current_folder():
+    with pytest.raises(audiocoach.AudiocoachError) as caught:
+        audiocoach.load("")
+    assert str(caught.value) == ("routine: expected a file path or a bundled routine's name, got "
+                                 "empty text (pass a path such as 'legs.yaml')")

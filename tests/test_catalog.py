@@ -160,7 +160,7 @@ def test_new_writes_a_routine_that_validates_and_builds(fake_engine, tmp_path, m
     assert built.exit_code == 0, built.output
     assert runner.invoke(app, ["new", str(target), "--from", "heel-press"]).exit_code == 2
     wrong = runner.invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", "heel-pres"])
-    assert wrong.exit_code == 1 and "did you mean `heel-press`?" in wrong.stderr
+    assert wrong.exit_code == 2 and "did you mean `heel-press`?" in wrong.stderr
 
 
 def test_new_says_each_caution_once(tmp_path):
@@ -209,7 +209,7 @@ def test_new_writes_any_title_as_it_was_given(tmp_path, title):
 
 def test_new_with_no_ids_says_so(tmp_path):
     result = CliRunner().invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", " , "])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == ("error: --from: names no catalog exercise (give ids such as "
                              "heel-press,childs-pose; run `audiocoach catalog` to see them)\n")
 
@@ -219,3 +219,22 @@ def test_new_tells_how_to_build_a_file_with_spaces_in_its_name(tmp_path):
     result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press"])
     assert result.stdout == (f"Wrote {target} (and audiocoach.schema.json, with which editors "
                              f"complete and check it): edit it, then run `audiocoach build '{target}'`\n")
+
+
+@pytest.mark.parametrize("option, value, count", [("--equipment", "Towel", 2),
+                                                  ("--position", "Chair", 7),
+                                                  ("--helps", "Knee Pain", 16)])
+def test_catalog_filters_ignore_letter_case(option, value, count):
+    result = CliRunner().invoke(app, ["catalog", option, value])
+    assert result.exit_code == 0
+    assert result.stderr == f"{count} exercises\n"
+
+
+@pytest.mark.parametrize("option, value, fix", [
+    ("--position", "ceiling", "(give one of chair, standing, floor)"),
+    ("--equipment", "towl", "(did you mean `towel`? give one of chair, wall, towel, band, belt, pillow)"),
+])
+def test_catalog_refuses_a_position_or_equipment_it_does_not_know(option, value, fix):
+    result = CliRunner().invoke(app, ["catalog", option, value])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {option}: the catalog has no {option[2:]} '{value}' {fix}\n")

@@ -76,7 +76,7 @@ def test_unavailable_voice_exits_3_with_what_to_do(run, write_routine, monkeypat
     result = run("plan", write_routine(GOOD), "--engine", "piper", "--voice", "no-such-voice")
     assert result.exit_code == 3
     assert "the piper voice 'no-such-voice' was not found" in result.stderr
-    assert "leave `model` out to use the bundled en_US-joe-medium" in result.stderr
+    assert "drop --voice to use the bundled en_US-joe-medium" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -285,3 +285,46 @@ def test_an_odd_hold_is_refused_at_its_place_by_every_command(run, write_routine
     assert result.exit_code == 1
     assert result.stderr.strip() == f"{path}:4:11: {message}"
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "{r}", "-o", "/dev/null"],
+     "error: -o /dev/null is neither a folder nor a .mp3 or .wav file (give a folder to write "
+     "into, or a file name ending in .mp3 or .wav)\n"),
+    (["build", "{r}", "{r}", "-o", "two.mp3"],
+     "error: with several routines, -o names a folder, and two.mp3 has a file extension (give a "
+     "folder, e.g. -o two, or build one routine at a time)\n"),
+    (["plan", "{r}", "--cache-dir", "{r}"],
+     "error: --cache-dir: {r} is a file, not a folder (give a folder for the clip cache, or leave "
+     "it out)\n"),
+    (["share", "{r}", "-o", "{r}"],
+     "error: -o {r} is a file, not a folder (give the folder to share into, e.g. -o "
+     "output/share)\n"),
+    (["serve", "{r}"],
+     "error: {r} is a file, not a shared folder (give the folder `audiocoach share` wrote, e.g. "
+     "`audiocoach serve output/share`)\n"),
+])
+def test_a_file_where_a_folder_belongs_is_a_usage_error_with_a_fix(run, write_routine, args, message):
+    routine = write_routine("title: T\nexercises:\n  - {name: A, hold: 5s}\n", "music.yaml")
+    result = run(*[arg.format(r=routine) for arg in args])
+    assert result.exit_code == 2
+    assert result.stderr == message.format(r=routine)
+
+
+def test_new_refuses_a_folder_even_with_force_and_says_when_it_makes_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    runner = CliRunner()
+    for extra in ([], ["--force"]):
+        refused = runner.invoke(app, ["new", str(tmp_path), "--from", "heel-press", *extra])
+        assert refused.exit_code == 2
+        assert refused.stderr == (f"error: {tmp_path} is a folder (name the routine file to write, "
+                                  f"e.g. {tmp_path / 'my-routine.yaml'})\n")
+    target = tmp_path / "new" / "folder" / "n.yaml"
+    made = runner.invoke(app, ["new", str(target), "--from", "heel-press"])
+    assert made.exit_code == 0
+    assert made.stdout.splitlines()[0] == f"Made the folder {target.parent}"
+    unknown = runner.invoke(app, ["new", str(tmp_path / "x.yaml"), "--from", "heel-pres"])
+    assert unknown.exit_code == 2

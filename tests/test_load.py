@@ -86,3 +86,16 @@ def test_a_control_character_and_non_utf8_bytes_are_found(tmp_path):
 def test_a_one_megabyte_instruction_is_refused(tmp_path):
     text = "title: T\nexercises:\n  - name: A\n    hold: 5s\n    instructions: " + "word " * 210_000
     assert hostile(tmp_path, "long.yaml", text) == "long.yaml: the file is over 1000 kB (split the routine)"
+
+
+def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path):
+    import os
+
+    from audiocoach.load import load_file
+
+    pipe = tmp_path / "fifo.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(AudiocoachError) as caught:
+        load_file(pipe)
+    assert str(caught.value) == (f"{pipe}: is not a regular file (a pipe, a device or a socket) "
+                                 "(name a .yaml file)")

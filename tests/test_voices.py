@@ -148,13 +148,13 @@ def test_an_interrupted_download_resumes_on_the_next_call(repository):
 
 def test_unknown_names_get_close_matches_and_remove_cleans_up(repository):
     result = voices("add", "xx_XX-god-medium")
-    assert result.exit_code == 3 and "did you mean `xx_XX-good-medium`?" in result.stderr
+    assert result.exit_code == 2 and "did you mean `xx_XX-good-medium`?" in result.stderr
     assert voices("add", "xx_XX-good-medium").exit_code == 0
     removed = voices("remove", "xx_XX-good-medium")
     assert removed.exit_code == 0 and list(repository.iterdir()) == []
     again = voices("remove", "xx_XX-good-medium")
-    assert again.exit_code == 3 and "there is no installed voice" in again.stderr
-    assert voices("remove", "en_US-joe-medium").exit_code == 3
+    assert again.exit_code == 2 and "there is no installed voice" in again.stderr
+    assert voices("remove", "en_US-joe-medium").exit_code == 2
     available = voices("--available")
     assert available.exit_code == 0 and "xx_XX-flaky-medium" in available.stdout
 
@@ -222,3 +222,11 @@ def test_a_german_routine_with_no_german_voice_says_which_to_add_and_then_uses_i
     assert "use --engine piper for the offline voice de_DE-thorsten-medium" in online.stderr
     assert voices("--available", "--language", "sv").stderr.startswith(
         "the voices repository (http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("options", [["--language", ""], ["--available", "--language", "x y"]])
+def test_a_language_that_is_no_code_is_refused(options):
+    result = voices(*options)
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: --language: {options[-1]!r} is not a language code (use a "
+                             "code such as en, de or fr)\n")

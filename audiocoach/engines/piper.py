@@ -77,6 +77,39 @@ def offline_fix(voice: Voice) -> str:
     return f"{add_voice_fix(voice.language)}; then use --engine piper"
 
 
+def voice_files(name: str) -> tuple[Path, Path, bool]:
+    """(model path, config path, whether `name` is a path) for a voice name or `.onnx` path."""
+    path = Path(name).expanduser()
+    if path.suffix == ".onnx":
+        return path, Path(f"{path}.json"), True
+    path = voices_dir() / f"{name}.onnx"
+    return path, Path(f"{path}.json"), False
+
+
+def missing_voice(name: str, language: str, leave_out: str) -> tuple[str, str] | None:
+    """What is wrong when a voice's files are not there, and the fix, as (message, fix); None
+    when both are. `leave_out` says how to go back to the usual voice ("leave `model` out")."""
+    if name == BUNDLED_VOICE:
+        return None
+    path, config, is_path = voice_files(name)
+    if path.is_file() and config.is_file():
+        return None
+    if path.is_file():
+        return (f"the piper voice '{name}' has no {config.name} beside it ({config} is missing)",
+                f"download the voice's .onnx.json into {config.parent}")
+    if is_path:
+        fix = "give the path of a voice's .onnx file, with its .onnx.json beside it"
+    else:
+        fix = (f"add it with `audiocoach voices add {name}`, if it is a name "
+               "`audiocoach voices --available` lists")
+    instead = installed_voice_for(language)
+    if instead == BUNDLED_VOICE:
+        fix += f", or {leave_out} to use the bundled {BUNDLED_VOICE}"
+    elif instead:
+        fix += f", or {leave_out} to use the installed {instead}"
+    return f"the piper voice '{name}' was not found ({path} is missing)", fix
+
+
 def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
     """(name, model path, config path) of the piper voice these settings ask for."""
     name = voice.model
@@ -88,24 +121,35 @@ def resolve_voice(voice: Voice) -> tuple[str, Path, Path]:
                 f"{add_voice_fix(voice.language)}; or use --engine gtts with an internet connection")
     if name == BUNDLED_VOICE:
         return (BUNDLED_VOICE, *_bundled())
-    path = Path(name).expanduser()
-    if path.suffix != ".onnx":
-        path = voices_dir() / f"{name}.onnx"
-    config = Path(f"{path}.json")
-    if not path.is_file() or not config.is_file():
-        if path == Path(name).expanduser():  # a path: the files are not where it says
-            fix = "give the path of a voice's .onnx file, with its .onnx.json beside it"
-        else:
-            fix = (f"add it with `audiocoach voices add {name}`, if it is a name "
-                   "`audiocoach voices --available` lists")
-        instead = installed_voice_for(voice.language)
-        if instead == BUNDLED_VOICE:
-            fix += f", or leave `model` out to use the bundled {BUNDLED_VOICE}"
-        elif instead:
-            fix += f", or leave `model` out to use the installed {instead}"
-        raise AudiocoachError.engine(
-            f"the piper voice '{name}' was not found (looked for {path} and {config.name})", fix)
+    missing = missing_voice(name, voice.language, "leave `model` out")
+    if missing:
+        raise AudiocoachError.engine(*missing)
+    path, config, _ = voice_files(name)
     return path.stem, path, config
+
+
+def spoken_language(config: dict) -> str | None:
+    """The language a voice speaks, from its `.onnx.json` (`language.code`, else `espeak.voice`)."""
+    for section, key in (("language", "code"), ("espeak", "voice")):
+        value = config.get(section, {}).get(key) if isinstance(config.get(section), dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def language_warning(engine: "PiperEngine", language: str, chosen_by: str) -> str | None:
+    """What to say when the voice does not speak the routine's language (`chosen_by` is how the
+    voice was picked, `--voice` or `voice.model`, so the fix can name it); None when it does."""
+    if engine.language is None or locale(engine.language)[0] == locale(language)[0]:
+        return None
+    instead = installed_voice_for(language)
+    if instead and instead != engine.voice_name:
+        fix = f"drop {chosen_by} to use the installed {instead}"
+    else:
+        fix = f"{add_voice_fix(language)}; then drop {chosen_by}"
+    return (f"the voice {engine.voice_name} speaks '{engine.language}', not the routine's "
+            f"language '{language}': it will read the words with the sounds of its own "
+            f"language ({fix})")
 
 
 THREADS_VARIABLE = "AUDIOCOACH_THREADS"
@@ -205,6 +249,7 @@ class PiperEngine:
         self.speed = voice.speed
         config = read_config(self.config_path)
         self.sample_rate = int(config["audio"]["sample_rate"])
+        self.language = spoken_language(config)
         inference = config.get("inference") if isinstance(config.get("inference"), dict) else {}
         # The voice's own liveliness and pace, as its author tuned them.
         self.noise_scale = float(inference.get("noise_scale", NOISE_SCALE))
