@@ -54,6 +54,7 @@ def staged(out: Path) -> Iterator[Path]:
     """A new, empty temporary file beside `out`, for `put_in_place` to move there; whatever is
     left of it is removed on leaving. Several can be held at once, to replace many files only
     once all of them are written."""
+    refuse_what_is_no_file(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out)
@@ -70,9 +71,19 @@ def staged(out: Path) -> Iterator[Path]:
         os.close(handle)
 
 
+def refuse_what_is_no_file(out: Path) -> None:
+    """Refuse to write where a folder, a device such as /dev/null, or a pipe is: the rename
+    that puts a file in place would replace it."""
+    if out.exists() and not out.is_file():
+        kind = "a folder" if out.is_dir() else "a device or a pipe, not a file"
+        raise AudiocoachError(Problem(f"is {kind}, and writing here would replace it",
+                                      "give the path of a file to write", str(out)))
+
+
 def put_in_place(temporary: Path, out: Path, only_if_changed: bool = False) -> bool:
     """Rename a `staged` file to `out`; with `only_if_changed`, not when `out` already holds the
     same bytes. Returns whether `out` was written."""
+    refuse_what_is_no_file(out)  # it may have appeared since the file was staged
     try:
         if only_if_changed and out.is_file() and same_bytes(temporary, out):
             return False
