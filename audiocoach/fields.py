@@ -117,6 +117,8 @@ def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 
 def count(minimum: int, maximum: int) -> Callable[[Any], int]:
     def read(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # `reps: 2.0` is two, as JSON Schema's integer holds too
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected a whole number, got {described(value)}",
                              f"write a number such as {max(minimum, 3)}")

@@ -114,3 +114,10 @@ def test_odd_values_are_refused_in_plain_words(reader, value, message, fix):
 def test_the_documented_accents_are_accepted():
     assert [VOICE["accent"](a) for a in ("com", "co.uk", "com.au", "ca", "co.in", "ie")] == [
         "com", "co.uk", "com.au", "ca", "co.in", "ie"]
+
+
+def test_a_whole_number_written_with_a_point_is_a_count_as_the_schema_says():
+    read = fields.count(1, 100)
+    assert read(2.0) == 2 and isinstance(read(2.0), int)
+    with pytest.raises(ValueError, match="expected a whole number, got a number 2.5"):
+        read(2.5)
