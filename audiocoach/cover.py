@@ -7,7 +7,7 @@ import io
 
 from .errors import AudiocoachError, Problem
 from .languages import cover_words, number_form
-from .lettering import BOLD, REGULAR, Lettering, break_points, clusters, direction, wrap
+from .lettering import BOLD, REGULAR, Lettering, break_points, clusters, direction, undrawable, wrap
 from .model import Picture
 
 SIZE_PX = 1400  # the drawn cover's side
@@ -141,6 +141,16 @@ def _read(picture: Picture, routine_file: str) -> bytes:
 def open_picture(picture: Picture, routine_file: str):
     """The routine's own picture, checked as the build opens it (its pixels not yet read)."""
     return _open(picture, routine_file, _read(picture, routine_file))
+
+
+def drawn_cover_warnings(title: str, exercises: list[str]) -> list[str]:
+    """Letters the drawn cover would show as boxes, as no shipped font has them."""
+    missing = undrawable(title, BOLD) + [c for name in exercises for c in undrawable(name, REGULAR)]
+    if not missing:
+        return []
+    letters = " ".join(dict.fromkeys(missing))
+    return [f"the drawn cover has no letter for {letters}, and shows a box for each; give the "
+            "routine a `cover:` picture of its own, or other words"]
 
 
 def cover_warnings(picture: Picture, routine_file: str) -> list[str]:

@@ -71,6 +71,16 @@ def _covers(name: str, cluster: str) -> bool:
     return all(ord(c) in characters for c in cluster if not _ignorable(c))
 
 
+def undrawable(text: str, family: tuple[str, ...]) -> list[str]:
+    """The letters of `text` that no font of `family` (nor the emoji font) has: each shows as a box."""
+    missing = []
+    for cluster in clusters(text):
+        if cluster.strip() and not any(_covers(name, cluster) for name in (*family, EMOJI)) \
+                and cluster not in missing:
+            missing.append(cluster)
+    return missing
+
+
 def font_for(cluster: str, family: tuple[str, ...], current: str | None = None) -> str:
     """The font of `family` that draws `cluster`: `current` (the font of the text just before)
     when it has it, so that a space or digit in Chinese text is Chinese, else the first that has

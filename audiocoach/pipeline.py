@@ -22,7 +22,7 @@ from .engines.piper import PiperEngine, language_warning, missing_voice
 from .load import load_file
 from .loudness import TooLoud
 from .model import Routine, Voice, build_routine
-from .cover import cover_warnings, draw_cover, read_cover
+from .cover import cover_warnings, draw_cover, drawn_cover_warnings, read_cover
 from .mix import Mixer
 from .music import MusicBed
 from .render import Report, encodable_length, measure_voice, render
@@ -111,6 +111,9 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         script.warnings.append(cache.warning())
     if routine.cover is not None:
         script.warnings.extend(cover_warnings(routine.cover, routine.file))
+    else:
+        script.warnings.extend(drawn_cover_warnings(routine.title,
+                                                    [exercise.name for exercise in routine.exercises]))
     sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
     timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
                        encodable_length)

@@ -394,3 +394,16 @@ def test_every_shipped_font_is_installed_with_its_license():
     assert "fonts/OFL.txt" in shipped and len(FONTS) >= 9
     assert all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in shipped)
     assert sum(path.stat().st_size for path in FONTS) < 7_000_000
+
+
+def test_a_letter_no_shipped_font_has_is_named_in_a_warning(run, write_routine):
+    # 髋 (hip) is outside the shipped CJK subset; 伸展 is inside it
+    path = write_routine("title: 早晨伸展：髋部\nvoice: {language: zh}\nexercises:\n"
+                         "  - {name: 伸展, hold: 5s}\n")
+    result = run("plan", path)
+    assert result.exit_code == 0, result.output
+    assert ("warning: the drawn cover has no letter for 髋, and shows a box for each; give the "
+            "routine a `cover:` picture of its own, or other words") in result.output
+    latin = write_routine("title: Übungen für Füße\nexercises:\n  - {name: Étirement, hold: 5s}\n",
+                          "latin.yaml")
+    assert "drawn cover" not in run("plan", latin).output
