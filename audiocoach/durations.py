@@ -95,6 +95,16 @@ def _suggest(text: str) -> str:
         return "durations cannot be negative"
     if re.fullmatch(r"\s*\+?\d+(?:\.\d+)?e[-+]?\d+\s*[a-z]*\s*", text):
         return "write the number in plain digits, without an exponent, e.g. 30s"
+    # what was probably meant: `.5s` is 0.5s, and `1m30` is 1m30s (the next unit down)
+    repaired = re.sub(r"(?<![\d.])\.(\d)", r"0.\1", text.strip())
+    repaired = re.sub(r"([hm])\s*(\d+(?:\.\d+)?)$",
+                      lambda m: f"{m[1]}{m[2]}{'m' if m[1] == 'h' else 's'}", repaired)
+    if repaired != text.strip():
+        try:
+            _parse_text(repaired)
+            return f"try {repaired}"
+        except ValueError:
+            pass
     number = re.search(r"\d+(?:\.\d+)?", text)
     unit = re.search(r"[a-z]", text)
     if number:

@@ -64,3 +64,10 @@ def test_endless_and_overlong_numbers_are_refused(value):
     with pytest.raises(ValueError) as caught:
         parse_duration(value)
     assert str(caught.value) == "write a number of seconds such as 30s"
+
+
+@pytest.mark.parametrize("text, fix", [("1m30", "try 1m30s"), ("1h30", "try 1h30m"), (".5s", "try 0.5s")])
+def test_the_fix_for_a_near_miss_keeps_every_part_of_the_time(text, fix):
+    with pytest.raises(ValueError) as raised:
+        parse_duration(text)
+    assert raised.value.args == (fix,)
