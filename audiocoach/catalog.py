@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import fields as read
-from .definitions import EXERCISE, json_schema
+from .definitions import EXERCISE, SCHEMA_TITLE, json_schema
 from .errors import AudiocoachError, ExitCode, Problem, suggest
 from .load import MarkedDict, load_file
 from .model import Exercise, build_exercise
@@ -194,6 +194,16 @@ def _said_once(sentences: list[str]) -> list[str]:
 # works offline, wherever the folder is moved, and for any other routine put in that folder.
 SCHEMA_FILE = "audiocoach.schema.json"
 MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
+
+
+def is_our_schema(path: Path) -> bool:
+    """Whether a file is a routine schema `new` or `schema` wrote (so it may be refreshed)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("title") == SCHEMA_TITLE
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def schema_text() -> str:

@@ -13,7 +13,8 @@ from typing import Any, Callable, Optional
 import typer
 
 from . import voices
-from .catalog import SCHEMA_FILE, bundled_routines, new_routine_text, schema_text, search
+from .catalog import (SCHEMA_FILE, bundled_routines, is_our_schema, new_routine_text, schema_text,
+                      search)
 from .durations import plural
 from .errors import AudiocoachError, ExitCode
 from . import fields
@@ -458,6 +459,9 @@ def new_command(
         raise _usage(f"--title: the title {error.args[0]} (give one, e.g. --title 'Evening "
                      "stretch')") from None
     schema = file.parent / SCHEMA_FILE
+    if schema.exists() and not is_our_schema(schema):
+        raise _usage(f"{schema} is not the schema audiocoach writes, and `new` would replace it "
+                     "(move it away, or write the routine in another folder)")
     written = file
     try:
         text = new_routine_text([i.strip() for i in from_ids.split(",") if i.strip()], title)

@@ -164,6 +164,9 @@ ROUTINE: dict[str, Field] = {
 }
 
 
+SCHEMA_TITLE = "audiocoach routine"  # also how a schema file audiocoach wrote is known again
+
+
 def json_schema(catalog_ids: tuple[str, ...] = ()) -> dict[str, Any]:
     """The routine file as a JSON Schema (draft-07, which yaml-language-server reads).
 
@@ -171,7 +174,7 @@ def json_schema(catalog_ids: tuple[str, ...] = ()) -> dict[str, Any]:
     exercise = dict(EXERCISE, use=Field(CatalogId(tuple(catalog_ids)), EXERCISE["use"].help))
     routine = dict(ROUTINE, exercises=_exercises(exercise))
     return {"$schema": "http://json-schema.org/draft-07/schema#",
-            "title": "audiocoach routine",
+            "title": SCHEMA_TITLE,
             "description": "An exercise routine that audiocoach compiles into a voice-guided track.",
             **Fields(routine).schema()}
 

@@ -238,3 +238,15 @@ def test_catalog_refuses_a_position_or_equipment_it_does_not_know(option, value,
     result = CliRunner().invoke(app, ["catalog", option, value])
     assert result.exit_code == 2
     assert result.stderr == (f"error: {option}: the catalog has no {option[2:]} '{value}' {fix}\n")
+
+
+def test_new_leaves_a_schema_file_of_the_users_alone(tmp_path):
+    mine = tmp_path / "audiocoach.schema.json"
+    mine.write_text('{"mine": true}')
+    result = CliRunner().invoke(app, ["new", str(tmp_path / "b.yaml"), "--from", "heel-press"])
+    assert result.exit_code == 2
+    assert "is not the schema audiocoach writes, and `new` would replace it" in result.stderr
+    assert mine.read_text() == '{"mine": true}' and not (tmp_path / "b.yaml").exists()
+    mine.unlink()  # a schema audiocoach wrote is refreshed
+    assert CliRunner().invoke(app, ["new", str(tmp_path / "b.yaml"), "--from", "heel-press"]).exit_code == 0
+    assert CliRunner().invoke(app, ["new", str(tmp_path / "c.yaml"), "--from", "heel-press"]).exit_code == 0

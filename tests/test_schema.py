@@ -319,7 +319,7 @@ def test_new_writes_the_modeline_and_the_schema_beside_the_routine(tmp_path):
     assert list(Draft7Validator(schema).iter_errors(yaml.safe_load(text))) == []
     assert validate_problems(text, str(target)) == []
     # a second routine in the same folder refreshes the schema and names it the same way
-    (tmp_path / SCHEMA_FILE).write_text("{}", encoding="utf-8")
+    (tmp_path / SCHEMA_FILE).write_text('{"title": "audiocoach routine"}', encoding="utf-8")  # an older one
     again = CliRunner().invoke(app, ["new", str(tmp_path / "second.yaml"), "--from", "heel-press"])
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / SCHEMA_FILE).read_text(encoding="utf-8")) == SCHEMA
