@@ -325,11 +325,12 @@ def test_new_writes_the_modeline_and_the_schema_beside_the_routine(tmp_path):
     assert json.loads((tmp_path / SCHEMA_FILE).read_text(encoding="utf-8")) == SCHEMA
 
 
-def test_the_readme_field_table_is_the_one_the_definitions_make():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("document", ["README.md", "docs/routine-format.md"])
+def test_the_readme_field_table_is_the_one_the_definitions_make(document):
+    readme = (ROOT / document).read_text(encoding="utf-8")
     table = re.search(r"<!-- exercise fields: .*? -->\n(.*?)<!-- end of exercise fields -->", readme,
                       re.S)
-    assert table, "the README has no generated exercise field table"
+    assert table, f"{document} has no generated exercise field table"
     assert table.group(1) == field_table(), "run `python scripts/field_table.py` to update it"
 
 
