@@ -335,21 +335,16 @@ def test_a_phones_sideways_photo_is_turned_upright(tmp_path):
         assert image.size == (600, 800) and image.getexif().get(0x0112, 1) == 1
 
 
-def test_a_tiny_cover_gives_a_warning_and_is_kept(run, write_routine, tmp_path):
+@pytest.mark.parametrize("command, out, named", [("build", "calves.mp3", ""),
+                                                 ("share", "shared", "routine: ")])
+def test_a_tiny_cover_gives_a_warning_and_is_kept(run, write_routine, tmp_path, command, out, named):
     Image.fromarray(gradient(200, 150, 3)).save(tmp_path / "tiny.jpg")
-    result = run("build", write_routine(OWN.format(cover="tiny.jpg")), "-o", "calves.mp3")
+    result = run(command, write_routine(OWN.format(cover="tiny.jpg")), "-o", out)
     assert result.exit_code == 0, result.output
-    assert ("warning: the cover 'tiny.jpg' is only 200x150 px, so lock screens show it blurred; "
-            "use a picture of 1400x1400 px") in result.output
-    assert apic(Path("calves.mp3")).data == (tmp_path / "tiny.jpg").read_bytes()
-
-
-def test_share_gives_the_tiny_cover_warning_too(run, write_routine, tmp_path):
-    Image.fromarray(gradient(200, 150, 3)).save(tmp_path / "tiny.jpg")
-    result = run("share", write_routine(OWN.format(cover="tiny.jpg")), "-o", "shared")
-    assert result.exit_code == 0, result.output
-    assert ("warning: routine: the cover 'tiny.jpg' is only 200x150 px, so lock screens show it "
+    assert (f"warning: {named}the cover 'tiny.jpg' is only 200x150 px, so lock screens show it "
             "blurred; use a picture of 1400x1400 px") in result.stderr
+    mp3 = Path(out) if command == "build" else Path(out, "routine.mp3")
+    assert apic(mp3).data == (tmp_path / "tiny.jpg").read_bytes()
 
 
 def test_the_share_folder_has_the_same_picture_as_the_mp3(run, write_routine, tmp_path):
