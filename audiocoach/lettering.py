@@ -14,7 +14,7 @@ ELLIPSIS = "…"
 EMOJI = "NotoEmoji-Bold.ttf"
 _SCRIPTS = ("NotoSansHebrew-Bold.ttf", "NotoSansArabic-Bold.ttf", "NotoSansDevanagari-Bold.ttf",
             "NotoSansThai-Bold.ttf", "NotoSansArmenian-Bold.ttf", "NotoSansGeorgian-Bold.ttf",
-            "NotoSansCJK-Bold.otf", EMOJI)
+            "NotoSansCJK-Bold-A.otf", "NotoSansCJK-Bold-B.otf", EMOJI)
 BOLD = ("NotoSans-Bold.ttf", *_SCRIPTS)
 REGULAR = ("NotoSans-Regular.ttf", *_SCRIPTS)
 

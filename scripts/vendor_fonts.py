@@ -8,7 +8,7 @@ Run: .venv/bin/python scripts/vendor_fonts.py NOTO_DIR EMOJI_WOFF
 - EMOJI_WOFF: files/noto-emoji-emoji-700-normal.woff of the npm package @fontsource/noto-emoji.
 
 Hinting is dropped (the cover is drawn at 40 px and more, where it does not help). The CJK font
-keeps the characters of everyday text only, so that it weighs 4 MB rather than 20 MB: the level 1
+keeps the characters of everyday text only, 4 MB in two files rather than 20 MB: the level 1
 characters of GB 2312 (simplified Chinese), Big5 (traditional Chinese) and JIS X 0208 (Japanese),
 the 2,350 Hangul syllables of KS X 1001 (Korean), kana, and CJK punctuation and full-width forms.
 Needs fontTools. The CJK subset takes a few minutes.
@@ -26,7 +26,12 @@ FONTS = Path(__file__).resolve().parent.parent / "audiocoach" / "fonts"
 WHOLE = ["NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansHebrew-Bold.ttf",
          "NotoSansArabic-Bold.ttf", "NotoSansDevanagari-Bold.ttf", "NotoSansThai-Bold.ttf",
          "NotoSansArmenian-Bold.ttf", "NotoSansGeorgian-Bold.ttf"]
-CJK_SOURCE, CJK_FACE, CJK_OUT = "NotoSansCJK-Bold.ttc", "Noto Sans CJK SC Bold", "NotoSansCJK-Bold.otf"
+CJK_SOURCE, CJK_FACE = "NotoSansCJK-Bold.ttc", "Noto Sans CJK SC Bold"
+# The subset is cut in two at the middle of its Chinese characters, so that no file is over 2 MB:
+# A holds everything below the cut (kana, Hangul, punctuation too), B the rest and the spaces.
+CJK_SPLIT = 0x72F1
+CJK_PARTS = {"NotoSansCJK-Bold-A.otf": lambda c: c < CJK_SPLIT or c > 0x9FFF,
+             "NotoSansCJK-Bold-B.otf": lambda c: c >= CJK_SPLIT and c <= 0x9FFF or c in (0x20, 0x3000)}
 EMOJI_OUT = "NotoEmoji-Bold.ttf"
 # Unicode blocks kept whole: CJK punctuation, hiragana, katakana, Hangul letters, full-width forms
 CJK_BLOCKS = [(0x3000, 0x3100), (0x3130, 0x3190), (0x31F0, 0x3200), (0xFF00, 0xFFF0)]
@@ -83,7 +88,10 @@ def main(noto_dir: Path, emoji_woff: Path) -> None:
     while collection["name"].getDebugName(4) != CJK_FACE:
         number += 1
         collection = TTFont(sources[CJK_SOURCE], fontNumber=number)
-    _save(collection, sorted(ord(c) for c in cjk_characters()), FONTS / CJK_OUT)
+    chosen = sorted(ord(c) for c in cjk_characters())
+    for name, takes in CJK_PARTS.items():
+        _save(TTFont(sources[CJK_SOURCE], fontNumber=number),
+              [c for c in chosen if takes(c)], FONTS / name)
 
 
 if __name__ == "__main__":
