@@ -119,8 +119,3 @@ def same_bytes(a: Path, b: Path) -> bool:
 def write_if_changed(out: Path, data: bytes) -> bool:
     """Write `data` to `out` atomically unless `out` already holds exactly that; True if written."""
     return write_atomically(out, lambda temporary: temporary.write_bytes(data), only_if_changed=True)
-
-
-def replace_if_changed(out: Path, write: Callable[[Path], None]) -> bool:
-    """Let `write` produce a new version of `out`; put it in place only if it differs."""
-    return write_atomically(out, write, only_if_changed=True)
