@@ -4,9 +4,9 @@ The Python API is `load`, `plan`, `build` and `Track` (see `audiocoach.api`); ev
 user can fix raises `AudiocoachError`.
 """
 
-from .api import Track, build, load, plan
-from .errors import AudiocoachError
-from .model import Routine
+from audiocoach.api import Track, build, load, plan
+from audiocoach.errors import AudiocoachError
+from audiocoach.routine.model import Routine
 
 __version__ = "0.1.0"
 __all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]

@@ -1,3 +1,3 @@
-from .cli import main
+from audiocoach.cli import main
 
 main()

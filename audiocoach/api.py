@@ -21,18 +21,25 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import fields as read
-from . import model
-from .errors import AudiocoachError, ExitCode, Problem, suggest
-from .load import MAX_DEPTH, load_text
-from .model import Routine, build_routine
-from .definitions import ROUTINE
-from .loudness import TooLoud
-from .pipeline import ROUTINE_LOUDNESS, Compiled, Options, compile_routine, mixer, read_routine, too_loud
-from .pipeline import build as build_compiled
-from .render import Report, mastered_blocks
-from .synthesize import default_workers
-
+from audiocoach.audio.loudness import TooLoud
+from audiocoach.audio.render import Report, mastered_blocks
+from audiocoach.errors import AudiocoachError, ExitCode, Problem, suggest
+from audiocoach.pipeline import (
+    ROUTINE_LOUDNESS,
+    Compiled,
+    Options,
+    compile_routine,
+    mixer,
+    read_routine,
+    too_loud,
+)
+from audiocoach.pipeline import build as build_compiled
+from audiocoach.routine import model
+from audiocoach.routine import readers as read
+from audiocoach.routine.definitions import ROUTINE
+from audiocoach.routine.load import MAX_DEPTH, load_text
+from audiocoach.routine.model import Routine, build_routine
+from audiocoach.voice.synthesize import default_workers
 
 MAPPING = "<routine>"  # the file name in the problems of a routine given as a mapping
 
@@ -46,7 +53,7 @@ def load(source: str | Path | Mapping[str, Any]) -> Routine:
         import yaml
 
         text = yaml.safe_dump(_plain(source, ""), allow_unicode=True, sort_keys=False)
-        from .catalog import catalog_fields
+        from audiocoach.routine.catalog import catalog_fields
 
         return build_routine(load_text(text, MAPPING), MAPPING, catalog_fields())
     if not isinstance(source, (str, os.PathLike)):
@@ -169,7 +176,7 @@ class Track:
         """The track as a pydub AudioSegment (mono, 16-bit, the track's rate) to edit further."""
         import warnings
 
-        from . import ffmpeg
+        from audiocoach import ffmpeg
 
         with warnings.catch_warnings():  # pydub looks for a system ffmpeg, and uses audioop
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -214,7 +221,7 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
 
     Keyword arguments override the routine's voice; `loudness` is a LUFS target or None for off.
     Missing clips are synthesized by one worker process per core (`AUDIOCOACH_WORKERS`), or by
-    `pool`, from `audiocoach.synthesize.worker_pool`, to share workers across many plans.
+    `pool`, from `audiocoach.voice.synthesize.worker_pool`, to share workers across many plans.
     Any other keyword is refused (AudiocoachError, with the closest option).
     """
     _refuse_unknown(unknown, "plan")

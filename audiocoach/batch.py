@@ -15,11 +15,11 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .durations import plural
-from .api import Track, plan
-from .errors import AudiocoachError, ExitCode
-from .sidecars import write_sidecars
-from .synthesize import default_workers, worker_pool
+from audiocoach.api import Track, plan
+from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.publish.sidecars import write_sidecars
+from audiocoach.routine.durations import plural
+from audiocoach.voice.synthesize import default_workers, worker_pool
 
 
 @dataclass

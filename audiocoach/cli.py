@@ -12,20 +12,32 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from . import voices
-from .catalog import (SCHEMA_FILE, bundled_routines, is_our_schema, new_routine_text, schema_text,
-                      search)
-from .durations import plural
-from .errors import AudiocoachError, ExitCode
-from . import fields
-from .definitions import ACCENTS, DEFAULT_LUFS, ENGINES, ROUTINE, SPEEDS
-from .files import write_if_changed
-from .model import Routine
-from .api import Track, check_options, load, plan
-from .batch import Job, build_all, default_jobs
-from .script import build_script
-from .serve import lan_address, listen, qr_text, serve
-from .share import prepare, publish
+from audiocoach.api import Track, check_options, load, plan
+from audiocoach.batch import Job, build_all, default_jobs
+from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.files import write_if_changed
+from audiocoach.publish.serve import lan_address, listen, qr_text, serve
+from audiocoach.publish.share import prepare, publish
+from audiocoach.routine import readers as fields
+from audiocoach.routine.catalog import (
+    SCHEMA_FILE,
+    bundled_routines,
+    is_our_schema,
+    new_routine_text,
+    schema_text,
+    search,
+)
+from audiocoach.routine.definitions import (
+    ACCENTS,
+    DEFAULT_LUFS,
+    ENGINES,
+    ROUTINE,
+    SPEEDS,
+)
+from audiocoach.routine.durations import plural
+from audiocoach.routine.model import Routine
+from audiocoach.speech.script import build_script
+from audiocoach.voice import voices
 
 app = typer.Typer(
     add_completion=False,

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import AudiocoachError, Problem
-from .hooks import pause_at
+from audiocoach.errors import AudiocoachError, Problem
+from audiocoach.hooks import pause_at
 
 
 def remove_stale_temporaries(out: Path) -> list[Path]:

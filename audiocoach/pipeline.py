@@ -13,24 +13,29 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Callable
 
-from .cache import ClipCache, NoCache, default_dir
-from .catalog import catalog_fields, resolve_routine
-from .engines import choose_engine, offline
-from .errors import AudiocoachError, ExitCode, Problem
-from .engines.gtts import google_reachable
-from .engines.piper import PiperEngine, language_warning, missing_voice
-from .load import load_file
-from .loudness import TooLoud
-from .model import Routine, Voice, build_routine
-from .cover import cover_warnings, draw_cover, drawn_cover_warnings, read_cover
-from .mix import Mixer
-from .music import MusicBed
-from .render import Report, encodable_length, measure_voice, render
-from .script import build_script
-from .sounds import SoundSet
-from .synthesize import Progress, Synthesis, synthesize_all
-from .tags import write_tags
-from .timeline import Timeline, lay_out
+from audiocoach.audio.cover import (
+    cover_warnings,
+    draw_cover,
+    drawn_cover_warnings,
+    read_cover,
+)
+from audiocoach.audio.loudness import TooLoud
+from audiocoach.audio.mix import Mixer
+from audiocoach.audio.music import MusicBed
+from audiocoach.audio.render import Report, encodable_length, measure_voice, render
+from audiocoach.audio.sounds import SoundSet
+from audiocoach.audio.tags import write_tags
+from audiocoach.errors import AudiocoachError, ExitCode, Problem
+from audiocoach.routine.catalog import catalog_fields, resolve_routine
+from audiocoach.routine.load import load_file
+from audiocoach.routine.model import Routine, Voice, build_routine
+from audiocoach.speech.script import build_script
+from audiocoach.speech.timeline import Timeline, lay_out
+from audiocoach.voice.cache import ClipCache, NoCache, default_dir
+from audiocoach.voice.engines import choose_engine, offline
+from audiocoach.voice.engines.gtts import google_reachable
+from audiocoach.voice.engines.piper import PiperEngine, language_warning, missing_voice
+from audiocoach.voice.synthesize import Progress, Synthesis, synthesize_all
 
 ROUTINE_LOUDNESS = "routine"  # Options.loudness_lufs: keep the routine's own
 

@@ -83,7 +83,7 @@ def best(runs: int, function, *args, **kwargs) -> float:
 
 def encode_alone(pcm: Path, rate: int, out: Path) -> float:
     """ffmpeg's libmp3lame encoding the PCM at the track's bitrate and LAME quality."""
-    from audiocoach.render import MP3_KBPS, MP3_QUALITY
+    from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY
 
     started = time.perf_counter()
     subprocess.run([executable(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
@@ -94,8 +94,9 @@ def encode_alone(pcm: Path, rate: int, out: Path) -> float:
 
 def lame_alone(pcm: Path, rate: int, out: Path) -> float:
     """audiocoach's own encoder (LAME in process) encoding the PCM, with nothing to mix."""
-    from audiocoach.mp3 import Mp3Writer
-    from audiocoach.render import MP3_KBPS, MP3_QUALITY
+    from audiocoach.audio.mp3 import Mp3Writer
+
+    from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY
 
     samples = np.fromfile(pcm, dtype="<i2")
     started = time.perf_counter()
@@ -112,7 +113,7 @@ def pydub_script(routine: Path, cache: Path, out: Path) -> float:
     import warnings
 
     import audiocoach
-    from audiocoach.render import MP3_KBPS, MP3_QUALITY
+    from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY
 
     with warnings.catch_warnings():  # it looks for a system ffmpeg before it is given one
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -267,12 +268,12 @@ def music(folder: Path, cache: Path) -> list[str]:
 
 def scaling(folder: Path) -> list[str]:
     """Mixing and mastering alone, on synthetic tracks (noise bursts as clips, no voice)."""
-    from audiocoach.mix import Mixer
-    from audiocoach.model import Music, default_sounds
-    from audiocoach.music import MusicBed
-    from audiocoach.render import Report, mastered_blocks, measure_voice
-    from audiocoach.sounds import SoundSet
-    from audiocoach.timeline import Event, Timeline
+    from audiocoach.audio.mix import Mixer
+    from audiocoach.audio.music import MusicBed
+    from audiocoach.audio.render import Report, mastered_blocks, measure_voice
+    from audiocoach.audio.sounds import SoundSet
+    from audiocoach.routine.model import Music, default_sounds
+    from audiocoach.speech.timeline import Event, Timeline
 
     rate = 22_050
     music_file = folder / "music.mp3"

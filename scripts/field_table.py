@@ -1,5 +1,5 @@
 """Write the exercise field table of the README and of docs/routine-format.md from the field
-definitions (audiocoach/definitions.py).
+definitions (audiocoach/routine/definitions.py).
 
 Run it after changing a field; tests/test_schema.py fails while either table differs.
 """
@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audiocoach.definitions import field_table  # noqa: E402
+from audiocoach.routine.definitions import field_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "routine-format.md")
-START = "<!-- exercise fields: written by scripts/field_table.py from audiocoach/definitions.py -->\n"
+START = "<!-- exercise fields: written by scripts/field_table.py from audiocoach/routine/definitions.py -->\n"
 END = "<!-- end of exercise fields -->"
 
 

@@ -1,4 +1,4 @@
-"""Make the cover fonts in audiocoach/fonts/ from their published files (see its README.md).
+"""Make the cover fonts in audiocoach/audio/fonts/ from their published files (see its README.md).
 
 Run: .venv/bin/python scripts/vendor_fonts.py NOTO_DIR EMOJI_WOFF
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-FONTS = Path(__file__).resolve().parent.parent / "audiocoach" / "fonts"
+FONTS = Path(__file__).resolve().parent.parent / "audiocoach" / "audio" / "fonts"
 WHOLE = ["NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansHebrew-Bold.ttf",
          "NotoSansArabic-Bold.ttf", "NotoSansDevanagari-Bold.ttf", "NotoSansThai-Bold.ttf",
          "NotoSansArmenian-Bold.ttf", "NotoSansGeorgian-Bold.ttf"]

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 import requests
 
-from audiocoach import engines, ffmpeg
-from audiocoach.load import load_text
-from audiocoach.model import Routine, Voice, build_routine
+from audiocoach import ffmpeg
+from audiocoach.routine.load import load_text
+from audiocoach.routine.model import Routine, Voice, build_routine
+from audiocoach.voice import engines
 
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
 MS_PER_CHAR = 40
@@ -116,7 +117,7 @@ def serving(folder: Path) -> Iterator[int]:
     """`audiocoach serve`'s app on a free port of 127.0.0.1, in a thread; yields the port."""
     import uvicorn
 
-    from audiocoach.serve import app
+    from audiocoach.publish.serve import app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -142,7 +143,7 @@ TONE_S, PAD_S = 0.5, 0.3
 @pytest.fixture(scope="module")
 def google_mp3() -> bytes:
     """What Google sends: 24 kHz mono MP3, here a tone with silence on both sides."""
-    from audiocoach.engines.gtts import SAMPLE_RATE
+    from audiocoach.voice.engines.gtts import SAMPLE_RATE
 
     tone = f"sine=frequency=440:duration={TONE_S}:sample_rate={SAMPLE_RATE}"
     pad = f"anullsrc=r={SAMPLE_RATE}:cl=mono:d={PAD_S}"

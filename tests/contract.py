@@ -11,9 +11,17 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from audiocoach.durations import to_samples
-from audiocoach.script import SPEECH_GAP_S, Chapter, FinishSound, Gap, Pause, Speak, Window
-from audiocoach.timeline import MARGIN_S
+from audiocoach.routine.durations import to_samples
+from audiocoach.speech.script import (
+    SPEECH_GAP_S,
+    Chapter,
+    FinishSound,
+    Gap,
+    Pause,
+    Speak,
+    Window,
+)
+from audiocoach.speech.timeline import MARGIN_S
 
 
 class _Walk:

@@ -82,7 +82,7 @@ def test_build_and_the_track_as_pcm_and_as_a_pydub_segment(offline, tmp_path):
     ({"speed": 5}, "speed", "5 is out of range", "use 0.5 to 2.0"),
     ({"speed": float("nan")}, "speed", "expected a number, got a number .nan", "write a number such as 1.0"),
     ({"accent": "zz"}, "accent", "'zz' is not an accent Google Translate has",
-     "use one of " + ", ".join(audiocoach.definitions.ACCENTS) + "; other languages have one accent, so "
+     "use one of " + ", ".join(audiocoach.routine.definitions.ACCENTS) + "; other languages have one accent, so "
      "leave it out"),
     ({"language": 7}, "language", "7 is not a language code", "use a code such as en, de or fr"),
     ({"voice": ["a"]}, "voice", "expected a voice's name or the path of its .onnx file, got a list",

@@ -3,7 +3,6 @@ and the same files as one at a time."""
 
 from __future__ import annotations
 
-
 GOOD = "title: {title}\nexercises:\n  - {{name: Calf, hold: {hold}, countdown: 0}}\n"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audiocoach.cache import ClipCache, clip_key
 from audiocoach.pipeline import Options, compile_routine, read_routine
+from audiocoach.voice.cache import ClipCache, clip_key
 
 ROUTINE = """\
 title: Calves
@@ -104,7 +104,7 @@ def test_writes_leave_no_temporary_files(tmp_path):
 
 
 def test_cache_dir_from_the_environment(monkeypatch, tmp_path):
-    from audiocoach.cache import default_dir
+    from audiocoach.voice.cache import default_dir
 
     monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "x"))
     assert default_dir() == tmp_path / "x"
@@ -117,8 +117,8 @@ def real_key(engine) -> str:
 
 @pytest.mark.parametrize("change", [{"language": "de"}, {"accent": "co.uk"}, {"speed": 1.25}])
 def test_every_gtts_setting_changes_the_key(change):
-    from audiocoach.engines.gtts import GttsEngine
-    from audiocoach.model import Voice
+    from audiocoach.routine.model import Voice
+    from audiocoach.voice.engines.gtts import GttsEngine
 
     base = GttsEngine(Voice(engine="gtts"))
     assert real_key(GttsEngine(Voice(engine="gtts", **change))) != real_key(base)
@@ -138,8 +138,8 @@ def piper_voice_copy(folder, name: str, flip_last_byte: bool = False):
 
 
 def test_every_piper_setting_changes_the_key(tmp_path):
-    from audiocoach.engines.piper import PiperEngine
-    from audiocoach.model import Voice
+    from audiocoach.routine.model import Voice
+    from audiocoach.voice.engines.piper import PiperEngine
 
     base = PiperEngine(Voice(engine="piper"))
     same_bytes = piper_voice_copy(tmp_path / "a", "voice")

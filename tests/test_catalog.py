@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from audiocoach.catalog import EQUIPMENT, POSITIONS, catalog, search
 from audiocoach.cli import app
 from audiocoach.pipeline import read_routine
+from audiocoach.routine.catalog import EQUIPMENT, POSITIONS, catalog, search
 
 # Every exercise the articles describe, by article.
 ARTICLES = {
@@ -177,7 +177,7 @@ def test_new_says_each_caution_once(tmp_path):
 
 
 def test_no_two_exercises_make_the_intro_repeat_a_caution():
-    from audiocoach.catalog import new_routine_text
+    from audiocoach.routine.catalog import new_routine_text
 
     ids = sorted(catalog())
     for first in ids:

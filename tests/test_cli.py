@@ -9,7 +9,7 @@ import wave
 
 import pytest
 
-from audiocoach import render
+from audiocoach.audio import render
 
 GOOD = """\
 title: Short
@@ -69,8 +69,8 @@ def test_unknown_option_is_a_usage_error(run):
 
 
 def test_unavailable_voice_exits_3_with_what_to_do(run, write_routine, monkeypatch):
-    from audiocoach import engines
-    from audiocoach.engines.piper import PiperEngine
+    from audiocoach.voice import engines
+    from audiocoach.voice.engines.piper import PiperEngine
 
     monkeypatch.setitem(engines.ENGINES, "piper", PiperEngine)
     result = run("plan", write_routine(GOOD), "--engine", "piper", "--voice", "no-such-voice")
@@ -229,7 +229,7 @@ def test_a_full_disk_keeps_the_old_track(run, write_routine, tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     if where == "encoder":  # the disk fills up while the encoder writes, on its own thread
-        monkeypatch.setattr("audiocoach.mp3.Mp3Writer._put", full)
+        monkeypatch.setattr("audiocoach.audio.mp3.Mp3Writer._put", full)
     else:
         monkeypatch.setattr("audiocoach.files.os.replace", full)
     result = run("build", path)

@@ -17,14 +17,23 @@ from fontTools.ttLib import TTFont
 from mutagen.id3 import ID3
 from PIL import Image
 
-from audiocoach.cover import (BACKGROUND, MARGIN_PX, SIZE_PX, TEXT, cover_image, cover_summary,
-                              draw_cover, read_cover, title_lines)
+from audiocoach.audio.cover import (
+    BACKGROUND,
+    MARGIN_PX,
+    SIZE_PX,
+    TEXT,
+    cover_image,
+    cover_summary,
+    draw_cover,
+    read_cover,
+    title_lines,
+)
 from audiocoach.errors import AudiocoachError
-from audiocoach.languages import cover_words, pack_codes
-from audiocoach.model import Picture
+from audiocoach.routine.model import Picture
+from audiocoach.speech.languages import cover_words, pack_codes
 
 ROOT = Path(__file__).resolve().parent.parent
-FONTS = sorted((ROOT / "audiocoach" / "fonts").glob("*.[ot]tf"))
+FONTS = sorted((ROOT / "audiocoach" / "audio" / "fonts").glob("*.[ot]tf"))
 UNASSIGNED = "\u0378"  # no font has it: drawn, it is the font's missing-glyph box
 JOINERS = {0x200D, 0xFE0F}  # shaped away: no font needs a glyph for them
 
@@ -384,8 +393,8 @@ def test_a_file_that_is_no_picture_is_a_routine_error_in_plain_words(run, write_
 
 def test_every_shipped_font_is_installed_with_its_license():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["package-data"]["audiocoach"]
-    shipped = [f"fonts/{path.name}" for path in (ROOT / "audiocoach" / "fonts").iterdir()]
+    patterns = config["tool"]["setuptools"]["package-data"]["audiocoach.audio"]
+    shipped = [f"fonts/{path.name}" for path in (ROOT / "audiocoach" / "audio" / "fonts").iterdir()]
     assert "fonts/OFL.txt" in shipped and len(FONTS) >= 9
     assert all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in shipped)
     assert sum(path.stat().st_size for path in FONTS) < 7_000_000

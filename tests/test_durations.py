@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from audiocoach.durations import parse_duration, spoken, to_samples
+from audiocoach.routine.durations import parse_duration, spoken, to_samples
 
 
 @pytest.mark.parametrize("seconds, words", [

@@ -76,9 +76,10 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
 
 
 def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
-    from audiocoach.mp3 import SEAM, parts
+    from audiocoach.audio.mp3 import SEAM, parts
+
+    from audiocoach.audio.render import PART_S, Master, Report
     from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
-    from audiocoach.render import PART_S, Master, Report
 
     folder, _, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),
@@ -242,7 +243,7 @@ def test_the_mp3_has_a_cover_a_phone_can_show(built):
 
 
 def test_the_decoded_mp3_is_at_podcast_loudness(built):
-    from audiocoach.loudness import LoudnessMeter, true_peak_db
+    from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
 
     folder, plan, build = built
     pcm = decode(folder / "calves.mp3", plan["sample_rate"]).astype(np.float64)

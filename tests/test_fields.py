@@ -6,8 +6,16 @@ from fractions import Fraction
 
 import pytest
 
-from audiocoach import fields
-from audiocoach.definitions import ACCENTS, PHRASE_BLANKS, PHRASE_KEYS, PHRASES, ROUTINE, SIDES, VOICE
+from audiocoach.routine import readers as fields
+from audiocoach.routine.definitions import (
+    ACCENTS,
+    PHRASE_BLANKS,
+    PHRASE_KEYS,
+    PHRASES,
+    ROUTINE,
+    SIDES,
+    VOICE,
+)
 
 
 @pytest.mark.parametrize("key, text, message", [

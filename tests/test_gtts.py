@@ -7,11 +7,11 @@ import pytest
 import requests
 from conftest import PAD_S, TONE_S
 
-from audiocoach.clips import finish
-from audiocoach.engines import choose_engine
-from audiocoach.engines.gtts import SAMPLE_RATE, GttsEngine, google_reachable
 from audiocoach.errors import AudiocoachError, ExitCode
-from audiocoach.model import Voice
+from audiocoach.routine.model import Voice
+from audiocoach.voice.clips import finish
+from audiocoach.voice.engines import choose_engine
+from audiocoach.voice.engines.gtts import SAMPLE_RATE, GttsEngine, google_reachable
 
 
 def engine(**voice) -> tuple[GttsEngine, list[float]]:
@@ -128,7 +128,7 @@ def test_gtts_failing_mid_build_exits_3_and_keeps_what_it_made(google, tmp_path,
 
     from audiocoach.cli import app
 
-    monkeypatch.setattr("audiocoach.engines.gtts.time.sleep", lambda s: None)
+    monkeypatch.setattr("audiocoach.voice.engines.gtts.time.sleep", lambda s: None)
     routine = tmp_path / "r.yaml"
     routine.write_text(GERMAN % "gtts")
     fake = google(200, 200, 200, 503)  # three clips, then Google fails for good
@@ -149,12 +149,12 @@ def test_gtts_failing_mid_build_exits_3_and_keeps_what_it_made(google, tmp_path,
 def test_auto_rebuilds_the_whole_track_offline_when_google_stops(google, tmp_path, monkeypatch, fake_engine):
     from typer.testing import CliRunner
 
-    from audiocoach import engines
     from audiocoach.cli import app
-    from audiocoach.engines.gtts import GttsEngine
+    from audiocoach.voice import engines
+    from audiocoach.voice.engines.gtts import GttsEngine
 
     monkeypatch.setitem(engines.ENGINES, "gtts", GttsEngine)  # the fake voice stands in for piper
-    monkeypatch.setattr("audiocoach.engines.gtts.time.sleep", lambda s: None)
+    monkeypatch.setattr("audiocoach.voice.engines.gtts.time.sleep", lambda s: None)
     monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: True)
     routine = tmp_path / "r.yaml"
     routine.write_text(GERMAN % "auto")

@@ -32,9 +32,9 @@ def _installed_files() -> list[str]:
 
 def test_the_installed_package_has_its_data_files():
     files = _installed_files()
-    expected = ["audiocoach/assets/catalog.yaml", "audiocoach/templates/player.html",
-                "audiocoach/templates/style.css", "audiocoach/templates/player.js",
-                "audiocoach/packs/de.yaml", "audiocoach/packs/en.yaml"]
+    expected = ["audiocoach/assets/catalog.yaml", "audiocoach/publish/templates/player.html",
+                "audiocoach/publish/templates/style.css", "audiocoach/publish/templates/player.js",
+                "audiocoach/speech/packs/de.yaml", "audiocoach/speech/packs/en.yaml"]
     expected += [f"audiocoach/assets/routines/{path.name}"
                  for path in sorted((ROOT / "assets" / "routines").glob("*.yaml"))]
     missing = [name for name in expected if name not in files]

@@ -12,9 +12,9 @@ from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
-from audiocoach.languages import load_pack, pack_codes, pack_for
 from audiocoach.pipeline import Options, compile_routine
-from audiocoach.script import build_script, sentence
+from audiocoach.speech.languages import load_pack, pack_codes, pack_for
+from audiocoach.speech.script import build_script, sentence
 
 
 def blanks(text: str) -> set[str]:

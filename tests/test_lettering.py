@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from audiocoach.lettering import BOLD, Lettering, break_points, clusters, direction
+from audiocoach.audio.lettering import (
+    BOLD,
+    Lettering,
+    break_points,
+    clusters,
+    direction,
+)
 
 
 def test_what_a_reader_sees_as_one_character_stays_together():

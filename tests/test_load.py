@@ -8,7 +8,7 @@ import time
 import pytest
 
 from audiocoach.errors import AudiocoachError
-from audiocoach.load import Mark, load_text
+from audiocoach.routine.load import Mark, load_text
 
 
 def test_every_key_and_value_remembers_its_line_and_column():
@@ -40,7 +40,7 @@ def test_python_tag_never_runs(tmp_path, monkeypatch):
 
 
 def hostile(tmp_path, name: str, content: bytes | str):
-    from audiocoach.load import load_file
+    from audiocoach.routine.load import load_file
 
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -91,7 +91,7 @@ def test_a_one_megabyte_instruction_is_refused(tmp_path):
 def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path):
     import os
 
-    from audiocoach.load import load_file
+    from audiocoach.routine.load import load_file
 
     pipe = tmp_path / "fifo.yaml"
     os.mkfifo(pipe)

@@ -10,12 +10,18 @@ import zlib
 import numpy as np
 import pyloudnorm
 import pytest
+from conftest import decode
 
 import audiocoach
-from audiocoach import engines
+from audiocoach.audio.loudness import (
+    Mastering,
+    TooLoud,
+    TruePeakMeter,
+    sample_true_peaks,
+    true_peak_db,
+)
 from audiocoach.errors import AudiocoachError
-from audiocoach.loudness import Mastering, TooLoud, TruePeakMeter, sample_true_peaks, true_peak_db
-from conftest import decode
+from audiocoach.voice import engines
 
 RATE = 22_050
 ROUTINE = """\

@@ -9,8 +9,8 @@ import pytest
 from conftest import routine_from
 
 from audiocoach.errors import AudiocoachError
-from audiocoach.load import load_file
-from audiocoach.model import build_routine
+from audiocoach.routine.load import load_file
+from audiocoach.routine.model import build_routine
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -164,9 +164,9 @@ def test_right_to_left_text_with_direction_marks_and_emoji_is_valid(fake_engine,
     from conftest import FAKE_RATE, fake_length
     from contract import check_timing_contract
 
-    from audiocoach.script import build_script
-    from audiocoach.sounds import SoundSet
-    from audiocoach.timeline import lay_out
+    from audiocoach.audio.sounds import SoundSet
+    from audiocoach.speech.script import build_script
+    from audiocoach.speech.timeline import lay_out
 
     routine = routine_from("title: \u200fתרגיל 🧘\nexercises:\n  - {name: \"מתיחה 🙂\", hold: 5s,"
                            " tips: [\"נשימה \u200e🌬\"]}\n")

@@ -6,12 +6,20 @@ import io
 
 import numpy as np
 import pytest
+from audiocoach.audio.mp3 import (
+    ENCODER_DELAY,
+    SEAM,
+    Mp3Writer,
+    _crc16,
+    frame_samples,
+    frames_for,
+    parts,
+    write_in_parts,
+)
 from conftest import decode
 from mutagen.mp3 import MP3
 
 from audiocoach.errors import AudiocoachError
-from audiocoach.mp3 import (ENCODER_DELAY, SEAM, Mp3Writer, _crc16, frame_samples, frames_for,
-                            parts, write_in_parts)
 
 
 def _speech_like(rate: int, seconds: float, seed: int = 1) -> np.ndarray:
@@ -88,7 +96,7 @@ def test_a_rate_mp3_does_not_have_is_resampled_and_keeps_its_length(tmp_path):
 
 
 def test_lames_failure_is_the_projects_error_with_a_fix(monkeypatch):
-    monkeypatch.setattr("audiocoach.mp3.RESAMPLED_BYTES", 1 << 20)  # more out than lameenc holds
+    monkeypatch.setattr("audiocoach.audio.mp3.RESAMPLED_BYTES", 1 << 20)  # more out than lameenc holds
     writer = Mp3Writer(io.BytesIO(), 1_000, 64, 7)
     with pytest.raises(AudiocoachError) as raised:
         writer.write(np.zeros(100_000, np.int16))
@@ -182,7 +190,7 @@ def test_a_track_in_parts_decodes_to_every_sample_in_place_on_any_number_of_thre
 def test_a_part_lame_made_otherwise_stops_the_build_rather_than_mistime_it(tmp_path, monkeypatch):
     rate = 22_050
     spans = [(0, rate), (rate + 1_728, 2 * rate)]
-    monkeypatch.setattr("audiocoach.mp3.frames_for", lambda samples, rate: 1)
+    monkeypatch.setattr("audiocoach.audio.mp3.frames_for", lambda samples, rate: 1)
     with pytest.raises(AudiocoachError) as raised, open(tmp_path / "t.mp3", "wb") as file:
         write_in_parts(file, rate, 64, 7, spans,
                        lambda start, end: iter([np.zeros(end - start, np.int16)]), 2)
@@ -217,7 +225,7 @@ def test_a_long_tracks_parts_do_not_each_keep_an_encoder(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("rate", [16_000, 22_050, 44_100])
 def test_the_mp3_is_measured_as_ffmpeg_decodes_it(tmp_path, rate):
-    from audiocoach.mp3 import decoded_blocks
+    from audiocoach.audio.mp3 import decoded_blocks
 
     pcm = _speech_like(rate, 7.0)
     _encode(pcm, rate, tmp_path / "t.mp3")
@@ -230,7 +238,7 @@ def test_the_mp3_is_measured_as_ffmpeg_decodes_it(tmp_path, rate):
 
 
 def test_an_mp3_that_cannot_be_decoded_is_a_clear_error(tmp_path):
-    from audiocoach.mp3 import decoded_blocks
+    from audiocoach.audio.mp3 import decoded_blocks
 
     (tmp_path / "t.mp3").write_bytes(b"not an mp3 at all")
     with pytest.raises(AudiocoachError, match="cannot be read back to measure it"):

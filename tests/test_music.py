@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from audiocoach.audio.loudness import LoudnessMeter
+from audiocoach.audio.music import ATTACK_S, FADE_IN_S, RELEASE_S
 from audiocoach.cli import app
 from audiocoach.ffmpeg import executable
-from audiocoach.loudness import LoudnessMeter
-from audiocoach.music import ATTACK_S, FADE_IN_S, RELEASE_S
 
 ROUTINE = """\
 title: Music test
@@ -107,7 +107,7 @@ def test_a_track_with_music_is_still_at_podcast_loudness(builds, tmp_path):
     assert result.exit_code == 0, result.output
     from conftest import decode
 
-    from audiocoach.loudness import true_peak_db
+    from audiocoach.audio.loudness import true_peak_db
 
     pcm = decode(out, 22050).astype(np.float64)
     assert abs(lufs(pcm, 22050) - (-19)) <= 1 and true_peak_db(pcm) <= -1
@@ -153,7 +153,7 @@ def test_music_ffmpeg_cannot_use_fails_the_build_cleanly(fake_engine, tmp_path, 
 
 
 def test_only_as_much_music_as_the_track_plays_is_read(fake_engine, tmp_path):
-    from audiocoach.music import CROSSFADE_S
+    from audiocoach.audio.music import CROSSFADE_S
     from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
 
     make_music(tmp_path / "long.mp3", 120)

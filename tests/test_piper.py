@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
-from audiocoach.clips import finish
-from audiocoach.engines.piper import PiperEngine, resolve_voice
-from audiocoach.model import Voice
+from audiocoach.routine.model import Voice
+from audiocoach.voice.clips import finish
+from audiocoach.voice.engines.piper import PiperEngine, resolve_voice
 
 
 def test_other_piper_voices_by_name_and_by_path(tmp_path, monkeypatch):
@@ -89,8 +89,8 @@ def test_a_voice_model_that_does_not_load_is_an_engine_error_naming_the_file(tmp
 SAY = ["Hold.", "Breathe out slowly and let your shoulders drop.", "Ten seconds left."]
 DIGESTS = """
 import hashlib, sys
-from audiocoach.engines.piper import PiperEngine
-from audiocoach.model import Voice
+from audiocoach.voice.engines.piper import PiperEngine
+from audiocoach.routine.model import Voice
 engine = PiperEngine(Voice(engine="piper"))
 for text in sys.argv[1:]:
     print(text, hashlib.sha256(engine.synthesize(text).tobytes()).hexdigest())
@@ -181,7 +181,7 @@ class _QuickPiper(PiperEngine):
 
 @pytest.fixture
 def quick_piper(monkeypatch, tmp_path):
-    from audiocoach import engines
+    from audiocoach.voice import engines
 
     monkeypatch.setitem(engines.ENGINES, "piper", _QuickPiper)
     monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(tmp_path / "voices"))

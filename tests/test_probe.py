@@ -141,8 +141,8 @@ def test_the_api_refuses_a_bad_file_with_its_place(media):
 
 def test_the_builds_own_check_places_a_sound_at_its_column_too(media):
     import audiocoach
+    from audiocoach.audio.sounds import SoundSet
     from audiocoach.errors import AudiocoachError
-    from audiocoach.sounds import SoundSet
 
     chosen = audiocoach.load(write(media)).sounds
     tone(media / "bell.wav", 4)  # replaced after `validate` passed it

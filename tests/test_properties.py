@@ -17,12 +17,12 @@ from contract import check_timing_contract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audiocoach.audio.sounds import SoundSet
 from audiocoach.errors import AudiocoachError
-from audiocoach.load import load_text
-from audiocoach.model import build_routine
-from audiocoach.script import build_script
-from audiocoach.sounds import SoundSet
-from audiocoach.timeline import lay_out
+from audiocoach.routine.load import load_text
+from audiocoach.routine.model import build_routine
+from audiocoach.speech.script import build_script
+from audiocoach.speech.timeline import lay_out
 
 EXAMPLES = int(os.environ.get("AUDIOCOACH_EXAMPLES", "60"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -140,8 +140,16 @@ odd_values = st.one_of(
 
 def field_paths() -> list[tuple]:
     """Every field a routine may have, as a path into the mapping."""
-    from audiocoach.definitions import (CUE_SOUNDS, DEFAULTS, EXERCISE, MUSIC, PHRASES, ROUTINE,
-                                        STEP, VOICE)
+    from audiocoach.routine.definitions import (
+        CUE_SOUNDS,
+        DEFAULTS,
+        EXERCISE,
+        MUSIC,
+        PHRASES,
+        ROUTINE,
+        STEP,
+        VOICE,
+    )
 
     paths = [(key,) for key in ROUTINE]
     paths += [("voice", key) for key in VOICE] + [("music", key) for key in MUSIC]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import expected_mix
 
-from audiocoach.loudness import LoudnessMeter, true_peak_db
-from audiocoach.mix import BLOCK_S
+from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
+from audiocoach.audio.mix import BLOCK_S
 from audiocoach.pipeline import Options, build, compile_routine, mixer, read_routine
 
 ROUTINE = """\
@@ -108,10 +108,10 @@ def test_the_meter_agrees_with_pyloudnorm(lufs):
 
 @pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100])
 def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate):
+    from audiocoach.audio.mp3 import frame_samples, write_in_parts
     from conftest import decode
 
-    from audiocoach.mp3 import frame_samples, write_in_parts
-    from audiocoach.render import MP3_KBPS, MP3_QUALITY, encodable_length
+    from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY, encodable_length
 
     frame = frame_samples(rate)
     # The last frame's fill, from nearly empty to full: LAME adds a frame when its padding is
@@ -132,7 +132,7 @@ def test_k_weighting_is_pyloudnorms_filter(rate):
     from pyloudnorm.iirfilter import IIRfilter
     from scipy.signal import lfilter
 
-    from audiocoach.loudness import k_weighted
+    from audiocoach.audio.loudness import k_weighted
 
     signal = np.random.default_rng(rate).standard_normal(rate // 2)
     expected = signal
@@ -153,8 +153,8 @@ class _SilentMusic:
 
 @pytest.mark.parametrize("lufs", [-19.0, -9.0])  # -9: the limiter works on every word
 def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine, tmp_path, lufs):
-    from audiocoach.islands import IslandMaster
-    from audiocoach.render import Report, mastered_blocks
+    from audiocoach.audio.islands import IslandMaster
+    from audiocoach.audio.render import Report, mastered_blocks
 
     track = compiled(write_routine, tmp_path)
     mix = mixer(track)
@@ -177,7 +177,7 @@ def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine,
 def test_the_limiter_gain_is_a_windowed_minimum_then_mean_as_scipy_computes_them():
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-    from audiocoach.loudness import Limiter, sample_true_peaks
+    from audiocoach.audio.loudness import Limiter, sample_true_peaks
 
     limiter, rng = Limiter(22_050), np.random.default_rng(3)
     context = limiter.context_samples

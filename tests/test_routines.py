@@ -9,11 +9,11 @@ from conftest import decode
 from contract import check_timing_contract
 from typer.testing import CliRunner
 
-from audiocoach.catalog import bundled_routines
-from audiocoach.loudness import LoudnessMeter, true_peak_db
+from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
 from audiocoach.cli import app
 from audiocoach.pipeline import Options, build, compile_routine, read_routine
-from audiocoach.script import build_script
+from audiocoach.routine.catalog import bundled_routines
+from audiocoach.speech.script import build_script
 
 NAMES = ["feet-for-hips-knees-back", "hip-balancing", "hip-to-heel", "legs-hips-low-back",
          "morning-feet"]

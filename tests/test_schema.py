@@ -20,15 +20,20 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from typer.testing import CliRunner
 
-from audiocoach import definitions
-from audiocoach.catalog import SCHEMA_FILE, bundled_routines, catalog, schema_text
 from audiocoach.cli import app
-from audiocoach.definitions import Count, Field, field_table, json_schema
-from audiocoach.durations import DURATION_PATTERN, parse_duration
 from audiocoach.errors import AudiocoachError
-from audiocoach.fields import DECIBELS, LANGUAGE_CODE, LUFS
-from audiocoach.load import load_file, load_text
-from audiocoach.model import build_routine
+from audiocoach.routine import definitions
+from audiocoach.routine.catalog import (
+    SCHEMA_FILE,
+    bundled_routines,
+    catalog,
+    schema_text,
+)
+from audiocoach.routine.definitions import Count, Field, field_table, json_schema
+from audiocoach.routine.durations import DURATION_PATTERN, parse_duration
+from audiocoach.routine.load import load_file, load_text
+from audiocoach.routine.model import build_routine
+from audiocoach.routine.readers import DECIBELS, LANGUAGE_CODE, LUFS
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import routine_from
 
-from audiocoach.script import Gap, Speak, Window, build_script, dose_summary
+from audiocoach.speech.script import Gap, Speak, Window, build_script, dose_summary
 
 
 def windows(text: str) -> list[Window]:

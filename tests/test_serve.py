@@ -154,7 +154,7 @@ def test_serving_a_folder_that_was_not_shared_is_refused(tmp_path):
 def test_the_qr_code_is_segnos_symbol_for_the_address_drawn_in_text():
     import segno
 
-    from audiocoach.serve import qr_text
+    from audiocoach.publish.serve import qr_text
 
     rows = qr_text("http://192.168.1.20:8000/").splitlines()
     width, height = segno.make("http://192.168.1.20:8000/", error="m").symbol_size(border=4)

@@ -75,7 +75,7 @@ def test_a_share_that_fails_into_an_empty_folder_of_the_users_keeps_the_folder(
 
 def test_a_feed_that_fails_leaves_neither_track_nor_page(run, write_routine, tmp_path,
                                                           monkeypatch):
-    from audiocoach import share
+    from audiocoach.publish import share
 
     def broken(*args, **kwargs):
         raise OSError("the feed could not be made")
@@ -92,7 +92,7 @@ def test_a_feed_that_fails_leaves_neither_track_nor_page(run, write_routine, tmp
 
 
 def test_checking_a_new_folder_makes_no_folder(tmp_path):
-    from audiocoach.share import prepare
+    from audiocoach.publish.share import prepare
 
     collection = prepare(tmp_path / "new" / "site", ["calves"])
     assert collection.listings == [] and not (tmp_path / "new").exists()

@@ -169,7 +169,7 @@ def test_a_folder_that_cannot_be_made_is_refused_before_building(run, routines, 
 
 def test_the_python_api_refuses_a_bad_title_with_the_domain_error(tmp_path):
     from audiocoach.errors import AudiocoachError, ExitCode
-    from audiocoach.share import share
+    from audiocoach.publish.share import share
 
     with pytest.raises(AudiocoachError) as caught:
         share([], tmp_path / "site", title="")

@@ -99,7 +99,7 @@ def test_serve_answers_every_link_of_the_pages(odd_site):
     ("HTTP://example.org:8080", "http://example.org:8080/"),
 ])
 def test_a_base_url_becomes_the_absolute_address_of_a_folder(base, expected):
-    from audiocoach.share import web_address
+    from audiocoach.publish.share import web_address
 
     assert web_address(base) == expected
 
@@ -113,7 +113,7 @@ def test_a_base_url_becomes_the_absolute_address_of_a_folder(base, expected):
 ])
 def test_a_base_url_that_is_no_folder_address_is_refused(base, message):
     from audiocoach.errors import AudiocoachError, ExitCode
-    from audiocoach.share import web_address
+    from audiocoach.publish.share import web_address
 
     with pytest.raises(AudiocoachError) as caught:
         web_address(base)
@@ -132,9 +132,9 @@ exercises:
 
 
 def test_a_german_routine_makes_german_pages_and_feed(run, write_routine, tmp_path):
-    from audiocoach import load
-    from audiocoach.languages import load_pack
-    from audiocoach.script import dose_summary
+    from audiocoach.routine import load
+    from audiocoach.speech.languages import load_pack
+    from audiocoach.speech.script import dose_summary
 
     path = write_routine(GERMAN, "waden.yaml")
     result = run("share", path, "-o", tmp_path / "site")
@@ -184,7 +184,7 @@ def test_the_pages_own_words_are_the_routines_language(run, write_routine, tmp_p
 def test_every_pack_has_the_pages_words_with_the_blanks_of_english(code):
     import string
 
-    from audiocoach.languages import pack_words
+    from audiocoach.speech.languages import pack_words
 
     def blanks(text: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}

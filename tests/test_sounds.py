@@ -8,7 +8,7 @@ import wave
 import numpy as np
 import pytest
 
-from audiocoach.sounds import MAX_SOUND_S, SOUND_PEAK, sound
+from audiocoach.audio.sounds import MAX_SOUND_S, SOUND_PEAK, sound
 
 
 def write_wav(path, audio: np.ndarray, rate: int = 8000) -> None:

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import FakeEngine, fake_length
 
-from audiocoach.cache import ClipCache, clip_key
 from audiocoach.errors import AudiocoachError, ExitCode
-from audiocoach.model import Voice
-from audiocoach.synthesize import default_workers, synthesize_all
+from audiocoach.routine.model import Voice
+from audiocoach.voice.cache import ClipCache, clip_key
+from audiocoach.voice.synthesize import default_workers, synthesize_all
 
 TEXTS = [f"Sentence number {n}, {'and longer ' * (n % 4)}said once." for n in range(9)]
 

@@ -7,9 +7,9 @@ import textwrap
 from conftest import FAKE_RATE, fake_length, routine_from
 from contract import check_timing_contract
 
-from audiocoach.script import build_script
-from audiocoach.sounds import SoundSet
-from audiocoach.timeline import Timeline, lay_out
+from audiocoach.audio.sounds import SoundSet
+from audiocoach.speech.script import build_script
+from audiocoach.speech.timeline import Timeline, lay_out
 
 
 def plan(text: str, length=fake_length) -> Timeline:

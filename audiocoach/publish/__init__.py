@@ -1,0 +1,1 @@
+"""Getting tracks to people: sidecar files, share folders and the local server."""

@@ -1,0 +1,1 @@
+"""Reading a routine: the YAML, its fields, the catalog and the Routine it becomes."""

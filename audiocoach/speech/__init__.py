@@ -1,0 +1,1 @@
+"""What is said and when: the phrase packs, the script and the sample-exact timeline."""

@@ -1,0 +1,365 @@
+"""Lay the script out at absolute sample positions: the one intermediate form `plan` and `build` share.
+
+Every position is an integer sample index; seconds appear only in `__str__` and `to_json`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Callable, Mapping
+
+from audiocoach.audio.sounds import EVENT_ROLES, TICK, SoundSet
+from audiocoach.errors import AudiocoachError, Problem
+from audiocoach.routine.durations import Samples, display, plural, spoken, to_samples
+from audiocoach.routine.model import MAX_ROUTINE_S
+from audiocoach.speech.script import (
+    SPEECH_GAP_S,
+    Chapter,
+    FinishSound,
+    Gap,
+    Line,
+    Pause,
+    Script,
+    Speak,
+    Window,
+)
+
+CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours
+MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
+TIP_DELAY_S = Fraction(2)  # a tip waits this long after the previous cue, so it never crowds it
+TIP_SPACING_S = Fraction(8)  # one tip at a time: the next starts at least this much later
+
+
+@dataclass(frozen=True)
+class Event:
+    start: Samples
+    length: Samples
+    kind: str  # "speech" or "sound"
+    role: str
+    text: str  # the words spoken, or the sound's name
+    chapter: int  # 1-based, 0 outside every chapter
+
+    @property
+    def end(self) -> Samples:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class ChapterSpan:
+    title: str
+    start: Samples
+    end: Samples
+
+
+@dataclass
+class Timeline:
+    title: str
+    sample_rate: int
+    engine: str
+    length: Samples  # of the rendered track
+    events: list[Event] = field(default_factory=list)
+    chapters: list[ChapterSpan] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def seconds(self, samples: Samples) -> float:
+        return round(samples / self.sample_rate, 6)
+
+    def to_json(self) -> dict:
+        """The `plan --json` document of SPEC §3."""
+        return {
+            "title": self.title,
+            "duration_s": self.seconds(self.length),
+            "sample_rate": self.sample_rate,
+            "engine": self.engine,
+            "chapters": [{"title": c.title, "start_s": self.seconds(c.start),
+                          "end_s": self.seconds(c.end)} for c in self.chapters],
+            "events": [{"start_s": self.seconds(e.start), "end_s": self.seconds(e.end),
+                        "kind": e.kind, "role": e.role, "text": e.text, "chapter": e.chapter}
+                       for e in self.events],
+            "warnings": list(self.warnings),
+        }
+
+    def __str__(self) -> str:
+        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {self.seconds(self.length):.3f} s)"]
+        for c in self.chapters:
+            rows.append(f"chapter {c.title!r} {self.seconds(c.start):.3f}-{self.seconds(c.end):.3f}")
+        for e in self.events:
+            rows.append(f"{self.seconds(e.start):9.3f} {self.seconds(e.end):9.3f} {e.chapter:>2} "
+                        f"{e.kind:<6} {e.role:<11} {e.text}")
+        rows.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(rows)
+
+    def table(self) -> str:
+        """A readable table of time, role and text for `plan`."""
+        rows = [f"{'time':>10}  {'role':<11} text"]
+        for e in self.events:
+            if e.kind == "speech":
+                rows.append(f"{display(self.seconds(e.start)):>10}  {e.role:<11} {e.text}")
+        rows.append(f"total {display(self.seconds(self.length))} ({self.seconds(self.length):.3f} s), "
+                    f"{plural(len(self.chapters), 'chapter')}, engine {self.engine}")
+        rows.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(rows)
+
+
+class _Warnings:
+    """What `plan` reports, counted per group and message so a repeated drop is one line."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, group: str, message: str, once: bool = False) -> None:
+        if once and (group, message) in self.counts:
+            return
+        self.counts[(group, message)] += 1
+
+    def lines(self) -> list[str]:
+        return [f"{group}: {message}" + (f" ({count} times)" if count > 1 else "")
+                for (group, message), count in self.counts.items()]
+
+
+class _Effort:
+    """One effort's window and the cues in it (SPEC §2 rules 1 to 4, and 7 for what cannot fit).
+
+    A cue goes only into free time: `gap` samples of silence on each side of every cue, and
+    everything said inside the window ends `gap` samples before the end cue. Cues are placed
+    most important first, so a later one only takes what is left.
+    """
+
+    def __init__(self, layout: _Layout, window: Window, t0: Samples):
+        self.layout = layout
+        self.window = window
+        self.t0, self.t1 = t0, t0 + layout.s(window.length_s)
+        self.gap = layout.s(CUE_GAP_S)
+        self.busy: list[tuple[Samples, Samples]] = []
+
+    def fits(self, at: Samples, length: Samples, also: list[tuple[Samples, Samples]] = ()) -> bool:
+        if at < self.t0 or at + length + self.gap > self.t1:
+            return False
+        return all(at + length + self.gap <= start or at >= end + self.gap
+                   for start, end in [*self.busy, *also])
+
+    def take(self, start: Samples, end: Samples) -> None:
+        self.busy.append((start, end))
+
+    def fill(self) -> None:
+        window, layout = self.window, self.layout
+        if window.tempo_s is not None:
+            self.beats()
+        for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
+            self.place(line, self.t1 - layout.s(Fraction(n)), "countdown")
+        if window.halfway:
+            self.place(window.halfway, self.t0 + layout.s(window.length_s / 2), "halfway")
+        for seconds, line in window.reminders:
+            self.place(line, self.t1 - layout.s(seconds), "reminder")
+        self.tips()
+
+    def place(self, line: Line, at: Samples, what: str) -> None:
+        if self.fits(at, self.layout.clips[line.text]):
+            self.take(at, self.layout.say(line, at).end)
+        else:
+            self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
+
+    def beats(self) -> None:
+        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
+
+        A beat is never left silent. When one count word is too long for its beat (a fast tempo,
+        a slow voice, a long number), every beat of the effort gets the same tick instead, so the
+        rhythm stays even; the start cue is still said on the first beat.
+        """
+        window, layout = self.window, self.layout
+        beat_starts = [self.t0 + layout.s(k * window.tempo_s) for k in range(window.reps)]
+        counts = list(zip(window.counts, beat_starts[1:]))
+        accepted: list[tuple[Samples, Samples]] = []
+        for line, at in counts:
+            if not self.fits(at, layout.clips[line.text], accepted):
+                break
+            accepted.append((at, at + layout.clips[line.text]))
+        else:
+            for line, at in counts:
+                self.take(at, layout.say(line, at).end)
+            return
+        for at in beat_starts:
+            tick = layout.sound(TICK, "rep", at)
+            self.take(tick.start, tick.end)
+        layout.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
+                            "beat, so every beat is marked with a tick instead", once=True)
+
+    def tips(self) -> None:
+        """Say tips in the free time, taking turns across the exercise's efforts."""
+        window, layout = self.window, self.layout
+        if not window.tips:
+            return
+        group = window.group
+        said = layout.tips_said.setdefault(group, set())
+        turn = layout.tip_turn.get(group, 0)
+        delay = layout.s(TIP_DELAY_S)
+        earliest = self.busy[0][1] + delay  # after the start cue
+        for offset in range(len(window.tips)):
+            line = window.tips[(turn + offset) % len(window.tips)]
+            length = layout.clips[line.text]
+            candidates = sorted([earliest] + [end + delay for _, end in self.busy])
+            at = next((t for t in candidates if t >= earliest and self.fits(t, length)), None)
+            if at is None:
+                break
+            self.take(at, layout.say(line, at).end)
+            said.add(line.text)
+            earliest = at + layout.s(TIP_SPACING_S)
+            layout.tip_turn[group] = turn + offset + 1
+
+
+def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Samples]]) -> None:
+    """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
+    begins, the last until the end; every event belongs to the chapter it starts in."""
+    if not chapter_starts:
+        return
+    starts = [0] + [start for _, start in chapter_starts[1:]]
+    ends = starts[1:] + [timeline.length]
+    timeline.chapters = [ChapterSpan(title, start, end)
+                         for (title, _), start, end in zip(chapter_starts, starts, ends)]
+    timeline.events = [replace(e, chapter=bisect_right(starts, e.start)) for e in timeline.events]
+
+
+class _Layout:
+    """Walks the script once, keeping a cursor in samples, and places every event."""
+
+    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+                 sample_rate: int, engine: str, round_length: Callable[[Samples, int], Samples]):
+        self.rate = sample_rate
+        self.round_length = round_length
+        self.script = script
+        self.clips = clip_lengths
+        self.sound_names = sounds.names
+        self.sound_lengths = sounds.lengths()
+        self.timeline = Timeline(script.title, sample_rate, engine, 0)
+        self.warnings = _Warnings()
+        self.cursor: Samples = 0  # earliest start of the next speech
+        self.speech_end: Samples = 0  # end of the latest speech
+        self.last_end_cue: Samples | None = None  # t1 of the window just laid out
+        self.chapter_starts: list[tuple[str, Samples]] = []
+        self.tip_turn: dict[str, int] = {}
+        self.tips_said: dict[str, set[str]] = {}
+
+    def s(self, seconds: Fraction) -> Samples:
+        return to_samples(seconds, self.rate)
+
+    def say(self, line: Line, at: Samples) -> Event:
+        event = Event(at, self.clips[line.text], "speech", line.role, line.text, 0)
+        self.timeline.events.append(event)
+        self.speech_end = max(self.speech_end, event.end)
+        return event
+
+    def sound(self, name: str, role: str, at: Samples) -> Event:
+        event = Event(at, self.sound_lengths[(name, role)], "sound", role, name, 0)
+        self.timeline.events.append(event)
+        return event
+
+    def cue_sound(self, cue: str, at: Samples) -> Event | None:
+        if cue in self.sound_names:
+            return self.sound(self.sound_names[cue], EVENT_ROLES[cue], at)
+        return None
+
+    def run(self) -> Timeline:
+        for step in self.script.steps:
+            after_window = self.last_end_cue
+            self.last_end_cue = None
+            if isinstance(step, Speak):
+                self.speak(step)
+            elif isinstance(step, Pause):
+                self.cursor += self.s(step.seconds)
+            elif isinstance(step, Chapter):
+                self.chapter_starts.append((step.title, self.cursor))
+                self.last_end_cue = after_window
+            elif isinstance(step, Gap):
+                self.gap(step, after_window)
+            elif isinstance(step, Window):
+                self.window(step)
+            elif isinstance(step, FinishSound):
+                played = self.cue_sound("finish", self.cursor)
+                self.cursor = played.end if played else self.cursor
+        return self.finish()
+
+    def finish(self) -> Timeline:
+        timeline = self.timeline
+        timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
+        timeline.length = self.round_length(max([self.cursor] + [e.end for e in timeline.events]),
+                                            self.rate)
+        _cover_with_chapters(timeline, self.chapter_starts)
+        for window in (step for step in self.script.steps if isinstance(step, Window)):
+            for tip in window.tips:
+                if tip.text not in self.tips_said.get(window.group, set()):
+                    self.warnings.add(window.group,
+                                      f"tip '{tip.text}' never fits in a hold and was dropped", once=True)
+        timeline.warnings.extend(self.script.warnings + self.warnings.lines())
+        return timeline
+
+    def speak(self, step: Speak) -> None:
+        for index, line in enumerate(step.lines):
+            event = self.say(line, self.cursor)
+            last = index == len(step.lines) - 1
+            self.cursor = event.end + self.s(step.pause_after_s if last else SPEECH_GAP_S)
+
+    def run_of(self, lines: tuple[Line, ...]) -> Samples:
+        """Samples that lines said one after another take."""
+        if not lines:
+            return 0
+        return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.s(SPEECH_GAP_S)
+
+    def gap(self, gap: Gap, end_cue: Samples | None) -> None:
+        anchor = end_cue if end_cue is not None else self.cursor
+        position = self.cursor
+        for line in gap.after:
+            position = self.say(line, position).end + self.s(SPEECH_GAP_S)
+        measured_from = self.speech_end if gap.from_after and gap.after else anchor
+        target = measured_from + self.s(gap.nominal_s)
+        if gap.before:
+            required = position + self.run_of(gap.before) + self.s(MARGIN_S)
+        else:
+            required = self.speech_end + self.s(MARGIN_S) if (gap.after or end_cue is not None) else anchor
+        start = max(target, required)
+        if required > target:
+            needed = Fraction(start - measured_from, self.rate)
+            self.warnings.add(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
+                              f"in it; lengthened to {float(needed):.1f} s")
+        position = start - self.s(MARGIN_S) - self.run_of(gap.before)
+        for line in gap.before:
+            position = self.say(line, position).end + self.s(SPEECH_GAP_S)
+        self.cursor = start
+
+    def window(self, window: Window) -> None:
+        effort = _Effort(self, window, self.cursor)
+        t0, t1 = effort.t0, effort.t1
+        start = self.say(window.start, t0)
+        self.cue_sound("start", t0)
+        if start.end + effort.gap > t1:
+            raise AudiocoachError(Problem(
+                f"{window.label}: the start cue '{window.start.text}' takes "
+                f"{start.length / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
+                "shorten the start phrase or lengthen the hold or tempo", self.script.file,
+                field="phrases.start"))
+        effort.take(start.start, start.end)
+        effort.take(t1, t1 + self.clips[window.end.text])
+        effort.fill()
+        end = self.say(window.end, t1)
+        self.cue_sound("end", t1)
+        self.cursor = end.end + self.s(SPEECH_GAP_S)
+        self.last_end_cue = t1
+
+
+def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+            sample_rate: int, engine: str,
+            round_length: Callable[[Samples, int], Samples] = lambda length, rate: length) -> Timeline:
+    """Place every line and sound of the script at its sample index (SPEC §2).
+
+    `clip_lengths` maps each text to its clip's length; `sounds` says which sound each cue
+    plays and how long it is; `round_length(length, rate)` may lengthen the silence at the end
+    (for an encoder that needs it).
+    """
+    timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine, round_length).run()
+    if timeline.length > MAX_ROUTINE_S * sample_rate:
+        raise AudiocoachError(Problem(
+            f"the track would last {spoken(Fraction(timeline.length, sample_rate))}, over the 4-hour limit",
+            "shorten holds or rests, or split the routine", script.file))
+    return timeline

@@ -1,0 +1,1 @@
+"""Turning sentences into clips: the engines, the clip cache and installed voices."""
