@@ -147,7 +147,7 @@ class Track:
 
     @property
     def duration_s(self) -> float:
-        return self.timeline.seconds(self.timeline.length)
+        return self.timeline.seconds(self.timeline.length_samples)
 
     @property
     def synthesized(self) -> list[str]:

@@ -112,7 +112,7 @@ def build_all(jobs: list[Job], workers: int, progress: Callable[[int, int], None
         pending: dict[int, AsyncResult] = {}
         # the longest first, so that no worker is left with a long track when the others are done
         for index in sorted((i for i, (_, _, track) in enumerate(compiled) if track),
-                            key=lambda i: -compiled[i][2].timeline.length):
+                            key=lambda i: -compiled[i][2].timeline.length_samples):
             pending[index] = pool.apply_async(_render, (compiled[index],))
         for index, (_, outcome, _) in enumerate(compiled):
             yield pending[index].get() if index in pending else outcome

@@ -151,7 +151,7 @@ def cover(compiled: Compiled) -> tuple[bytes, str]:
     routine, timeline = compiled.routine, compiled.timeline
     if routine.cover is not None:
         return read_cover(routine.cover, routine.file)
-    return draw_cover(routine.title, timeline.seconds(timeline.length),
+    return draw_cover(routine.title, timeline.seconds(timeline.length_samples),
                       [exercise.name for exercise in routine.exercises],
                       compiled.voice.language), "image/png"
 

@@ -101,14 +101,14 @@ def expected_mix(timeline, clips, sounds) -> np.ndarray:
     Written independently of the block mixer, to hold it to SPEC §2's "every event starts at
     its planned sample index".
     """
-    mix = np.zeros(timeline.length, dtype=np.float64)
+    mix = np.zeros(timeline.length_samples, dtype=np.float64)
     for event in timeline.events:
         if event.kind == "sound":
             audio = sounds.audio[(event.text, event.role)].astype(np.float64)
         else:
             audio = clips[event.text].astype(np.float64) / 32767
-        assert audio.size == event.length, event
-        mix[event.start:event.end] += audio
+        assert audio.size == event.length_samples, event
+        mix[event.start_sample:event.end_sample] += audio
     return np.round(np.clip(mix, -1, 1) * 32767).astype(np.int16)
 
 

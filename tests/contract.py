@@ -63,23 +63,23 @@ class _Walk:
         if length != self.s(gap.nominal_s):
             assert length > self.s(gap.nominal_s), (gap.label, length)
             assert self.warned(gap.label, "too short for what is said in it"), gap.label
-            spoken_end = max(e.end for e in self.speech[:self.next] if e.start < target)
+            spoken_end = max(e.end_sample for e in self.speech[:self.next] if e.start_sample < target)
             assert target == spoken_end + self.s(MARGIN_S), gap.label  # speech plus the margin
 
     def run(self) -> None:
         speech = self.speech
         for before, after in zip(speech, speech[1:]):  # rule 7: never speech over speech
-            assert before.end <= after.start, (before, after)
+            assert before.end_sample <= after.start_sample, (before, after)
         previous = None
         for step in self.script.steps:
             if isinstance(step, Speak):
                 first = self.take(step.lines[0])
-                self.close_gap(first.start - self.paused)
-                assert first.start == self.cursor, step
+                self.close_gap(first.start_sample - self.paused)
+                assert first.start_sample == self.cursor, step
                 last = first
                 for line in step.lines[1:]:
                     last = self.take(line)
-                self.cursor = last.end + self.s(step.pause_after_s)
+                self.cursor = last.end_sample + self.s(step.pause_after_s)
             elif isinstance(step, Pause):
                 self.cursor += self.s(step.seconds)
                 if self.pending:
@@ -92,14 +92,14 @@ class _Walk:
                 (finish,) = [e for e in self.sounds if e.role == "outro"] or [None]
                 assert (finish is not None) == ("finish" in self.cue_sounds)
                 if finish is not None:
-                    self.close_gap(finish.start - self.paused)
-                    assert finish.start == self.cursor  # once everything has been said
-                    self.cursor = finish.end
+                    self.close_gap(finish.start_sample - self.paused)
+                    assert finish.start_sample == self.cursor  # once everything has been said
+                    self.cursor = finish.end_sample
             elif not isinstance(step, Chapter):
                 raise AssertionError(step)
             if not isinstance(step, Chapter):
                 previous = step
-        self.close_gap(self.timeline.length - self.paused)
+        self.close_gap(self.timeline.length_samples - self.paused)
         assert self.next == len(speech), speech[self.next:]
 
     def gap(self, gap: Gap, previous) -> None:
@@ -110,31 +110,31 @@ class _Walk:
                 # together they last the first one's length plus this one's nominal length.
                 self.then_silent += self.s(gap.nominal_s)
                 return
-            self.close_gap(after[0].start - self.paused if after else self.cursor)
+            self.close_gap(after[0].start_sample - self.paused if after else self.cursor)
         anchor = self.end_cue if isinstance(previous, Window) else self.cursor
         if after:
-            assert after[0].start == self.cursor
+            assert after[0].start_sample == self.cursor
         if gap.from_after and after:
-            anchor = after[-1].end  # switching sides: prepare counts from the end of the words
+            anchor = after[-1].end_sample  # switching sides: prepare counts from the end of the words
         for line in gap.before:
             self.take(line)
         self.pending, self.paused = (gap, anchor), 0
 
     def window(self, window: Window) -> None:
         start = self.take(window.start)
-        self.close_gap(start.start)
-        assert start.start == self.cursor, window.label  # rule 5: steps follow one another
-        t0, t1 = start.start, start.start + self.s(window.length_s)
+        self.close_gap(start.start_sample)
+        assert start.start_sample == self.cursor, window.label  # rule 5: steps follow one another
+        t0, t1 = start.start_sample, start.start_sample + self.s(window.length_s)
         inner = []
-        while self.speech[self.next].role != "end" or self.speech[self.next].start < t1:
+        while self.speech[self.next].role != "end" or self.speech[self.next].start_sample < t1:
             inner.append(self.speech[self.next])
             self.next += 1
         end = self.take(window.end)
-        assert end.start == t1, window.label  # rule 1 (and rule 4: t0 + reps * tempo)
-        assert all(t0 < e.start and e.end <= t1 for e in inner), window.label
+        assert end.start_sample == t1, window.label  # rule 1 (and rule 4: t0 + reps * tempo)
+        assert all(t0 < e.start_sample and e.end_sample <= t1 for e in inner), window.label
         for role, at in (("start", t0), ("end", t1)):
             assert self.sound_at(at, role) == (role in self.cue_sounds), (window.label, role)
-        said = {(e.start, e.text) for e in inner}
+        said = {(e.start_sample, e.text) for e in inner}
 
         def at_or_dropped(line, at, what):
             assert (at, line.text) in said or self.warned(
@@ -154,10 +154,10 @@ class _Walk:
                 assert all(self.sound_at(at, "rep") for at in beats), window.label
                 assert self.warned(window.group, "every beat is marked with a tick"), window.label
         self.end_cue = t1
-        self.cursor = end.end + self.s(SPEECH_GAP_S)
+        self.cursor = end.end_sample + self.s(SPEECH_GAP_S)
 
     def sound_at(self, at: int, role: str) -> bool:
-        return any(e.start == at and e.role == role for e in self.sounds)
+        return any(e.start_sample == at and e.role == role for e in self.sounds)
 
 
 def check_timing_contract(script, timeline, sounds) -> None:

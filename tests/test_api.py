@@ -66,7 +66,7 @@ def test_build_and_the_track_as_pcm_and_as_a_pydub_segment(offline, tmp_path):
     with wave.open(str(tmp_path / "calves.wav")) as reader:
         written = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
     pcm = track.pcm()
-    assert np.array_equal(pcm, written) and pcm.size == track.timeline.length
+    assert np.array_equal(pcm, written) and pcm.size == track.timeline.length_samples
     segment = track.to_audiosegment()
     assert (segment.frame_rate, segment.channels, segment.sample_width) == (1000, 1, 2)
     assert len(segment) == round(track.duration_s * 1000)  # pydub counts milliseconds

@@ -67,8 +67,8 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
     padded = np.concatenate([np.zeros(search), mp3, np.zeros(search)])
     offsets = []
     for event in (e for e in timeline.events if e.kind == "speech"):
-        reference = expected[event.start:event.start + min(event.length, int(0.3 * timeline.sample_rate))]
-        window = padded[event.start:event.start + reference.size + 2 * search]
+        reference = expected[event.start_sample:event.start_sample + min(event.length_samples, int(0.3 * timeline.sample_rate))]
+        window = padded[event.start_sample:event.start_sample + reference.size + 2 * search]
         offsets.append(int(np.argmax(np.correlate(window, reference, mode="valid"))) - search)
     # SPEC §2: the MP3 may delay everything by one constant under 60 ms, nothing by more.
     assert max(offsets) - min(offsets) <= 1, offsets
@@ -86,7 +86,7 @@ def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
                             Options(engine="piper", cache_dir=folder / "cache"))
     rate = track.timeline.sample_rate
     master = Master(mixer(track), track.loudness_lufs, Report())
-    spans = parts(track.timeline.length, master.silences(), rate, PART_S * rate)
+    spans = parts(track.timeline.length_samples, master.silences(), rate, PART_S * rate)
     assert len(spans) >= 2  # so every test here also holds a track made of parts to the plan
     mp3 = decode(folder / "calves.mp3", rate)
     for (_, end), (following, _) in zip(spans, spans[1:]):

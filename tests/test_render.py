@@ -46,18 +46,18 @@ def read_wav(path) -> np.ndarray:
 def test_wav_holds_every_event_at_its_planned_sample(fake_engine, write_routine, tmp_path):
     track = compiled(write_routine, tmp_path, loudness_lufs=None)
     timeline = track.timeline
-    assert timeline.length > 3 * BLOCK_S * timeline.sample_rate  # events cross block borders
+    assert timeline.length_samples > 3 * BLOCK_S * timeline.sample_rate  # events cross block borders
     assert {e.text for e in timeline.events if e.kind == "sound"} == {"chime", "tick"}
     build(track, tmp_path / "calves.wav", "wav")
     pcm = read_wav(tmp_path / "calves.wav")
     expected = expected_mix(timeline, track.synthesis.clips, track.sounds)
-    assert pcm.size == expected.size == timeline.length
+    assert pcm.size == expected.size == timeline.length_samples
     # At 0 samples: a shift of one sample anywhere would leave differences far above 1 LSB.
     assert np.max(np.abs(pcm.astype(np.int32) - expected.astype(np.int32))) <= 1
     for event in timeline.events:
-        assert np.any(pcm[event.start:event.start + 5] != 0), event  # sound starts on its sample
-        if event.start > 0:
-            assert pcm[event.start - 1] == expected[event.start - 1]
+        assert np.any(pcm[event.start_sample:event.start_sample + 5] != 0), event  # sound starts on its sample
+        if event.start_sample > 0:
+            assert pcm[event.start_sample - 1] == expected[event.start_sample - 1]
 
 
 def test_mastering_is_one_gain_to_the_target_with_peaks_held_under_the_ceiling(

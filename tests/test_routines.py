@@ -45,7 +45,7 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     out = tmp_path / f"{name}.mp3"
     build(compiled, out)
     pcm = decode(out, timeline.sample_rate).astype(np.float64)
-    assert pcm.size == timeline.length
+    assert pcm.size == timeline.length_samples
     # Podcast loudness, measured on the decoded MP3 itself.
     meter = LoudnessMeter(timeline.sample_rate)
     meter.add(pcm)

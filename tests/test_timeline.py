@@ -27,13 +27,13 @@ def golden(text: str) -> str:
 
 
 def starts(timeline: Timeline, role: str, kind: str = "speech") -> list[int]:
-    return [e.start for e in timeline.events if e.role == role and e.kind == kind]
+    return [e.start_sample for e in timeline.events if e.role == role and e.kind == kind]
 
 
 def assert_no_speech_overlaps(timeline: Timeline) -> None:
     speech = [e for e in timeline.events if e.kind == "speech"]
     for before, after in zip(speech, speech[1:]):
-        assert before.end <= after.start, (before, after)
+        assert before.end_sample <= after.start_sample, (before, after)
 
 
 HOLD = """
@@ -86,7 +86,7 @@ def test_reminder_lands_n_seconds_before_the_end():
             countdown: 3
         """)
     (t1,) = starts(timeline, "end")
-    reminders = [(e.start, e.text) for e in timeline.events if e.role == "reminder"]
+    reminders = [(e.start_sample, e.text) for e in timeline.events if e.role == "reminder"]
     assert reminders == [(t1 - 20_000, "20 seconds left."), (t1 - 10_000, "10 seconds left.")]
     assert timeline.warnings == []
 
@@ -158,8 +158,8 @@ def test_steps_follow_each_other_after_the_end_cue():
         """)
     say, pump = [e for e in timeline.events if e.text in ("Clockwise.", "Pump.")]
     first_end = [e for e in timeline.events if e.role == "end"][0]
-    assert pump.start == first_end.end + 400  # the next step's words follow the end cue (rule 5)
-    assert [e.start for e in timeline.events if e.role == "start"][0] - say.end == 1000
+    assert pump.start_sample == first_end.end_sample + 400  # the next step's words follow the end cue (rule 5)
+    assert [e.start_sample for e in timeline.events if e.role == "start"][0] - say.end_sample == 1000
 
 
 def test_both_sides_rest_exactly_and_switch_after_prepare():
@@ -201,7 +201,7 @@ def test_both_sides_rest_exactly_and_switch_after_prepare():
     t0s, t1s = starts(timeline, "start"), starts(timeline, "end")
     assert t0s[1] - t1s[0] == 6000 and t0s[3] - t1s[2] == 6000  # rest, exactly
     (switch,) = [e for e in timeline.events if e.role == "switch"]
-    assert t0s[2] - switch.end == 4000  # prepare after the switch-sides speech
+    assert t0s[2] - switch.end_sample == 4000  # prepare after the switch-sides speech
 
 
 def test_alternate_sides_and_a_rest_too_short_for_its_speech():
@@ -240,7 +240,7 @@ def test_alternate_sides_and_a_rest_too_short_for_its_speech():
         """)
     # The lengthened gap is the speech in it plus a 1 s margin (rule 6).
     side = [e for e in timeline.events if e.role == "side"][1]
-    assert starts(timeline, "start")[1] - side.end == 1000
+    assert starts(timeline, "start")[1] - side.end_sample == 1000
 
 
 def test_cues_that_cannot_fit_are_dropped_in_order_with_warnings():
@@ -288,7 +288,7 @@ def test_tips_take_turns_in_free_time_and_never_talk_over_a_cue():
     # Two fit in each 20 s hold, eight seconds apart; the third waits for the second hold.
     assert [e.text for e in tips] == ["Let your forehead rest.", "Breathe into your back.",
                                       "Soften your shoulders.", "Let your forehead rest."]
-    assert tips[1].start - tips[0].start >= 8000
+    assert tips[1].start_sample - tips[0].start_sample >= 8000
     assert_no_speech_overlaps(timeline)
     assert timeline.warnings == []
 
@@ -306,7 +306,7 @@ def test_standalone_rest_and_announcement():
     rest, water = [e for e in timeline.events if e.role in ("rest", "announce")][1:]
     outro = [e for e in timeline.events if e.role == "outro"][0]
     assert (rest.text, water.text) == ("Rest for 30 seconds.", "Take a sip of water.")
-    assert outro.start - rest.start == 30_000
+    assert outro.start_sample - rest.start_sample == 30_000
     assert timeline.chapters == [] and all(e.chapter == 0 for e in timeline.events)
 
 
@@ -321,12 +321,12 @@ def test_chapters_one_per_exercise_in_order():
     assert [c.title for c in timeline.chapters] == ["First", "Second"]
     # They cover the track (SPEC §5.1): from 0, each until the next begins, the last to the end.
     first, second = timeline.chapters
-    assert (first.start, first.end, second.end) == (0, second.start, timeline.length)
+    assert (first.start_sample, first.end_sample, second.end_sample) == (0, second.start_sample, timeline.length_samples)
     (second_title,) = [e for e in timeline.events if e.text == "Second."]
-    assert second.start == second_title.start  # a chapter begins with its exercise's name
+    assert second.start_sample == second_title.start_sample  # a chapter begins with its exercise's name
     for event in timeline.events:
         chapter = timeline.chapters[event.chapter - 1]
-        assert chapter.start <= event.start < chapter.end
+        assert chapter.start_sample <= event.start_sample < chapter.end_sample
 
 
 def test_same_routine_gives_the_same_timeline():
@@ -358,7 +358,7 @@ def test_counts_that_cannot_fit_their_beat_become_a_tick_on_every_beat():
     # "Three." takes 240 ms, and with the 200 ms of silence a cue keeps it overruns a 400 ms beat:
     # so no beat gets a word and every beat gets the same tick, even with sounds: none.
     for t0 in starts(timeline, "start"):
-        assert [e.start for e in timeline.events if e.role == "rep" and t0 <= e.start < t0 + 2400] == [
+        assert [e.start_sample for e in timeline.events if e.role == "rep" and t0 <= e.start_sample < t0 + 2400] == [
             t0 + k * 400 for k in range(6)]
     assert {(e.kind, e.text) for e in timeline.events if e.role == "rep"} == {("sound", "tick")}
     assert timeline.warnings == [
@@ -375,7 +375,7 @@ def test_one_long_count_word_ticks_every_beat_of_the_effort():
           - {name: Toe taps, tempo: 0.8s, reps: 30}
         """, length=lambda text: 700 if text == "Eighteen." else fake_length(text))
     (t0,), (t1,) = starts(timeline, "start"), starts(timeline, "end")
-    ticks = [e.start for e in timeline.events if e.kind == "sound" and e.text == "tick"]
+    ticks = [e.start_sample for e in timeline.events if e.kind == "sound" and e.text == "tick"]
     assert ticks == [t0 + k * 800 for k in range(30)] and t1 == t0 + 24_000
     assert starts(timeline, "rep") == []  # no beat has a word when one cannot have one
     assert starts(timeline, "start", "sound") == [t0]  # the start chime still marks the start
@@ -427,10 +427,10 @@ def test_the_intro_is_a_chapter_from_0_and_the_finish_sound_closes_the_track():
         outro: Well done
         """)
     intro, exercise = timeline.chapters
-    assert (intro.title, intro.start, intro.end) == ("Morning feet", 0, exercise.start)
-    assert exercise.title == "Toe presses" and exercise.end == timeline.length
+    assert (intro.title, intro.start_sample, intro.end_sample) == ("Morning feet", 0, exercise.start_sample)
+    assert exercise.title == "Toe presses" and exercise.end_sample == timeline.length_samples
     sounds = [(e.role, e.text) for e in timeline.events if e.kind == "sound"]
     assert sounds == [("start", "beep"), ("outro", "gong")]  # no sound under the end cue
     (outro,) = [e for e in timeline.events if e.role == "outro" and e.kind == "speech"]
     (finish,) = [e for e in timeline.events if e.role == "outro" and e.kind == "sound"]
-    assert finish.start == outro.end + 500 and timeline.length == finish.end + 1000
+    assert finish.start_sample == outro.end_sample + 500 and timeline.length_samples == finish.end_sample + 1000

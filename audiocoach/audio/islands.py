@@ -38,9 +38,9 @@ T = TypeVar("T")
 class Island:
     """Sounds closer together than twice the padding, with the padding on each side."""
 
-    start: Samples
-    end: Samples
-    key: tuple  # what plays in it and where, relative to `start`: equal keys sound the same
+    start_sample: Samples
+    end_sample: Samples
+    key: tuple  # what plays in it and where, relative to its start: equal keys sound the same
 
 
 def find_islands(mixer: Mixer, pad: Samples) -> list[Island]:
@@ -48,15 +48,15 @@ def find_islands(mixer: Mixer, pad: Samples) -> list[Island]:
     start = end = 0
     members: list[tuple] = []
     for event in mixer.events:
-        if members and event.start - pad < end:
-            end = max(end, event.end + pad)
+        if members and event.start_sample - pad < end:
+            end = max(end, event.end_sample + pad)
         else:
             if members:
                 islands.append(Island(start, end, tuple(members)))
-            start, end, members = event.start - pad, event.end + pad, []
+            start, end, members = event.start_sample - pad, event.end_sample + pad, []
         # the role picks a sound's audio (a chime at the start of a set or at its end)
         members.append((event.kind, event.text, event.role if event.kind == "sound" else "",
-                        event.start - start))
+                        event.start_sample - start))
     if members:
         islands.append(Island(start, end, tuple(members)))
     return islands
@@ -102,7 +102,7 @@ class IslandMaster:
         self.rate = mixer.timeline.sample_rate
         self.step = step_samples(self.rate)
         self.islands = find_islands(mixer, round(PAD_S * self.rate))
-        self.ends = [island.end for island in self.islands]  # in order: islands never overlap
+        self.ends = [island.end_sample for island in self.islands]  # in order: islands never overlap
         self.kept = _Kept(CACHE_BYTES)
         self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
         self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
@@ -116,14 +116,14 @@ class IslandMaster:
             squares, peak = self.kept.get(("measure", island.key), lambda: self._measured(island),
                                           lambda measured: measured[0].nbytes)
             self.raw_peak = max(self.raw_peak, peak)
-            self._add_steps(steps, island.start, squares)
+            self._add_steps(steps, island.start_sample, squares)
         return gated_lufs(steps, self.step)
 
     def limited_lufs(self, gain: float, limiter: Limiter) -> float:
         """The integrated loudness of the track mastered with `gain` and `limiter`, in LUFS."""
         steps = np.zeros(self.mixer.length // self.step)
         for island in self.islands:
-            self._add_steps(steps, island.start, self._mastered(island, gain, limiter).squares)
+            self._add_steps(steps, island.start_sample, self._mastered(island, gain, limiter).squares)
         return gated_lufs(steps, self.step)
 
     def blocks(self, gain: float, limiter: Limiter, start: Samples = 0,
@@ -136,18 +136,18 @@ class IslandMaster:
         for first, last in self.mixer.spans(start=start, end=end):
             block = np.zeros(last - first, dtype=np.int16)
             # islands never overlap: from the first that reaches this block, paste each in turn
-            while index < len(islands) and islands[index].end <= first:
+            while index < len(islands) and islands[index].end_sample <= first:
                 index += 1
             ahead = index
-            while ahead < len(islands) and islands[ahead].start < last:
+            while ahead < len(islands) and islands[ahead].start_sample < last:
                 island = islands[ahead]
                 mastered = self._mastered(island, gain, limiter)
-                if max(island.start, 0) >= first:  # the block it begins in meters it, once
+                if max(island.start_sample, 0) >= first:  # the block it begins in meters it, once
                     with self.lock:
-                        self._add_steps(self.output_steps, island.start, mastered.squares)
+                        self._add_steps(self.output_steps, island.start_sample, mastered.squares)
                         self.peak = max(self.peak, mastered.peak)
-                lo, hi = max(island.start, first), min(island.end, last)
-                block[lo - first:hi - first] = mastered.pcm[lo - island.start:hi - island.start]
+                lo, hi = max(island.start_sample, first), min(island.end_sample, last)
+                block[lo - first:hi - first] = mastered.pcm[lo - island.start_sample:hi - island.start_sample]
                 ahead += 1
             yield block
 
@@ -157,13 +157,13 @@ class IslandMaster:
         return gated_lufs(self.output_steps, self.step)
 
     def _measured(self, island: Island) -> tuple[np.ndarray, float]:
-        audio = self.mixer.voice(island.start, island.end)
+        audio = self.mixer.voice(island.start_sample, island.end_sample)
         return k_weighted_squares(audio, self.rate), float(np.max(np.abs(audio), initial=0.0))
 
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:
             context = limiter.context_samples
-            audio = self.mixer.voice(island.start - context, island.end + context) * gain
+            audio = self.mixer.voice(island.start_sample - context, island.end_sample + context) * gain
             limited, peak = limiter.apply(audio, context)
             return _Mastered(to_int16(limited), k_weighted_squares(limited, self.rate), peak)
 

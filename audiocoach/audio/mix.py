@@ -24,10 +24,10 @@ class Mixer:
     def __init__(self, timeline: Timeline, clips: Mapping[str, np.ndarray], sounds: SoundSet,
                  music: MusicBed | None = None):
         self.timeline = timeline
-        self.length = timeline.length
-        self.events = sorted(timeline.events, key=lambda e: e.start)
-        self.starts = [e.start for e in self.events]
-        self.longest = max((e.length for e in self.events), default=0)
+        self.length = timeline.length_samples
+        self.events = sorted(timeline.events, key=lambda e: e.start_sample)
+        self.starts = [e.start_sample for e in self.events]
+        self.longest = max((e.length_samples for e in self.events), default=0)
         self.audio = {e: (sounds.audio[(e.text, e.role)] if e.kind == "sound" else clips[e.text])
                       for e in self.events}
         self.music = music
@@ -38,10 +38,10 @@ class Mixer:
         first = bisect_left(self.starts, start - self.longest)
         last = bisect_left(self.starts, end)
         for event in self.events[first:last]:
-            lo, hi = max(event.start, start), min(event.end, end)
+            lo, hi = max(event.start_sample, start), min(event.end_sample, end)
             if hi <= lo:
                 continue
-            piece = self.audio[event][lo - event.start:hi - event.start]
+            piece = self.audio[event][lo - event.start_sample:hi - event.start_sample]
             out[lo - start:hi - start] += piece / 32767 if piece.dtype == np.int16 else piece
         return out
 
@@ -67,9 +67,9 @@ class Mixer:
         quiet: list[tuple[Samples, Samples]] = []
         heard_until = -margin
         for event in self.events:
-            if event.start - margin > heard_until + margin:
-                quiet.append((heard_until + margin, event.start - margin))
-            heard_until = max(heard_until, event.end)
+            if event.start_sample - margin > heard_until + margin:
+                quiet.append((heard_until + margin, event.start_sample - margin))
+            heard_until = max(heard_until, event.end_sample)
         if self.length > heard_until + margin:
             quiet.append((heard_until + margin, self.length))
         return quiet

@@ -35,7 +35,7 @@ class MusicBed:
         rate = timeline.sample_rate
         self.music = music
         self.rate = rate
-        self.length = timeline.length
+        self.length = timeline.length_samples
         self.audio = self._decode(music, rate, routine_file)
         self.music_lufs = integrated_lufs(self.audio, rate)  # of what plays, not the whole file
         if not math.isfinite(self.music_lufs):
@@ -48,7 +48,7 @@ class MusicBed:
         # where the loop joins, the start fades in over the end; the rest of each pass is the audio
         ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False, dtype=np.float32)
         self.joined = self.audio[:self.crossfade] * ramp + self.audio[self.period:] * (1.0 - ramp)
-        speech = sorted((e.start, e.end) for e in timeline.events if e.kind == "speech")
+        speech = sorted((e.start_sample, e.end_sample) for e in timeline.events if e.kind == "speech")
         self.speech_starts = [start for start, _ in speech]
         self.speech = speech
         self.longest_speech = max((end - start for start, end in speech), default=0)

@@ -407,7 +407,7 @@ def _clock(seconds: float) -> str:
 
 def _page(listing: Listing, compiled: Compiled) -> bytes:
     timeline = compiled.timeline
-    transcript = [{"time": _clock(timeline.seconds(e.start)), "text": e.text}
+    transcript = [{"time": _clock(timeline.seconds(e.start_sample)), "text": e.text}
                   for e in timeline.events if e.kind == "speech"]
     chapters = [{"title": title, "start": start, "time": _clock(start)}
                 for title, start in listing.chapters]
@@ -446,10 +446,10 @@ def _stage_track(stem: str, compiled: Compiled, folder: Path, stack: ExitStack,
     timeline = compiled.timeline
     listing = Listing(
         stem=stem, title=timeline.title, description=compiled.routine.description or "",
-        seconds=timeline.seconds(timeline.length), size_bytes=fresh.stat().st_size,
+        seconds=timeline.seconds(timeline.length_samples), size_bytes=fresh.stat().st_size,
         exercises=len(compiled.routine.exercises), cover=cover_name,
         language=_language(compiled),
-        chapters=tuple((c.title, timeline.seconds(c.start)) for c in timeline.chapters),
+        chapters=tuple((c.title, timeline.seconds(c.start_sample)) for c in timeline.chapters),
         published=datetime.fromtimestamp(published, timezone.utc).replace(microsecond=0))
     return listing, fresh, {cover_name: picture,
                             listing.chapters_file: chapters_json(timeline).encode("utf-8"),

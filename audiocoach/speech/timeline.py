@@ -35,31 +35,35 @@ TIP_SPACING_S = Fraction(8)  # one tip at a time: the next starts at least this 
 
 @dataclass(frozen=True)
 class Event:
-    start: Samples
-    length: Samples
+    """One clip of speech or one sound, at its sample in the track."""
+
+    start_sample: Samples
+    length_samples: Samples
     kind: str  # "speech" or "sound"
     role: str
     text: str  # the words spoken, or the sound's name
     chapter: int  # 1-based, 0 outside every chapter
 
     @property
-    def end(self) -> Samples:
-        return self.start + self.length
+    def end_sample(self) -> Samples:
+        return self.start_sample + self.length_samples
 
 
 @dataclass(frozen=True)
 class ChapterSpan:
     title: str
-    start: Samples
-    end: Samples
+    start_sample: Samples
+    end_sample: Samples
 
 
 @dataclass
 class Timeline:
+    """Every event of the track at its sample, with the chapters and what `plan` warns of."""
+
     title: str
     sample_rate: int
     engine: str
-    length: Samples  # of the rendered track
+    length_samples: Samples  # of the rendered track
     events: list[Event] = field(default_factory=list)
     chapters: list[ChapterSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -71,23 +75,23 @@ class Timeline:
         """The `plan --json` document of SPEC §3."""
         return {
             "title": self.title,
-            "duration_s": self.seconds(self.length),
+            "duration_s": self.seconds(self.length_samples),
             "sample_rate": self.sample_rate,
             "engine": self.engine,
-            "chapters": [{"title": c.title, "start_s": self.seconds(c.start),
-                          "end_s": self.seconds(c.end)} for c in self.chapters],
-            "events": [{"start_s": self.seconds(e.start), "end_s": self.seconds(e.end),
+            "chapters": [{"title": c.title, "start_s": self.seconds(c.start_sample),
+                          "end_s": self.seconds(c.end_sample)} for c in self.chapters],
+            "events": [{"start_s": self.seconds(e.start_sample), "end_s": self.seconds(e.end_sample),
                         "kind": e.kind, "role": e.role, "text": e.text, "chapter": e.chapter}
                        for e in self.events],
             "warnings": list(self.warnings),
         }
 
     def __str__(self) -> str:
-        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {self.seconds(self.length):.3f} s)"]
+        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {self.seconds(self.length_samples):.3f} s)"]
         for c in self.chapters:
-            rows.append(f"chapter {c.title!r} {self.seconds(c.start):.3f}-{self.seconds(c.end):.3f}")
+            rows.append(f"chapter {c.title!r} {self.seconds(c.start_sample):.3f}-{self.seconds(c.end_sample):.3f}")
         for e in self.events:
-            rows.append(f"{self.seconds(e.start):9.3f} {self.seconds(e.end):9.3f} {e.chapter:>2} "
+            rows.append(f"{self.seconds(e.start_sample):9.3f} {self.seconds(e.end_sample):9.3f} {e.chapter:>2} "
                         f"{e.kind:<6} {e.role:<11} {e.text}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
@@ -97,8 +101,8 @@ class Timeline:
         rows = [f"{'time':>10}  {'role':<11} text"]
         for e in self.events:
             if e.kind == "speech":
-                rows.append(f"{display(self.seconds(e.start)):>10}  {e.role:<11} {e.text}")
-        rows.append(f"total {display(self.seconds(self.length))} ({self.seconds(self.length):.3f} s), "
+                rows.append(f"{display(self.seconds(e.start_sample)):>10}  {e.role:<11} {e.text}")
+        rows.append(f"total {display(self.seconds(self.length_samples))} ({self.seconds(self.length_samples):.3f} s), "
                     f"{plural(len(self.chapters), 'chapter')}, engine {self.engine}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
@@ -131,8 +135,8 @@ class _Effort:
     def __init__(self, layout: _Layout, window: Window, t0: Samples):
         self.layout = layout
         self.window = window
-        self.t0, self.t1 = t0, t0 + layout.s(window.length_s)
-        self.gap = layout.s(CUE_GAP_S)
+        self.t0, self.t1 = t0, t0 + layout.samples(window.length_s)
+        self.gap = layout.samples(CUE_GAP_S)
         self.busy: list[tuple[Samples, Samples]] = []
 
     def fits(self, at: Samples, length: Samples, also: list[tuple[Samples, Samples]] = ()) -> bool:
@@ -149,16 +153,16 @@ class _Effort:
         if window.tempo_s is not None:
             self.beats()
         for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
-            self.place(line, self.t1 - layout.s(Fraction(n)), "countdown")
+            self.place(line, self.t1 - layout.samples(Fraction(n)), "countdown")
         if window.halfway:
-            self.place(window.halfway, self.t0 + layout.s(window.length_s / 2), "halfway")
+            self.place(window.halfway, self.t0 + layout.samples(window.length_s / 2), "halfway")
         for seconds, line in window.reminders:
-            self.place(line, self.t1 - layout.s(seconds), "reminder")
+            self.place(line, self.t1 - layout.samples(seconds), "reminder")
         self.tips()
 
     def place(self, line: Line, at: Samples, what: str) -> None:
         if self.fits(at, self.layout.clips[line.text]):
-            self.take(at, self.layout.say(line, at).end)
+            self.take(at, self.layout.say(line, at).end_sample)
         else:
             self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
 
@@ -170,7 +174,7 @@ class _Effort:
         rhythm stays even; the start cue is still said on the first beat.
         """
         window, layout = self.window, self.layout
-        beat_starts = [self.t0 + layout.s(k * window.tempo_s) for k in range(window.reps)]
+        beat_starts = [self.t0 + layout.samples(k * window.tempo_s) for k in range(window.reps)]
         counts = list(zip(window.counts, beat_starts[1:]))
         accepted: list[tuple[Samples, Samples]] = []
         for line, at in counts:
@@ -179,11 +183,11 @@ class _Effort:
             accepted.append((at, at + layout.clips[line.text]))
         else:
             for line, at in counts:
-                self.take(at, layout.say(line, at).end)
+                self.take(at, layout.say(line, at).end_sample)
             return
         for at in beat_starts:
             tick = layout.sound(TICK, "rep", at)
-            self.take(tick.start, tick.end)
+            self.take(tick.start_sample, tick.end_sample)
         layout.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
                             "beat, so every beat is marked with a tick instead", once=True)
 
@@ -195,7 +199,7 @@ class _Effort:
         group = window.group
         said = layout.tips_said.setdefault(group, set())
         turn = layout.tip_turn.get(group, 0)
-        delay = layout.s(TIP_DELAY_S)
+        delay = layout.samples(TIP_DELAY_S)
         earliest = self.busy[0][1] + delay  # after the start cue
         for offset in range(len(window.tips)):
             line = window.tips[(turn + offset) % len(window.tips)]
@@ -204,9 +208,9 @@ class _Effort:
             at = next((t for t in candidates if t >= earliest and self.fits(t, length)), None)
             if at is None:
                 break
-            self.take(at, layout.say(line, at).end)
+            self.take(at, layout.say(line, at).end_sample)
             said.add(line.text)
-            earliest = at + layout.s(TIP_SPACING_S)
+            earliest = at + layout.samples(TIP_SPACING_S)
             layout.tip_turn[group] = turn + offset + 1
 
 
@@ -216,10 +220,10 @@ def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Sam
     if not chapter_starts:
         return
     starts = [0] + [start for _, start in chapter_starts[1:]]
-    ends = starts[1:] + [timeline.length]
+    ends = starts[1:] + [timeline.length_samples]
     timeline.chapters = [ChapterSpan(title, start, end)
                          for (title, _), start, end in zip(chapter_starts, starts, ends)]
-    timeline.events = [replace(e, chapter=bisect_right(starts, e.start)) for e in timeline.events]
+    timeline.events = [replace(e, chapter=bisect_right(starts, e.start_sample)) for e in timeline.events]
 
 
 class _Layout:
@@ -242,13 +246,13 @@ class _Layout:
         self.tip_turn: dict[str, int] = {}
         self.tips_said: dict[str, set[str]] = {}
 
-    def s(self, seconds: Fraction) -> Samples:
+    def samples(self, seconds: Fraction) -> Samples:
         return to_samples(seconds, self.rate)
 
     def say(self, line: Line, at: Samples) -> Event:
         event = Event(at, self.clips[line.text], "speech", line.role, line.text, 0)
         self.timeline.events.append(event)
-        self.speech_end = max(self.speech_end, event.end)
+        self.speech_end = max(self.speech_end, event.end_sample)
         return event
 
     def sound(self, name: str, role: str, at: Samples) -> Event:
@@ -268,7 +272,7 @@ class _Layout:
             if isinstance(step, Speak):
                 self.speak(step)
             elif isinstance(step, Pause):
-                self.cursor += self.s(step.seconds)
+                self.cursor += self.samples(step.seconds)
             elif isinstance(step, Chapter):
                 self.chapter_starts.append((step.title, self.cursor))
                 self.last_end_cue = after_window
@@ -278,13 +282,13 @@ class _Layout:
                 self.window(step)
             elif isinstance(step, FinishSound):
                 played = self.cue_sound("finish", self.cursor)
-                self.cursor = played.end if played else self.cursor
+                self.cursor = played.end_sample if played else self.cursor
         return self.finish()
 
     def finish(self) -> Timeline:
         timeline = self.timeline
-        timeline.events.sort(key=lambda e: (e.start, e.kind != "sound"))
-        timeline.length = self.round_length(max([self.cursor] + [e.end for e in timeline.events]),
+        timeline.events.sort(key=lambda e: (e.start_sample, e.kind != "sound"))
+        timeline.length_samples = self.round_length(max([self.cursor] + [e.end_sample for e in timeline.events]),
                                             self.rate)
         _cover_with_chapters(timeline, self.chapter_starts)
         for window in (step for step in self.script.steps if isinstance(step, Window)):
@@ -299,33 +303,33 @@ class _Layout:
         for index, line in enumerate(step.lines):
             event = self.say(line, self.cursor)
             last = index == len(step.lines) - 1
-            self.cursor = event.end + self.s(step.pause_after_s if last else SPEECH_GAP_S)
+            self.cursor = event.end_sample + self.samples(step.pause_after_s if last else SPEECH_GAP_S)
 
     def run_of(self, lines: tuple[Line, ...]) -> Samples:
         """Samples that lines said one after another take."""
         if not lines:
             return 0
-        return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.s(SPEECH_GAP_S)
+        return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.samples(SPEECH_GAP_S)
 
     def gap(self, gap: Gap, end_cue: Samples | None) -> None:
         anchor = end_cue if end_cue is not None else self.cursor
         position = self.cursor
         for line in gap.after:
-            position = self.say(line, position).end + self.s(SPEECH_GAP_S)
+            position = self.say(line, position).end_sample + self.samples(SPEECH_GAP_S)
         measured_from = self.speech_end if gap.from_after and gap.after else anchor
-        target = measured_from + self.s(gap.nominal_s)
+        target = measured_from + self.samples(gap.nominal_s)
         if gap.before:
-            required = position + self.run_of(gap.before) + self.s(MARGIN_S)
+            required = position + self.run_of(gap.before) + self.samples(MARGIN_S)
         else:
-            required = self.speech_end + self.s(MARGIN_S) if (gap.after or end_cue is not None) else anchor
+            required = self.speech_end + self.samples(MARGIN_S) if (gap.after or end_cue is not None) else anchor
         start = max(target, required)
         if required > target:
             needed = Fraction(start - measured_from, self.rate)
             self.warnings.add(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
                               f"in it; lengthened to {float(needed):.1f} s")
-        position = start - self.s(MARGIN_S) - self.run_of(gap.before)
+        position = start - self.samples(MARGIN_S) - self.run_of(gap.before)
         for line in gap.before:
-            position = self.say(line, position).end + self.s(SPEECH_GAP_S)
+            position = self.say(line, position).end_sample + self.samples(SPEECH_GAP_S)
         self.cursor = start
 
     def window(self, window: Window) -> None:
@@ -333,18 +337,18 @@ class _Layout:
         t0, t1 = effort.t0, effort.t1
         start = self.say(window.start, t0)
         self.cue_sound("start", t0)
-        if start.end + effort.gap > t1:
+        if start.end_sample + effort.gap > t1:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
-                f"{start.length / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
+                f"{start.length_samples / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
                 "shorten the start phrase or lengthen the hold or tempo", self.script.file,
                 field="phrases.start"))
-        effort.take(start.start, start.end)
+        effort.take(start.start_sample, start.end_sample)
         effort.take(t1, t1 + self.clips[window.end.text])
         effort.fill()
         end = self.say(window.end, t1)
         self.cue_sound("end", t1)
-        self.cursor = end.end + self.s(SPEECH_GAP_S)
+        self.cursor = end.end_sample + self.samples(SPEECH_GAP_S)
         self.last_end_cue = t1
 
 
@@ -358,8 +362,8 @@ def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSe
     (for an encoder that needs it).
     """
     timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine, round_length).run()
-    if timeline.length > MAX_ROUTINE_S * sample_rate:
+    if timeline.length_samples > MAX_ROUTINE_S * sample_rate:
         raise AudiocoachError(Problem(
-            f"the track would last {spoken(Fraction(timeline.length, sample_rate))}, over the 4-hour limit",
+            f"the track would last {spoken(Fraction(timeline.length_samples, sample_rate))}, over the 4-hour limit",
             "shorten holds or rests, or split the routine", script.file))
     return timeline
