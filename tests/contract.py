@@ -37,6 +37,8 @@ class _Walk:
         self.pending: tuple[Gap, int] | None = None  # a gap waiting for what ends it
         self.then_silent = 0  # nominal length of silent gaps (no words) chained after it
         self.paused = 0  # pauses since the pending gap ended
+        self.closing_end: int | None = None  # where the pending rest block's "Next: ..." ends
+        self.lead_in = (None, [])  # the pending gap's lead-in and the words said of it
 
     def s(self, seconds) -> int:
         return to_samples(Fraction(seconds), self.rate)
@@ -56,6 +58,9 @@ class _Walk:
             return
         gap, anchor = self.pending
         self.pending = None
+        if self.closing_end is not None:
+            assert target - self.closing_end >= self.s(MARGIN_S), gap.label
+            self.closing_end = None
         self.cursor = target + self.paused
         target -= self.then_silent  # a silent gap after it adds exactly its own length
         self.then_silent = 0
@@ -118,13 +123,41 @@ class _Walk:
             anchor = after[-1].end_sample  # switching sides: prepare counts from the end of the words
         for line in gap.before:
             self.take(line)
+        # SPEC §6.1: "Next: ..." ends a rest block at least a margin before its end, or is dropped.
+        if gap.closing and self.upcoming(gap.closing[0]):
+            self.closing_end = self.take(gap.closing[0]).end_sample
+        elif gap.closing:
+            assert self.warned(gap.label, f"next '{gap.closing[0].text}' does not fit"), gap.label
+        self.lead_in = (gap.lead_in, [self.take(line) for line in gap.lead_in.words
+                                      if self.upcoming(line)] if gap.lead_in else [])
         self.pending, self.paused = (gap, anchor), 0
+
+    def upcoming(self, line) -> bool:
+        return self.next < len(self.speech) and (self.speech[self.next].text,
+                                                 self.speech[self.next].role) == (line.text, line.role)
+
+    def lead_in_at(self, t0: int) -> None:
+        """SPEC §6.1: the k-th mark of the lead-in begins k beats before the start cue, or the
+        whole lead-in is dropped with a warning."""
+        lead, said = self.lead_in
+        self.lead_in = (None, [])
+        if lead is None:
+            return
+        expected = [t0 - self.s(offset) for offset in lead.offsets_s()]
+        marks = ([e.start_sample for e in said] if lead.words else
+                 [e.start_sample for e in self.sounds if e.role == "lead_in" and t0 - self.s(
+                     lead.count * lead.beat_s) <= e.start_sample < t0])
+        if marks:
+            assert marks == expected, (lead, marks, expected)
+        else:
+            assert self.warned(lead.group, "the lead-in does not fit"), lead
 
     def window(self, window: Window) -> None:
         start = self.take(window.start)
         self.close_gap(start.start_sample)
         assert start.start_sample == self.cursor, window.label  # rule 5: steps follow one another
         t0, t1 = start.start_sample, start.start_sample + self.s(window.length_s)
+        self.lead_in_at(t0)
         inner = []
         while self.speech[self.next].role != "end" or self.speech[self.next].start_sample < t1:
             inner.append(self.speech[self.next])
@@ -142,6 +175,9 @@ class _Walk:
 
         for n, line in enumerate(window.countdown[::-1], start=1):  # rule 2
             at_or_dropped(line, t1 - self.s(n), "countdown")
+        for n in range(1, window.countdown_sounds + 1):  # SPEC §6.1: a sound where each number was
+            assert self.sound_at(t1 - self.s(n), "countdown") or self.warned(
+                window.group, "countdown"), (window.label, n)
         for seconds, line in window.reminders:  # rule 3
             at_or_dropped(line, t1 - self.s(seconds), "reminder")
         if window.halfway:

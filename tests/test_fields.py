@@ -26,7 +26,7 @@ from audiocoach.routine.definitions import (
     ("reminder", "{time[0]} to go", "unknown blank {time[0]}"),
     ("reminder", "{} to go", "unknown blank {}"),
     ("reminder", "{time to go", "unmatched brace in '{time to go'"),
-    ("set", "Round {set} of {total}", "unknown blank {total}"),
+    ("set", "Round {set} of {rounds}", "unknown blank {rounds}"),
     ("end", "Relax {now}", "unknown blank {now}"),
     ("end", "Relax }", "unmatched brace"),
 ])

@@ -69,9 +69,9 @@ EXPECTED = {
     "unknown_use.yaml": ["unknown_use.yaml:3:10: exercises[0].use: no catalog exercise `calf-strech`"],
     "bad_phrase.yaml": [
         "bad_phrase.yaml:6:25: exercises[0].phrases.reminder: unknown blank {seconds} in "
-        "'{seconds} to go' (use {time})",
+        "'{seconds} to go' (use {time}, {exercise}, {number} or {total})",
         "bad_phrase.yaml:6:49: exercises[0].phrases.end: unknown blank {now} in 'Relax {now}' "
-        "(this phrase takes no {blanks}; write plain words)",
+        "(use {exercise}, {number} or {total})",
     ],
     "several.yaml": [
         "several.yaml:3:8: voice: expected a mapping, got text",

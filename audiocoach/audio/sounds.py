@@ -1,6 +1,6 @@
 """The short sounds of a track at its rate: built-in tones or the routine's own files for the
-start, end and finish cues, and the tick that marks a counted beat when its count word cannot
-fit (SPEC §2 rule 4)."""
+start, end, finish and countdown cues, and the tick that marks a counted beat when its count word
+cannot fit (SPEC §2 rule 4) and each beat of a lead-in into counted reps (SPEC §6.1)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ TICK = "tick"
 
 
 def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
-    """A built-in: the `chime` or `beep` for a `start` or `end` cue, the `gong` that closes a
-    track, or the `tick` of a beat."""
+    """A built-in: the `chime` or `beep` for a `start`, `end` or `countdown` cue, the `gong` that
+    closes a track, or the `tick` of a beat."""
     if kind == TICK:
         # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
         # blurs into the next beat even at fast tempos.
@@ -48,6 +48,9 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
         base = 880.0 if role == "start" else 660.0
         return _tone(sample_rate_hz, 0.6, [(base, 1.0), (base * 2.76, 0.3), (base * 5.4, 0.1)], 6.0)
     if kind == "beep":
+        if role in ("countdown", "lead_in"):
+            # Shorter and between the two cue beeps: a count, never mistaken for "go" or "stop".
+            return _tone(sample_rate_hz, 0.12, [(880.0, 1.0)], 6.0)
         hz = 1000.0 if role == "start" else 750.0
         return _tone(sample_rate_hz, 0.18, [(hz, 1.0)], 4.0)
     raise ValueError(f"unknown sound {kind!r}")
@@ -77,24 +80,31 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     return audio.astype(np.float32)
 
 
-# The role a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the outro.
-EVENT_ROLES = {"start": "start", "end": "end", "finish": "outro"}
+# The roles a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the
+# outro, and the countdown's sound marks both a hold's last seconds and the lead-in into a start.
+CUE_ROLES = {"start": ("start",), "end": ("end",), "finish": ("outro",),
+             "countdown": ("countdown", "lead_in")}
+EVENT_ROLES = {cue: roles[0] for cue, roles in CUE_ROLES.items()}
 
 
 class SoundSet:
     """The audio of every sound a track may use, by (name, role), at the track's rate.
 
-    `names` says which sound each cue (`start`, `end`, `finish`) plays; a cue missing from it is
-    silent. The tick is always there: a beat must be heard even when `sounds` is `none`.
+    `names` says which sound each cue (`start`, `end`, `finish`, `countdown`) plays; a cue missing
+    from it is silent (the countdown is spoken). The tick is always there: a beat must be heard
+    even when `sounds` is `none`.
     """
 
     def __init__(self, chosen: Mapping[str, SoundChoice], sample_rate_hz: int, routine_file: str = ""):
         self.names = {cue: choice.name for cue, choice in chosen.items()}
-        self.audio: dict[tuple[str, str], np.ndarray] = {(TICK, "rep"): sound(TICK, "rep", sample_rate_hz)}
+        tick = sound(TICK, "rep", sample_rate_hz)
+        self.audio: dict[tuple[str, str], np.ndarray] = {(TICK, "rep"): tick, (TICK, "lead_in"): tick}
         for cue, choice in chosen.items():
-            self.audio[(choice.name, EVENT_ROLES[cue])] = (
-                sound(choice.name, cue, sample_rate_hz) if choice.path is None
-                else _from_file(choice, cue, sample_rate_hz, routine_file))
+            file_audio = (None if choice.path is None
+                          else _from_file(choice, cue, sample_rate_hz, routine_file))
+            for role in CUE_ROLES[cue]:
+                self.audio[(choice.name, role)] = (sound(choice.name, role, sample_rate_hz)
+                                                   if file_audio is None else file_audio)
 
     def lengths(self) -> dict[tuple[str, str], int]:
         return {key: audio.size for key, audio in self.audio.items()}

@@ -45,6 +45,7 @@ ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng
            "pt", "com.mx", "es")
 SOUNDS = ("chime", "beep", "none")  # one sound for every start and end cue
 BUILTIN_SOUNDS = ("chime", "beep", "gong")
+COUNTDOWN_SOUNDS = ("beep", "tick", "chime")  # short enough to mark one second each
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 COVER_TYPES = (".jpg", ".jpeg", ".png")
@@ -53,13 +54,15 @@ MIN_HOLD_S = 1  # a shorter hold is over before "Hold" has been said
 DEFAULT_LUFS = -19.0
 
 # The blanks each cue phrase may use, e.g. `reminder: "{time} to go"`, with the kind of value the
-# script fills in (so a phrase is tried exactly the way it will be used).
+# script fills in (so a phrase is tried exactly the way it will be used). Every phrase may also
+# name its exercise and its place among the routine's exercises.
+EXERCISE_BLANKS: dict[str, object] = {"exercise": "Calf stretch", "number": 3, "total": 7}
 PHRASE_BLANKS: dict[str, dict[str, object]] = {
     "reminder": {"time": spoken(Fraction(10))},
     "set": {"set": 1, "sets": 3},
     "more": {"count": "five"},
 }
-OPTIONAL_PHRASES = ("more", "last")  # progress cues a routine may turn off with `off`
+OPTIONAL_PHRASES = ("more", "last", "next")  # cues a routine may turn off with `off`
 SPEEDS = (0.5, 2.0)  # slowest and fastest speaking speed
 LOUDNESS_LUFS = (-40, -5)
 MUSIC_LEVEL_DB = (-60, 0)  # below the voice
@@ -74,8 +77,10 @@ def _phrase_help(key: str, what: str) -> str:
 
 
 PHRASES: dict[str, Field] = {
-    key: Field(Phrase(PHRASE_BLANKS.get(key, {}), key in OPTIONAL_PHRASES), _phrase_help(key, what))
+    key: Field(Phrase({**PHRASE_BLANKS.get(key, {}), **EXERCISE_BLANKS}, key in OPTIONAL_PHRASES),
+               _phrase_help(key, what))
     for key, what in (
+        ("title", "how each exercise is announced, e.g. `{number} of {total}: {exercise}`"),
         ("start", "the start cue of each effort, e.g. `Hold`"),
         ("end", "the end cue of each effort, e.g. `And release`"),
         ("rest", "said when a rest begins"),
@@ -88,6 +93,7 @@ PHRASES: dict[str, Field] = {
         ("right", "names the right side"),
         ("more", "holds left in a long run, e.g. `{count} more`"),
         ("last", "said before the last hold, e.g. `Last one`"),
+        ("next", "said at the end of a rest block before an exercise, e.g. `Next: {exercise}`"),
     )
 }
 PHRASE_KEYS = tuple(PHRASES)
@@ -117,12 +123,16 @@ EXERCISE: dict[str, Field] = {
     "prepare": Field(Duration(), "get-ready time before the first effort (and after \"switch sides\")",
                      "5s"),
     "countdown": Field(Count(0, 10), "count the last N seconds of each hold aloud (0 = off)", 3),
+    "lead_in": Field(Count(0, 10), "count N ... 1 into the start cue of each effort, one a second "
+                     "(before counted reps: N ticks on the beat); dropped where it does not fit "
+                     "(0 = off)", 0),
     "reminders": Field(ListOf(PositiveDuration()), "\"N seconds left\" cues", []),
     "halfway": Field(Boolean(), "say \"Halfway\" in the middle of each hold", False),
     "tips": Field(ListOf(Text()), "short sentences said in the free time of holds, taking turns", []),
     "phrases": Field(Fields(PHRASES), "cue words for this exercise: "
                      + ", ".join(f"`{key}`" for key in PHRASE_KEYS)
-                     + "; a blank is written plainly, `{time}`, with no format"),
+                     + "; a blank is written plainly, `{time}`, with no format; every phrase may "
+                 "use `{exercise}`, `{number}` and `{total}`"),
 }
 # `defaults:` takes every exercise field but those that make one exercise what it is.
 DEFAULTS = Without(EXERCISE, ("name", "use"))
@@ -156,6 +166,8 @@ CUE_SOUNDS: dict[str, Field] = {
     "start": Field(CueSound(BUILTIN_SOUNDS), "under each start cue"),
     "end": Field(CueSound(BUILTIN_SOUNDS), "under each end cue"),
     "finish": Field(CueSound(BUILTIN_SOUNDS), "once, after the outro"),
+    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, off="voice"),
+                       "each countdown number and lead-in mark, instead of the spoken number"),
 }
 SOUND_CUES = tuple(CUE_SOUNDS)
 

@@ -283,9 +283,10 @@ class OneOf(Kind):
 
 @dataclass(frozen=True)
 class CueSound(Kind):
-    """One of `builtins`, `none`, or the path of an audio file (it has a `/` or a `.`)."""
+    """One of `builtins`, `off` (no sound), or the path of an audio file (it has a `/` or a `.`)."""
 
     builtins: tuple[str, ...]
+    off: str = "none"  # the countdown's is `voice`: no sound, the numbers are spoken
 
     def read(self, value: Any) -> str:
         if not isinstance(value, str):
@@ -293,7 +294,7 @@ class CueSound(Kind):
         return read.text(value)
 
     def fix(self) -> str:
-        return "use " + ", ".join(self.builtins) + ", none, or the path of an audio file"
+        return "use " + ", ".join(self.builtins) + f", {self.off}, or the path of an audio file"
 
     @staticmethod
     def names_a_file(name: str) -> bool:
@@ -301,7 +302,7 @@ class CueSound(Kind):
         return "/" in name or "." in name
 
     def schema(self) -> dict[str, Any]:
-        return {"anyOf": [{"type": "string", "enum": [*self.builtins, "none"]},
+        return {"anyOf": [{"type": "string", "enum": [*self.builtins, self.off]},
                           {"type": "string", "pattern": r"[/.]"}]}
 
 

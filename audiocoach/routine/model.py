@@ -12,7 +12,6 @@ from audiocoach.audio import probe
 from audiocoach.errors import AudiocoachError, Problem, suggest
 from audiocoach.routine import readers as read
 from audiocoach.routine.definitions import (
-    BUILTIN_SOUNDS,
     COVER_TYPES,
     CUE_SOUNDS,
     DEFAULTS,
@@ -69,6 +68,7 @@ class Exercise:
     first_side: str = EXERCISE["first_side"].value
     prepare_s: Fraction = EXERCISE["prepare"].value
     countdown: int = EXERCISE["countdown"].value
+    lead_in: int = EXERCISE["lead_in"].value
     reminders_s: tuple[Fraction, ...] = EXERCISE["reminders"].value
     halfway: bool = EXERCISE["halfway"].value
     tips: tuple[str, ...] = EXERCISE["tips"].value
@@ -458,14 +458,15 @@ class _TrackReader:
             cue_line = raw.value_marks[cue].line
             if name is None:
                 continue
-            if name == "none":
+            if name == CUE_SOUNDS[cue].kind.off:
                 chosen.pop(cue, None)
-            elif name in BUILTIN_SOUNDS:
+            elif name in CUE_SOUNDS[cue].kind.builtins:
                 chosen[cue] = SoundChoice(name, cue_line)
             elif not CUE_SOUNDS[cue].kind.names_a_file(name):
                 self.problems.add(raw.value_marks[cue], _join("sounds", cue),
                                   f"'{name}' is not a built-in sound",
-                                  suggest(name, BUILTIN_SOUNDS, CUE_SOUNDS[cue].kind.fix(), quote=""))
+                                  suggest(name, CUE_SOUNDS[cue].kind.builtins, CUE_SOUNDS[cue].kind.fix(),
+                                          quote=""))
             else:
                 found = self.problems.existing_file(raw, cue, "sounds", "a sound file")
                 mark = raw.value_marks[cue]

@@ -160,8 +160,9 @@ def positive_duration(value: Any) -> Fraction:
 def phrase(blanks: Mapping[str, object], may_be_off: bool = False) -> Callable[[Any], str]:
     """Cue words whose blanks are exactly `{name}` for the names in `blanks` (the values the
     script fills in); `off` (or YAML's false) gives "" when the cue `may_be_off`."""
-    fix = ("use " + " and ".join("{" + b + "}" for b in blanks)) if blanks \
-        else "this phrase takes no {blanks}; write plain words"
+    names = ["{" + b + "}" for b in blanks]
+    fix = (f"use {', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else f"use {names[0]}") \
+        if names else "this phrase takes no {blanks}; write plain words"
 
     def read(value: Any) -> str:
         if may_be_off and (value is False or value == "off"):

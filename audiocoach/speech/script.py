@@ -12,30 +12,23 @@ from fractions import Fraction
 from typing import Mapping
 
 from audiocoach.routine.model import Exercise, Rest, Routine, Say
-from audiocoach.speech.languages import ONE, Pack, load_pack, pack_for
+from audiocoach.speech.cues import (
+    COUNTDOWN_MARK,
+    LeadIn,
+    Line,
+    Phrases,
+    exercise_phrases,
+    lead_in,
+    next_up,
+    sentence,
+)
+from audiocoach.speech.languages import Pack, load_pack, pack_for
 
-PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
+__all__ = ["Line", "sentence"]  # where the script's lines come from, for its readers
 # "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)
 SPEECH_GAP_S = Fraction(2, 5)  # silence between two lines said one after the other
-
-
-def sentence(text: str, pack: Pack | None = None) -> str:
-    """Text as one spoken sentence: capitalised as its language writes it, ending in punctuation."""
-    text = text.strip()
-    if not text:
-        return text
-    text = pack.capitalize(text) if pack else text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."
-
-
-@dataclass(frozen=True)
-class Line:
-    """One clip of speech and its role in `plan` output."""
-
-    text: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +72,7 @@ class Window:
     tempo_s: Fraction | None = None  # ...or counted reps
     counts: tuple[Line, ...] = ()  # count words for reps 2..n
     countdown: tuple[Line, ...] = ()  # N ... 1
+    countdown_sounds: int = 0  # with `sounds.countdown`: N marks of that sound instead of words
     reminders: tuple[tuple[Fraction, Line], ...] = ()
     halfway: Line | None = None
     tips: tuple[Line, ...] = ()
@@ -102,6 +96,8 @@ class Gap:
     `after` is said right away; `before` ends one margin before the next start cue. The gap is
     measured from the previous end cue (or from the cursor when there was none); with
     `from_after`, from the end of the `after` speech (switching sides, SPEC §2 rule 6).
+    `lead_in` counts into the start cue after all of that, and `closing` ("Next: ...") takes the
+    place of `before` in a rest block; neither ever lengthens the gap (SPEC §6.1).
     """
 
     label: str
@@ -109,6 +105,12 @@ class Gap:
     after: tuple[Line, ...] = ()
     before: tuple[Line, ...] = ()
     from_after: bool = False
+    lead_in: LeadIn | None = None
+    closing: tuple[Line, ...] = ()
+
+    def lines(self) -> tuple[Line, ...]:
+        """Everything that may be said in the gap, in order."""
+        return self.after + self.before + (self.lead_in.words if self.lead_in else ()) + self.closing
 
 
 ScriptStep = Speak | Pause | Chapter | Window | Gap | FinishSound
@@ -144,7 +146,7 @@ class Script:
             if isinstance(step, Speak):
                 found.extend(step.lines)
             elif isinstance(step, Gap):
-                found.extend(step.after + step.before)
+                found.extend(step.lines())
             elif isinstance(step, Window):
                 found.extend((step.start, step.end) + step.counts + step.countdown)
                 found.extend(line for _, line in step.reminders)
@@ -168,66 +170,10 @@ class Script:
             elif isinstance(step, Speak):
                 said += [(line, exercise) for line in step.lines]
             elif isinstance(step, Gap):
-                said += [(line, exercise) for line in step.after + step.before]
+                said += [(line, exercise) for line in step.lines()]
             elif isinstance(step, Window):
                 said += [(line, exercise) for line in _window_order(step)]
         return said
-
-
-class _Phrases:
-    """Cue words: the language's pack, under the routine's and the exercise's own `phrases`."""
-
-    def __init__(self, pack: Pack, overrides: Mapping[str, str]):
-        self.pack = pack
-        self.named = set(overrides)  # the cues the routine words itself
-        self.words = {**pack.phrases, **overrides}
-
-    def number(self, n: int) -> str:
-        return self.pack.number(n)
-
-    def duration(self, seconds: Fraction) -> str:
-        return self.pack.duration(seconds)
-
-    def words_for(self, key: str, one: bool = False, **values: object) -> str:
-        """The cue's words filled in; the pack's singular form when its number is one ("Queda un
-        minuto"), unless the routine words the cue itself."""
-        template = self.words[key]
-        if one and key not in self.named and key + ONE in self.words:
-            template = self.words[key + ONE]
-        return self.pack.contract(template.format(**values))
-
-    def line(self, key: str, role: str, one: bool = False, **values: object) -> Line:
-        return Line(sentence(self.words_for(key, one, **values), self.pack), role)
-
-    def reminder(self, seconds: Fraction) -> Line:
-        return self.line("reminder", "reminder", self.pack.is_one(seconds),
-                         time=self.duration(seconds))
-
-    def optional(self, key: str, role: str, **values: object) -> tuple[Line, ...]:
-        """The cue, or nothing when the routine turned it off (`phrases: {last: off}`)."""
-        return (self.line(key, role, **values),) if self.words[key] else ()
-
-    def progress(self, exercise: Exercise, side: str | None, rep: int) -> tuple[Line, ...]:
-        """"Last one" before the last of four or more holds in a row, "Five more" halfway through.
-
-        With alternating sides the holds in a row are both sides' (SPEC §6.1): "Last one" is said
-        once, before the very last of them.
-        """
-        position, in_a_row = rep, exercise.efforts_per_side
-        if exercise.sides == "alternate":
-            sides = len(exercise.side_order)
-            position = (rep - 1) * sides + exercise.side_order.index(side) + 1
-            in_a_row *= sides
-        if exercise.dose != "hold" or in_a_row < PROGRESS_MIN_REPS:
-            return ()
-        if position == in_a_row:
-            return self.optional("last", "prepare")
-        if position == in_a_row // 2 + 1:
-            return self.optional("more", "prepare", count=self.number(in_a_row - position + 1))
-        return ()
-
-    def side(self, side: str | None) -> tuple[Line, ...]:
-        return (self.line(side, "side"),) if side else ()
 
 
 def dose_summary(exercise: Exercise, pack: Pack | None = None) -> str:
@@ -276,8 +222,9 @@ def _label(exercise: Exercise, set_number: int, side: str | None, rep: int) -> s
     return ", ".join(parts)
 
 
-def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
-            hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None) -> Window:
+def _window(exercise: Exercise, phrases: Phrases, label: str, group: str,
+            hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None,
+            countdown_sound: bool) -> Window:
     """One effort's window; halfway, reminders and tips apply to counted reps too (SPEC §2 rule 3)."""
     length_s = hold_s if hold_s is not None else tempo_s * reps
     reminders = sorted(set(exercise.reminders_s), reverse=True)
@@ -303,63 +250,70 @@ def _window(exercise: Exercise, phrases: _Phrases, label: str, group: str,
         start = (phrases.line("start", "start") if "start" in phrases.named
                  else Line(sentence(phrases.number(1), phrases.pack), "start"))
         return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
-    countdown = tuple(Line(sentence(phrases.number(n), phrases.pack), "countdown")
-                      for n in range(exercise.countdown, 0, -1))
-    return Window(label, group, phrases.line("start", "start"), end, hold_s=hold_s,
-                  countdown=countdown, **cues)
+    if countdown_sound:
+        cues["countdown_sounds"] = exercise.countdown
+    else:
+        cues["countdown"] = phrases.countdown(exercise.countdown)
+    return Window(label, group, phrases.line("start", "start"), end, hold_s=hold_s, **cues)
 
 
-def _effort(exercise: Exercise, phrases: _Phrases, label: str) -> tuple[tuple[Line, ...], list[ScriptStep]]:
+def _effort(exercise: Exercise, phrases: Phrases, label: str,
+            countdown_sound: bool) -> tuple[tuple[Line, ...], list[ScriptStep]]:
     """One effort: what to say just before its first start cue, and its windows.
 
     With steps, the first step's words close the gap before the effort, so the rest still ends
     exactly at a start cue (SPEC §2 rule 6); each later step's words follow the previous end cue.
     """
     if exercise.dose == "hold":
-        return (), [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None)]
+        return (), [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None,
+                            countdown_sound)]
     if exercise.dose == "tempo":
         return (), [_window(exercise, phrases, label, exercise.name, None, exercise.tempo_s,
-                            exercise.reps)]
+                            exercise.reps, countdown_sound)]
     steps: list[ScriptStep] = []
     for number, step in enumerate(exercise.steps, start=1):
         if number > 1:
             steps.append(Speak((Line(sentence(step.say, phrases.pack), "instruction"),),
                                pause_after_s=Fraction(1, 2)))
         steps.append(_window(exercise, phrases, f"{label}, step {number}",
-                             f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps))
+                             f"{exercise.name}, step {number}", step.hold_s, step.tempo_s, step.reps,
+                             countdown_sound))
     return (Line(sentence(exercise.steps[0].say, phrases.pack), "instruction"),), steps
 
 
-def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]) -> list[ScriptStep]:
-    phrases = _Phrases(pack, {**routine_phrases, **exercise.phrases})
+def _exercise(exercise: Exercise, phrases: Phrases, countdown_sound: bool) -> list[ScriptStep]:
+    pack = phrases.pack
     steps: list[ScriptStep] = [Chapter(exercise.name)]
-    intro = [Line(sentence(exercise.name, pack), "title")]
+    intro = [phrases.title()]
     if exercise.instructions:
         intro.append(Line(exercise.instructions, "instruction"))
     intro.append(Line(dose_summary(exercise, pack), "instruction"))
     steps.append(Speak(tuple(intro), pause_after_s=SPEECH_GAP_S))
 
     plan = _effort_plan(exercise)
+    count_in = lead_in(exercise, phrases, countdown_sound)
     previous: tuple[int, str | None, int] | None = None
     for set_number, side, rep in plan:
         label = _label(exercise, set_number, side, rep)
-        first_words, windows = _effort(exercise, phrases, label)
+        first_words, windows = _effort(exercise, phrases, label, countdown_sound)
         set_line = (phrases.line("set", "set", set=set_number, sets=exercise.sets),) \
             if exercise.sets > 1 else ()
         # A step's own words already say what comes next: no "Get ready" before them.
         get_ready = () if first_words else (phrases.line("prepare", "prepare"),)
         if previous is None:
             steps.append(Gap(f"{exercise.name}: prepare", exercise.prepare_s,
-                             before=set_line + phrases.side(side) + get_ready + first_words))
+                             before=set_line + phrases.side(side) + get_ready + first_words,
+                             lead_in=count_in))
         elif previous[0] != set_number:
             rest_words = exercise.set_rest_s >= REST_WORDS_MIN_S
             steps.append(Gap(f"{exercise.name}: set rest", exercise.set_rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
-                             before=set_line + phrases.side(side) + first_words))
+                             before=set_line + phrases.side(side) + first_words, lead_in=count_in))
         elif previous[1] != side and exercise.sides == "both":
             steps.append(Gap(f"{exercise.name}: switching sides", exercise.prepare_s,
                              after=(phrases.line("switch", "switch"),),
-                             before=phrases.side(side) + first_words, from_after=True))
+                             before=phrases.side(side) + first_words, from_after=True,
+                             lead_in=count_in))
         else:
             rest_words = exercise.rest_s >= REST_WORDS_MIN_S
             side_line = phrases.side(side) if exercise.sides == "alternate" else ()
@@ -367,7 +321,7 @@ def _exercise(exercise: Exercise, pack: Pack, routine_phrases: Mapping[str, str]
             ready = (phrases.progress(exercise, side, rep) or get_ready) if rest_words else ()
             steps.append(Gap(f"{exercise.name}: rest", exercise.rest_s,
                              after=(phrases.line("rest", "rest"),) if rest_words else (),
-                             before=side_line + ready + first_words))
+                             before=side_line + ready + first_words, lead_in=count_in))
         steps.extend(windows)
         previous = (set_number, side, rep)
     return steps
@@ -392,16 +346,23 @@ def build_script(routine: Routine, language: str | None = None, voice: str | Non
         opening.append(Line(routine.intro, "intro"))
     script.steps.append(Pause(Fraction(1, 2)))
     script.steps.append(Speak(tuple(opening), pause_after_s=Fraction(3, 2)))
-    for item in routine.items:
+    countdown_sound = COUNTDOWN_MARK in routine.sounds
+    exercises = routine.exercises
+    for index, item in enumerate(routine.items):
+        done = sum(isinstance(before, Exercise) for before in routine.items[:index])
         if isinstance(item, Exercise):
-            script.steps.extend(_exercise(item, pack, routine.phrases))
+            phrases = exercise_phrases(pack, routine.phrases, item, done + 1, len(exercises))
+            script.steps.extend(_exercise(item, phrases, countdown_sound))
             script.steps.append(Pause(Fraction(2)))
         elif isinstance(item, Rest):
             rest_for = pack.summary_text("rest_for", duration=pack.duration(item.rest_s))
             lines = ((Line(sentence(rest_for, pack), "rest"),) if item.rest_s >= 1 else ())
             if item.say:
                 lines += (Line(sentence(item.say, pack), "announce"),)
-            script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines))
+            following = exercises[done] if done < len(exercises) else None
+            script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines,
+                                    closing=next_up(pack, routine.phrases, following, done + 1,
+                                                    len(exercises))))
         elif isinstance(item, Say):
             script.steps.append(Speak((Line(sentence(item.say, pack), "announce"),),
                                       pause_after_s=Fraction(3, 2)))

@@ -15,6 +15,7 @@ from audiocoach.audio.sounds import EVENT_ROLES, TICK, SoundSet
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.durations import Samples, display, plural, spoken, to_samples
 from audiocoach.routine.model import MAX_ROUTINE_S
+from audiocoach.speech.cues import COUNTDOWN_MARK, TICK_MARK, LeadIn
 from audiocoach.speech.script import (
     SPEECH_GAP_S,
     Chapter,
@@ -154,6 +155,8 @@ class _Effort:
             self.beats()
         for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
             self.place(line, self.t1 - layout.samples(Fraction(n)), "countdown")
+        for n in range(1, window.countdown_sounds + 1):  # the same instants, with a sound
+            self.place_sound(self.t1 - layout.samples(Fraction(n)))
         if window.halfway:
             self.place(window.halfway, self.t0 + layout.samples(window.length_s / 2), "halfway")
         for seconds, line in window.reminders:
@@ -165,6 +168,15 @@ class _Effort:
             self.take(at, self.layout.say(line, at).end_sample)
         else:
             self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
+
+    def place_sound(self, at: Samples) -> None:
+        """One mark of a countdown given as a sound (SPEC §6.1), where its number would begin."""
+        name = self.layout.sound_names[COUNTDOWN_MARK]
+        if self.fits(at, self.layout.sound_lengths[(name, "countdown")]):
+            played = self.layout.sound(name, "countdown", at)
+            self.take(played.start_sample, played.end_sample)
+        else:
+            self.layout.warnings.add(self.window.group, f"countdown '{name}' does not fit and was dropped")
 
     def beats(self) -> None:
         """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
@@ -312,25 +324,75 @@ class _Layout:
         return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.samples(SPEECH_GAP_S)
 
     def gap(self, gap: Gap, end_cue: Samples | None) -> None:
+        """Lay out the time before a start cue: the gap rule (SPEC §2 rule 6, and §6.1).
+
+        A gap runs from its anchor to the next start cue, exactly `nominal_s` later. The anchor
+        is the previous end cue, or the cursor where there was none, or (switching sides,
+        `from_after`) the end of the words said first, so the whole prepare time comes after
+        them. In the gap, in this order and never over one another:
+        1. `after` ("Rest"), from the cursor, one line after another;
+        2. `before` (side, set, how many are left, "Get ready"), ending one margin before the
+           start cue so there is a second to get set; in a rest block, `closing` ("Next: ...");
+        3. the lead-in, its k-th mark k beats before the start cue; `before` then ends one
+           speech gap before the first mark instead.
+        Only 1 and 2 may make the gap longer than asked, with a warning: words the routine asks
+        for are never cut. The lead-in and `closing` never lengthen it: where they do not fit
+        they are dropped, with a warning.
+        """
         anchor = end_cue if end_cue is not None else self.cursor
+        margin = self.samples(MARGIN_S)
         position = self.cursor
         for line in gap.after:
             position = self.say(line, position).end_sample + self.samples(SPEECH_GAP_S)
         measured_from = self.speech_end if gap.from_after and gap.after else anchor
         target = measured_from + self.samples(gap.nominal_s)
         if gap.before:
-            required = position + self.run_of(gap.before) + self.samples(MARGIN_S)
+            required = position + self.run_of(gap.before) + margin
         else:
-            required = self.speech_end + self.samples(MARGIN_S) if (gap.after or end_cue is not None) else anchor
+            # Nothing to say before the start: it still waits one margin after the last words.
+            required = self.speech_end + margin if (gap.after or end_cue is not None) else anchor
         start = max(target, required)
         if required > target:
             needed = Fraction(start - measured_from, self.rate)
             self.warnings.add(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
                               f"in it; lengthened to {float(needed):.1f} s")
-        position = start - self.samples(MARGIN_S) - self.run_of(gap.before)
-        for line in gap.before:
+        before = gap.before
+        if gap.closing and position + self.run_of(gap.closing) + margin <= start:
+            before = gap.closing
+        elif gap.closing:
+            self.warnings.add(gap.label, f"next '{gap.closing[0].text}' does not fit in the "
+                              f"{float(gap.nominal_s):g} s rest and was dropped")
+        free_from = position + self.run_of(before) if before else self.speech_end
+        marks = self.lead_in(gap.lead_in, start, free_from) if gap.lead_in else []
+        before_end = marks[0][0] - self.samples(SPEECH_GAP_S) if marks else start - margin
+        position = before_end - self.run_of(before)
+        for line in before:
             position = self.say(line, position).end_sample + self.samples(SPEECH_GAP_S)
+        for at, mark in marks:
+            if isinstance(mark, Line):
+                self.say(mark, at)
+            else:
+                self.sound(mark, "lead_in", at)
         self.cursor = start
+
+    def lead_in(self, lead: LeadIn, start: Samples, free_from: Samples) -> list[tuple[Samples, Line | str]]:
+        """The lead-in's marks (a word, or a sound's name) at their samples before the start cue
+        at `start`; none, with a warning, when they cannot all fit after `free_from`, where the
+        gap's other words end."""
+        name = TICK if lead.mark == TICK_MARK else self.sound_names[lead.mark]
+        marks: list[Line | str] = list(lead.words) or [name] * lead.count
+        lengths = [self.clips[m.text] if isinstance(m, Line) else self.sound_lengths[(m, "lead_in")]
+                   for m in marks]
+        ats = [start - self.samples(offset_s) for offset_s in lead.offsets_s()]
+        cue_gap = self.samples(CUE_GAP_S)
+        # Each mark is over one cue gap before the next begins, the last one before the start cue.
+        fits = free_from + self.samples(SPEECH_GAP_S) <= ats[0] and all(
+            at + length + cue_gap <= following for at, length, following in zip(ats, lengths, ats[1:] + [start]))
+        if not fits:
+            self.warnings.add(lead.group, f"the lead-in does not fit in the time before the start cue "
+                              "and was dropped there")
+            return []
+        return list(zip(ats, marks))
 
     def window(self, window: Window) -> None:
         effort = _Effort(self, window, self.cursor)
