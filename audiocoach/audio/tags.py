@@ -70,7 +70,8 @@ def write_tags(path: Path, timeline: Timeline, description: str, cover: tuple[by
 
     ids = [f"chp{n}" for n in range(1, len(timeline.chapters) + 1)]
     for element_id, chapter in zip(ids, timeline.chapters):
-        tags.add(CHAP(element_id=element_id, start_time=ms(chapter.start_sample), end_time=ms(chapter.end_sample),
+        tags.add(CHAP(element_id=element_id, start_time=ms(chapter.start_sample),
+                      end_time=ms(chapter.end_sample),
                       sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     if ids:
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,

@@ -16,7 +16,8 @@ def chapters_json(timeline: Timeline) -> str:
     document = {
         "version": CHAPTERS_VERSION,
         "title": timeline.title,
-        "chapters": [{"startTime": timeline.seconds(c.start_sample), "endTime": timeline.seconds(c.end_sample),
+        "chapters": [{"startTime": timeline.seconds(c.start_sample),
+                      "endTime": timeline.seconds(c.end_sample),
                       "title": c.title} for c in timeline.chapters],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -38,7 +39,8 @@ def webvtt(timeline: Timeline) -> str:
     cues = ["WEBVTT", ""]
     for number, event in enumerate((e for e in timeline.events if e.kind == "speech"), start=1):
         cues += [str(number),
-                 f"{vtt_time(timeline.seconds(event.start_sample))} --> {vtt_time(timeline.seconds(event.end_sample))}",
+                 f"{vtt_time(timeline.seconds(event.start_sample))} --> "
+                 f"{vtt_time(timeline.seconds(event.end_sample))}",
                  _escape(event.text), ""]
     return "\n".join(cues)
 

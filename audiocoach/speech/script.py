@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Mapping
 
 from audiocoach.routine.model import Exercise, Rest, Routine, Say
 from audiocoach.speech.cues import (
@@ -133,6 +132,8 @@ def _window_order(window: Window) -> list[Line]:
 
 @dataclass
 class Script:
+    """What a routine says, in order, with every duration but no absolute time yet."""
+
     title: str
     file: str
     steps: list[ScriptStep] = field(default_factory=list)

@@ -6,7 +6,6 @@ Every position is an integer sample index; seconds appear only in `__str__` and 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Callable, Mapping
@@ -15,7 +14,8 @@ from audiocoach.audio.sounds import EVENT_ROLES, TICK, SoundSet
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.durations import Samples, display, plural, spoken, to_samples
 from audiocoach.routine.model import MAX_ROUTINE_S
-from audiocoach.speech.cues import COUNTDOWN_MARK, TICK_MARK, LeadIn
+from audiocoach.speech.cues import TICK_MARK, LeadIn
+from audiocoach.speech.efforts import CUE_GAP_S, Effort, Warnings
 from audiocoach.speech.script import (
     SPEECH_GAP_S,
     Chapter,
@@ -28,10 +28,7 @@ from audiocoach.speech.script import (
     Window,
 )
 
-CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours
 MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
-TIP_DELAY_S = Fraction(2)  # a tip waits this long after the previous cue, so it never crowds it
-TIP_SPACING_S = Fraction(8)  # one tip at a time: the next starts at least this much later
 
 
 @dataclass(frozen=True)
@@ -88,11 +85,14 @@ class Timeline:
         }
 
     def __str__(self) -> str:
-        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {self.seconds(self.length_samples):.3f} s)"]
+        length_s = self.seconds(self.length_samples)
+        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {length_s:.3f} s)"]
         for c in self.chapters:
-            rows.append(f"chapter {c.title!r} {self.seconds(c.start_sample):.3f}-{self.seconds(c.end_sample):.3f}")
+            rows.append(f"chapter {c.title!r} "
+                        f"{self.seconds(c.start_sample):.3f}-{self.seconds(c.end_sample):.3f}")
         for e in self.events:
-            rows.append(f"{self.seconds(e.start_sample):9.3f} {self.seconds(e.end_sample):9.3f} {e.chapter:>2} "
+            rows.append(f"{self.seconds(e.start_sample):9.3f} {self.seconds(e.end_sample):9.3f} "
+                        f"{e.chapter:>2} "
                         f"{e.kind:<6} {e.role:<11} {e.text}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
@@ -103,127 +103,11 @@ class Timeline:
         for e in self.events:
             if e.kind == "speech":
                 rows.append(f"{display(self.seconds(e.start_sample)):>10}  {e.role:<11} {e.text}")
-        rows.append(f"total {display(self.seconds(self.length_samples))} ({self.seconds(self.length_samples):.3f} s), "
+        length_s = self.seconds(self.length_samples)
+        rows.append(f"total {display(length_s)} ({length_s:.3f} s), "
                     f"{plural(len(self.chapters), 'chapter')}, engine {self.engine}")
         rows.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(rows)
-
-
-class _Warnings:
-    """What `plan` reports, counted per group and message so a repeated drop is one line."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str]] = Counter()
-
-    def add(self, group: str, message: str, once: bool = False) -> None:
-        if once and (group, message) in self.counts:
-            return
-        self.counts[(group, message)] += 1
-
-    def lines(self) -> list[str]:
-        return [f"{group}: {message}" + (f" ({count} times)" if count > 1 else "")
-                for (group, message), count in self.counts.items()]
-
-
-class _Effort:
-    """One effort's window and the cues in it (SPEC §2 rules 1 to 4, and 7 for what cannot fit).
-
-    A cue goes only into free time: `gap` samples of silence on each side of every cue, and
-    everything said inside the window ends `gap` samples before the end cue. Cues are placed
-    most important first, so a later one only takes what is left.
-    """
-
-    def __init__(self, layout: _Layout, window: Window, t0: Samples):
-        self.layout = layout
-        self.window = window
-        self.t0, self.t1 = t0, t0 + layout.samples(window.length_s)
-        self.gap = layout.samples(CUE_GAP_S)
-        self.busy: list[tuple[Samples, Samples]] = []
-
-    def fits(self, at: Samples, length: Samples, also: list[tuple[Samples, Samples]] = ()) -> bool:
-        if at < self.t0 or at + length + self.gap > self.t1:
-            return False
-        return all(at + length + self.gap <= start or at >= end + self.gap
-                   for start, end in [*self.busy, *also])
-
-    def take(self, start: Samples, end: Samples) -> None:
-        self.busy.append((start, end))
-
-    def fill(self) -> None:
-        window, layout = self.window, self.layout
-        if window.tempo_s is not None:
-            self.beats()
-        for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
-            self.place(line, self.t1 - layout.samples(Fraction(n)), "countdown")
-        for n in range(1, window.countdown_sounds + 1):  # the same instants, with a sound
-            self.place_sound(self.t1 - layout.samples(Fraction(n)))
-        if window.halfway:
-            self.place(window.halfway, self.t0 + layout.samples(window.length_s / 2), "halfway")
-        for seconds, line in window.reminders:
-            self.place(line, self.t1 - layout.samples(seconds), "reminder")
-        self.tips()
-
-    def place(self, line: Line, at: Samples, what: str) -> None:
-        if self.fits(at, self.layout.clips[line.text]):
-            self.take(at, self.layout.say(line, at).end_sample)
-        else:
-            self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
-
-    def place_sound(self, at: Samples) -> None:
-        """One mark of a countdown given as a sound (SPEC §6.1), where its number would begin."""
-        name = self.layout.sound_names[COUNTDOWN_MARK]
-        if self.fits(at, self.layout.sound_lengths[(name, "countdown")]):
-            played = self.layout.sound(name, "countdown", at)
-            self.take(played.start_sample, played.end_sample)
-        else:
-            self.layout.warnings.add(self.window.group, f"countdown '{name}' does not fit and was dropped")
-
-    def beats(self) -> None:
-        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
-
-        A beat is never left silent. When one count word is too long for its beat (a fast tempo,
-        a slow voice, a long number), every beat of the effort gets the same tick instead, so the
-        rhythm stays even; the start cue is still said on the first beat.
-        """
-        window, layout = self.window, self.layout
-        beat_starts = [self.t0 + layout.samples(k * window.tempo_s) for k in range(window.reps)]
-        counts = list(zip(window.counts, beat_starts[1:]))
-        accepted: list[tuple[Samples, Samples]] = []
-        for line, at in counts:
-            if not self.fits(at, layout.clips[line.text], accepted):
-                break
-            accepted.append((at, at + layout.clips[line.text]))
-        else:
-            for line, at in counts:
-                self.take(at, layout.say(line, at).end_sample)
-            return
-        for at in beat_starts:
-            tick = layout.sound(TICK, "rep", at)
-            self.take(tick.start_sample, tick.end_sample)
-        layout.warnings.add(window.group, f"the count words do not fit a {float(window.tempo_s):g} s "
-                            "beat, so every beat is marked with a tick instead", once=True)
-
-    def tips(self) -> None:
-        """Say tips in the free time, taking turns across the exercise's efforts."""
-        window, layout = self.window, self.layout
-        if not window.tips:
-            return
-        group = window.group
-        said = layout.tips_said.setdefault(group, set())
-        turn = layout.tip_turn.get(group, 0)
-        delay = layout.samples(TIP_DELAY_S)
-        earliest = self.busy[0][1] + delay  # after the start cue
-        for offset in range(len(window.tips)):
-            line = window.tips[(turn + offset) % len(window.tips)]
-            length = layout.clips[line.text]
-            candidates = sorted([earliest] + [end + delay for _, end in self.busy])
-            at = next((t for t in candidates if t >= earliest and self.fits(t, length)), None)
-            if at is None:
-                break
-            self.take(at, layout.say(line, at).end_sample)
-            said.add(line.text)
-            earliest = at + layout.samples(TIP_SPACING_S)
-            layout.tip_turn[group] = turn + offset + 1
 
 
 def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Samples]]) -> None:
@@ -250,7 +134,7 @@ class _Layout:
         self.sound_names = sounds.names
         self.sound_lengths = sounds.lengths()
         self.timeline = Timeline(script.title, sample_rate, engine, 0)
-        self.warnings = _Warnings()
+        self.warnings = Warnings()
         self.cursor: Samples = 0  # earliest start of the next speech
         self.speech_end: Samples = 0  # end of the latest speech
         self.last_end_cue: Samples | None = None  # t1 of the window just laid out
@@ -300,8 +184,8 @@ class _Layout:
     def finish(self) -> Timeline:
         timeline = self.timeline
         timeline.events.sort(key=lambda e: (e.start_sample, e.kind != "sound"))
-        timeline.length_samples = self.round_length(max([self.cursor] + [e.end_sample for e in timeline.events]),
-                                            self.rate)
+        last_sample = max([self.cursor] + [e.end_sample for e in timeline.events])
+        timeline.length_samples = self.round_length(last_sample, self.rate)
         _cover_with_chapters(timeline, self.chapter_starts)
         for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
@@ -387,22 +271,24 @@ class _Layout:
         cue_gap = self.samples(CUE_GAP_S)
         # Each mark is over one cue gap before the next begins, the last one before the start cue.
         fits = free_from + self.samples(SPEECH_GAP_S) <= ats[0] and all(
-            at + length + cue_gap <= following for at, length, following in zip(ats, lengths, ats[1:] + [start]))
+            at + length + cue_gap <= following
+            for at, length, following in zip(ats, lengths, ats[1:] + [start]))
         if not fits:
-            self.warnings.add(lead.group, f"the lead-in does not fit in the time before the start cue "
+            self.warnings.add(lead.group, "the lead-in does not fit in the time before the start cue "
                               "and was dropped there")
             return []
         return list(zip(ats, marks))
 
     def window(self, window: Window) -> None:
-        effort = _Effort(self, window, self.cursor)
+        effort = Effort(self, window, self.cursor)
         t0, t1 = effort.t0, effort.t1
         start = self.say(window.start, t0)
         self.cue_sound("start", t0)
         if start.end_sample + effort.gap > t1:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
-                f"{start.length_samples / self.rate:.1f} s, longer than the {float(window.length_s):g} s effort",
+                f"{start.length_samples / self.rate:.1f} s, longer than the "
+                f"{float(window.length_s):g} s effort",
                 "shorten the start phrase or lengthen the hold or tempo", self.script.file,
                 field="phrases.start"))
         effort.take(start.start_sample, start.end_sample)
@@ -426,6 +312,7 @@ def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSe
     timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine, round_length).run()
     if timeline.length_samples > MAX_ROUTINE_S * sample_rate:
         raise AudiocoachError(Problem(
-            f"the track would last {spoken(Fraction(timeline.length_samples, sample_rate))}, over the 4-hour limit",
+            f"the track would last {spoken(Fraction(timeline.length_samples, sample_rate))}, "
+            "over the 4-hour limit",
             "shorten holds or rests, or split the routine", script.file))
     return timeline
