@@ -150,7 +150,7 @@ class _Walk:
         if marks:
             assert marks == expected, (lead, marks, expected)
         else:
-            assert self.warned(lead.group, "the lead-in does not fit"), lead
+            assert self.warned(lead.group, "does not fit in the time before the start cue"), lead
 
     def window(self, window: Window) -> None:
         start = self.take(window.start)

@@ -274,8 +274,9 @@ class _Layout:
             at + length + cue_gap <= following
             for at, length, following in zip(ats, lengths, ats[1:] + [start]))
         if not fits:
-            self.warnings.add(lead.group, "the lead-in does not fit in the time before the start cue "
-                              "and was dropped there")
+            self.warnings.add(lead.group, f"the lead-in of {lead.count} does not fit in the time before "
+                              "the start cue and was dropped there (a longer rest or prepare time, "
+                              "or a shorter lead_in, makes room for it)")
             return []
         return list(zip(ats, marks))
 

@@ -1,0 +1,295 @@
+"""Cues a listener can tune (SPEC §6.1): the lead-in, countdown sounds, "Next: ..." and the
+blanks every phrase may use, as golden timelines with the voice of 40 ms per character."""
+
+from __future__ import annotations
+
+import json
+import wave
+
+import numpy as np
+import pytest
+from conftest import FAKE_RATE, routine_from
+from test_timeline import assert_no_speech_overlaps, golden, plan, starts
+
+from audiocoach.errors import AudiocoachError
+from audiocoach.speech.script import build_script
+
+
+def events(timeline, role: str, kind: str | None = None) -> list:
+    return [e for e in timeline.events if e.role == role and (kind is None or e.kind == kind)]
+
+
+def test_lead_in_words_start_exactly_k_seconds_before_each_start_cue():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Calf, hold: 5s, reps: 2, rest: 10s, countdown: 0, lead_in: 3}
+        """)
+    assert str(timeline) == golden("""
+        T (fake, 1000 Hz, 32.800 s)
+        chapter 'Calf' 0.000-32.800
+            0.500     0.580  1 speech title       T.
+            2.080     2.280  1 speech title       Calf.
+            2.680     3.520  1 speech instruction 2 holds of 5 seconds.
+            5.120     5.520  1 speech prepare     Get ready.
+            5.920     6.160  1 speech lead_in     Three.
+            6.920     7.080  1 speech lead_in     Two.
+            7.920     8.080  1 speech lead_in     One.
+            8.920     9.120  1 speech start       Hold.
+           13.920    14.400  1 speech end         And release.
+           14.800    15.000  1 speech rest        Rest.
+           20.120    20.520  1 speech prepare     Get ready.
+           20.920    21.160  1 speech lead_in     Three.
+           21.920    22.080  1 speech lead_in     Two.
+           22.920    23.080  1 speech lead_in     One.
+           23.920    24.120  1 speech start       Hold.
+           28.920    29.400  1 speech end         And release.
+        """)
+    ends = starts(timeline, "end")
+    for t0 in starts(timeline, "start"):
+        lead = [e.start_sample for e in events(timeline, "lead_in") if t0 - 3000 <= e.start_sample < t0]
+        assert lead == [t0 - 3 * FAKE_RATE, t0 - 2 * FAKE_RATE, t0 - 1 * FAKE_RATE]
+    # The rest is still exactly 10 s from the end cue to the next start cue, and prepare 5 s.
+    assert starts(timeline, "start")[1] - ends[0] == 10 * FAKE_RATE
+    # Everything else in the gap comes first: "Get ready" ends before "Three" begins.
+    (ready, _), (three, _) = events(timeline, "prepare"), events(timeline, "lead_in")[::3]
+    assert ready.end_sample < three.start_sample
+    assert_no_speech_overlaps(timeline)
+    assert timeline.warnings == []
+
+
+def test_lead_in_before_counted_reps_is_ticks_on_the_beats_before_one():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Toe presses, tempo: 1.5s, reps: 3, prepare: 8s, lead_in: 4}
+        """)
+    (t0,) = starts(timeline, "start")
+    ticks = events(timeline, "lead_in")
+    assert [(e.kind, e.text) for e in ticks] == [("sound", "tick")] * 4
+    # The k-th tick begins k beats before "One", so the tempo is heard first.
+    assert [e.start_sample for e in ticks] == [t0 - 6000, t0 - 4500, t0 - 3000, t0 - 1500]
+    assert starts(timeline, "rep") == [t0 + 1500, t0 + 3000]  # the counts are untouched
+    (ready,) = events(timeline, "prepare")
+    assert ready.end_sample <= ticks[0].start_sample
+    assert timeline.warnings == []
+
+
+def test_a_rest_too_short_for_the_lead_in_keeps_its_length_and_warns_once():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Press, hold: 4s, reps: 3, rest: 3s, countdown: 0, lead_in: 3}
+        """)
+    t0s, t1s = starts(timeline, "start"), starts(timeline, "end")
+    # The prepare time holds the lead-in; the 3 s rests cannot, and stay 3 s.
+    assert [t0 - t1 for t0, t1 in zip(t0s[1:], t1s)] == [3000, 3000]
+    lead = [e.start_sample for e in events(timeline, "lead_in")]
+    assert lead == [t0s[0] - 3000, t0s[0] - 2000, t0s[0] - 1000]
+    assert timeline.warnings == [
+        "Press: the lead-in of 3 does not fit in the time before the start cue and was dropped "
+        "there (a longer rest or prepare time, or a shorter lead_in, makes room for it) (2 times)"]
+    assert_no_speech_overlaps(timeline)
+
+
+def test_lead_in_never_lengthens_a_gap_its_words_would_crowd():
+    with_lead_in = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Press, hold: 4s, reps: 2, rest: 5s, countdown: 0, lead_in: 3}
+        """)
+    without = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Press, hold: 4s, reps: 2, rest: 5s, countdown: 0}
+        """)
+    # "Rest." and "Get ready." leave no room for three seconds of counting in a 5 s rest.
+    assert starts(with_lead_in, "start") == starts(without, "start")
+    assert with_lead_in.length_samples == without.length_samples
+    assert len(events(with_lead_in, "lead_in")) == 3  # the prepare time's only
+    assert "Press: the lead-in of 3 does not fit" in with_lead_in.warnings[0]
+
+
+COUNTDOWN = """
+    title: T
+    sounds: {start: none, end: none, countdown: SOUND}
+    exercises:
+      - {name: Calf, hold: 8s, countdown: 3, lead_in: 3}
+    """
+
+
+def test_countdown_beep_replaces_every_spoken_number_at_its_instant():
+    spoken = plan(COUNTDOWN.replace("SOUND", "voice"))
+    beeped = plan(COUNTDOWN.replace("SOUND", "beep"))
+    words = [e.start_sample for e in spoken.events if e.role in ("countdown", "lead_in")]
+    assert [e.text for e in spoken.events if e.role in ("countdown", "lead_in")] == [
+        "Three.", "Two.", "One."] * 2
+    # No number is said; a beep starts at every sample where a number was.
+    assert not [e for e in beeped.events if e.role in ("countdown", "lead_in") and e.kind == "speech"]
+    beeps = [e for e in beeped.events if e.role in ("countdown", "lead_in")]
+    assert [(e.kind, e.text) for e in beeps] == [("sound", "beep")] * 6
+    assert [e.start_sample for e in beeps] == words
+    (t0,), (t1,) = starts(beeped, "start"), starts(beeped, "end")
+    assert [e.start_sample for e in beeps] == [t0 - 3000, t0 - 2000, t0 - 1000,
+                                               t1 - 3000, t1 - 2000, t1 - 1000]
+    texts = build_script(routine_from(COUNTDOWN.replace("SOUND", "beep"))).texts()
+    assert "Three." not in texts  # nothing to synthesise for them either
+
+
+def test_countdown_sound_from_a_file_plays_at_the_numbers(tmp_path):
+    rate = 8000
+    t = np.arange(int(0.1 * rate)) / rate
+    with wave.open(str(tmp_path / "pip.wav"), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes((0.5 * np.sin(2 * np.pi * 1200 * t) * 32767).astype("<i2").tobytes())
+    routine = tmp_path / "r.yaml"
+    routine.write_text(COUNTDOWN.replace("SOUND", "pip.wav"))
+    from audiocoach.routine.load import load_text
+    from audiocoach.routine.model import build_routine
+
+    parsed = build_routine(load_text(routine.read_text(), str(routine)), str(routine))
+    assert parsed.sounds["countdown"].name == "pip.wav"
+    from audiocoach.audio.sounds import SoundSet
+    from audiocoach.speech.timeline import lay_out
+    from conftest import fake_length
+
+    script = build_script(parsed)
+    timeline = lay_out(script, {text: fake_length(text) for text in script.texts()},
+                       SoundSet(parsed.sounds, FAKE_RATE, str(routine)), FAKE_RATE, "fake")
+    marks = [(e.role, e.text, e.length_samples) for e in timeline.events if e.kind == "sound"]
+    assert marks == [("lead_in", "pip.wav", 100)] * 3 + [("countdown", "pip.wav", 100)] * 3
+
+
+@pytest.mark.parametrize("sounds, message", [
+    ("{countdown: gong}", "sounds.countdown: 'gong' is not a built-in sound"),
+    ("{countdown: none}", "sounds.countdown: 'none' is not a built-in sound"),
+])
+def test_a_countdown_sound_too_long_to_mark_a_second_is_refused(sounds, message):
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s}}\n")
+    assert message in str(caught.value) and "use beep, tick, chime, voice" in str(caught.value)
+
+
+REST_BLOCK = """
+    title: T
+    sounds: none
+    exercises:
+      - {name: First, hold: 3s, countdown: 0}
+      - rest: REST
+        say: Drink
+      - say: Lie down
+      - {name: Second stretch, hold: 3s, countdown: 0}
+    """
+
+
+def test_a_rest_block_ends_with_what_comes_next_a_second_before_its_end():
+    timeline = plan(REST_BLOCK.replace("REST", "10s"))
+    rest, drink = events(timeline, "rest")[0], events(timeline, "announce")[0]
+    (next_up,) = events(timeline, "next")
+    (lie_down,) = [e for e in timeline.events if e.text == "Lie down."]
+    assert next_up.text == "Next: Second stretch."
+    assert next_up.start_sample >= drink.end_sample  # after the rest block's `say`
+    assert lie_down.start_sample - rest.start_sample == 10_000  # the rest keeps its length
+    assert lie_down.start_sample - next_up.end_sample == 1000  # and ends a second before its end
+    assert timeline.warnings == []
+
+
+def test_a_rest_too_short_for_next_drops_it_with_a_warning_and_off_turns_it_off():
+    timeline = plan(REST_BLOCK.replace("REST", "3s"))
+    assert events(timeline, "next") == []
+    assert timeline.warnings == [
+        "rest at line 6: next 'Next: Second stretch.' does not fit in the 3 s rest and was dropped"]
+    quiet = plan(REST_BLOCK.replace("REST", "10s").replace("sounds: none", "phrases: {next: off}"))
+    assert events(quiet, "next") == [] and quiet.warnings == []
+
+
+def test_a_rest_with_no_exercise_after_it_says_nothing_next():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Only, hold: 3s, countdown: 0}
+          - {rest: 20s}
+        """)
+    assert events(timeline, "next") == []
+
+
+def test_every_phrase_may_name_the_exercise_and_its_place():
+    timeline = plan("""
+        title: T
+        sounds: none
+        phrases:
+          title: "{number} of {total}: {exercise}"
+          next: "Coming up, number {number}: {exercise}"
+        exercises:
+          - {name: Calf, hold: 3s, countdown: 0}
+          - {rest: 10s}
+          - {say: Sit down}
+          - name: Hamstring
+            hold: 3s
+            countdown: 0
+            phrases: {end: "{exercise} done", prepare: "{exercise} in {total}"}
+        """)
+    said = [e.text for e in timeline.events if e.kind == "speech"]
+    assert said == ["T.", "1 of 2: Calf.", "Hold for 3 seconds.", "Get ready.", "Hold.",
+                    "And release.", "Rest for 10 seconds.", "Coming up, number 2: Hamstring.",
+                    "Sit down.", "2 of 2: Hamstring.", "Hold for 3 seconds.", "Hamstring in 2.",
+                    "Hold.", "Hamstring done."]
+    assert [c.title for c in timeline.chapters] == ["Calf", "Hamstring"]  # chapters keep the name
+
+
+def test_an_unknown_blank_is_refused_at_its_place_with_the_blanks_it_may_use():
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from("""
+            title: T
+            phrases: {title: "{position}: {exercise}"}
+            exercises:
+              - {name: A, hold: 5s}
+            """)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.col, problem.field) == (3, 18, "phrases.title")
+    assert str(caught.value) == ("routine.yaml:3:18: phrases.title: unknown blank {position} in "
+                                 "'{position}: {exercise}' (use {exercise}, {number} or {total})")
+
+
+def test_alternating_sides_say_last_one_once_before_the_very_last_hold():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Press, hold: 3s, reps: 3, rest: 6s, sides: alternate, countdown: 0}
+        """)
+    said = [e.text for e in timeline.events if e.kind == "speech"]
+    holds = [i for i, text in enumerate(said) if text == "Hold."]
+    assert len(holds) == 6 and said.count("Last one.") == 1
+    assert holds[4] < said.index("Last one.") < holds[5]
+    assert holds[2] < said.index("Three more.") < holds[3]  # three of six left, both sides counted
+
+
+def test_plan_json_carries_the_lead_in_and_next_roles(run, write_routine):
+    path = write_routine("""
+        title: Cues
+        sounds: beep
+        defaults: {lead_in: 2, countdown: 0}
+        exercises:
+          - {name: Calf, hold: 4s}
+          - {rest: 10s}
+          - {name: Toes, tempo: 1s, reps: 3, prepare: 6s}
+        """)
+    result = run("plan", path, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    roles = [(e["kind"], e["role"], e["text"]) for e in document["events"]
+             if e["role"] in ("lead_in", "next")]
+    assert roles == [("speech", "lead_in", "Two."), ("speech", "lead_in", "One."),
+                     ("speech", "next", "Next: Toes."),
+                     ("sound", "lead_in", "tick"), ("sound", "lead_in", "tick")]
+    table = run("plan", path).stdout
+    assert "lead_in     Two." in table and "next        Next: Toes." in table
