@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
+from audiocoach.audio.sounds import TICK
 from audiocoach.routine.model import Exercise
 from audiocoach.speech.languages import ONE, Pack
 
 PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
-TICK_MARK = "tick"  # a lead-in mark that is the beat's tick (before counted reps)
 COUNTDOWN_MARK = "countdown"  # a mark that is the routine's `sounds.countdown`
 
 
@@ -45,7 +45,7 @@ class LeadIn:
     count: int
     beat_s: Fraction
     words: tuple[Line, ...] = ()  # N ... 1; empty when each mark is the sound `mark`
-    mark: str = TICK_MARK
+    mark: str = TICK  # or COUNTDOWN_MARK
 
     def offsets_s(self) -> list[Fraction]:
         """How long before the start cue each mark begins, first mark first."""

@@ -22,8 +22,6 @@ from audiocoach.speech.cues import (
     sentence,
 )
 from audiocoach.speech.languages import Pack, load_pack, pack_for
-
-__all__ = ["Line", "sentence"]  # where the script's lines come from, for its readers
 # "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)

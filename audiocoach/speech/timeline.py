@@ -14,7 +14,7 @@ from audiocoach.audio.sounds import EVENT_ROLES, TICK, SoundSet
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.durations import Samples, display, plural, spoken, to_samples
 from audiocoach.routine.model import MAX_ROUTINE_S
-from audiocoach.speech.cues import TICK_MARK, LeadIn
+from audiocoach.speech.cues import LeadIn
 from audiocoach.speech.efforts import CUE_GAP_S, Effort, Warnings
 from audiocoach.speech.script import (
     SPEECH_GAP_S,
@@ -263,7 +263,7 @@ class _Layout:
         """The lead-in's marks (a word, or a sound's name) at their samples before the start cue
         at `start`; none, with a warning, when they cannot all fit after `free_from`, where the
         gap's other words end."""
-        name = TICK if lead.mark == TICK_MARK else self.sound_names[lead.mark]
+        name = TICK if lead.mark == TICK else self.sound_names[lead.mark]
         marks: list[Line | str] = list(lead.words) or [name] * lead.count
         lengths = [self.clips[m.text] if isinstance(m, Line) else self.sound_lengths[(m, "lead_in")]
                    for m in marks]
