@@ -115,6 +115,31 @@ def test_lead_in_never_lengthens_a_gap_its_words_would_crowd():
     assert "Press: the lead-in of 3 does not fit" in with_lead_in.warnings[0]
 
 
+def test_an_effort_with_steps_is_counted_into_at_its_first_step_and_after_switching_sides():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - name: Ankle circles
+            sides: both
+            countdown: 0
+            lead_in: 2
+            steps:
+              - {say: Clockwise, hold: 4s}
+              - {say: Pump, tempo: 1s, reps: 2}
+        """)
+    said = [e.text for e in timeline.events if e.kind == "speech"]
+    # Each side: the first step's words, "Two", "One", then its start; the second step follows
+    # its own words straight away.
+    assert said[3:9] == ["Right side.", "Clockwise.", "Two.", "One.", "Hold.", "And release."]
+    assert said[9:14] == ["Pump.", "One.", "Two.", "And release.", "Switch sides."]
+    first_starts = starts(timeline, "start")[::2]
+    lead = [e.start_sample for e in events(timeline, "lead_in")]
+    assert lead == [first_starts[0] - 2000, first_starts[0] - 1000,
+                    first_starts[1] - 2000, first_starts[1] - 1000]
+    assert timeline.warnings == []
+
+
 COUNTDOWN = """
     title: T
     sounds: {start: none, end: none, countdown: SOUND}
@@ -171,7 +196,7 @@ def test_countdown_sound_from_a_file_plays_at_the_numbers(tmp_path):
     ("{countdown: gong}", "sounds.countdown: 'gong' is not a built-in sound"),
     ("{countdown: none}", "sounds.countdown: 'none' is not a built-in sound"),
 ])
-def test_a_countdown_sound_too_long_to_mark_a_second_is_refused(sounds, message):
+def test_countdown_takes_voice_or_a_sound_short_enough_for_a_second(sounds, message):
     with pytest.raises(AudiocoachError) as caught:
         routine_from(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s}}\n")
     assert message in str(caught.value) and "use beep, tick, chime, voice" in str(caught.value)
