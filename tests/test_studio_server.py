@@ -284,3 +284,217 @@ def test_yaml_text_from_the_text_view_is_saved_as_typed(studio):
     answer = client.post("/api/save", json={"yaml": text})
     assert answer.status_code == 200
     assert path.read_text(encoding="utf-8") == text
+
+
+# -- checking and planning
+
+
+WRONG = """\
+title: Wrong
+exercises:
+  - name: Neck roll
+    hold: 10 seconds please
+  - name: Calf raise
+    hold: 8s
+    sides: sometimes
+"""
+
+
+def validate_lines(run, path: Path) -> list[str]:
+    result = run("validate", path)
+    assert result.exit_code == 1
+    return [line for line in (result.stderr or result.output).splitlines() if line]
+
+
+def test_check_reports_the_problems_of_validate_word_for_word(studio, run):
+    client, path = studio(text=WRONG)
+    answer = client.post("/api/check", json={"routine": routine_of(client)}).json()
+    assert answer["plan"] is None
+    said = [str(Problem(p["message"], p["fix"], str(path), p["line"], p["col"], p["field"]))
+            for p in answer["problems"]]
+    assert said == validate_lines(run, path)
+    assert [p["field"] for p in answer["problems"]] == ["exercises[0].hold", "exercises[1].sides"]
+
+
+def test_check_of_typed_yaml_places_the_problem_where_validate_does(studio, run):
+    client, path = studio()
+    text = COMMENTED.replace("    hold: 8s\n", "    hold: [8s\n")
+    answer = client.post("/api/check", json={"yaml": text}).json()
+    path.write_text(text, encoding="utf-8")
+    [problem] = answer["problems"]
+    assert problem["line"] and problem["col"]
+    assert [str(Problem(problem["message"], problem["fix"], str(path), problem["line"],
+                        problem["col"], problem["field"]))] == validate_lines(run, path)
+    assert answer["routine"] is None and answer["yaml"] == text
+
+
+def exercises_of(plan_document: dict, intro: bool = False) -> list[dict]:
+    chapters = plan_document["chapters"][1 if intro else 0:]
+    return [{"name": c["title"], "start_s": c["start_s"],
+             "length_s": round(c["end_s"] - c["start_s"], 6)} for c in chapters]
+
+
+def test_the_plan_is_estimated_first_then_exact_and_agrees_with_plan_json(studio, run):
+    client, path = studio()
+    routine = routine_of(client)
+    routine["exercises"][0]["hold"] = "14s"
+    first = client.post("/api/check", json={"routine": routine}).json()
+    assert first["problems"] == [] and first["plan"]["estimated"] is True
+    assert all(exercise["estimated"] for exercise in first["plan"]["exercises"])
+    client.session.wait()  # the missing clips, synthesized in the background
+    second = client.post("/api/check", json={"routine": routine}).json()
+    assert second["plan"]["estimated"] is False
+    client.post("/api/save", json={"routine": routine})
+    result = run("plan", "--json", path)
+    assert result.exit_code == 0, result.output
+    planned = json.loads(result.stdout)
+    shown = second["plan"]
+    assert [{k: e[k] for k in ("name", "start_s", "length_s")} for e in shown["exercises"]] == \
+        exercises_of(planned)
+    assert [e["hold_s"] for e in shown["exercises"]] == [14.0, 8.0, 12.0]
+    assert shown["total_s"] == planned["duration_s"]
+    assert shown["warnings"] == planned["warnings"]
+    # the estimate was the same layout with guessed clip lengths: near, not equal
+    assert first["plan"]["total_s"] != shown["total_s"]
+    assert [e["name"] for e in first["plan"]["exercises"]] == [e["name"] for e in shown["exercises"]]
+
+
+def test_synthesis_progress_reaches_the_page_as_events(studio):
+    client, path = studio()
+    with client.get("/api/events", stream=True) as events:
+        client.post("/api/check", json={"routine": routine_of(client)})
+        seen = read_events(events, until="clips", finished=True)
+    clips = [data for name, data in seen if name == "clips"]
+    total = clips[-1]["total"]
+    assert total > 5
+    assert [c["done"] for c in clips[:-1]] == list(range(0, total + 1))
+    assert client.post("/api/check", json={"routine": routine_of(client)}).json()[
+        "plan"]["estimated"] is False
+
+
+def read_events(response, until: str, finished: bool = False, limit_s: float = 120):
+    """(event, data) pairs of a server-sent event stream, up to the first `until` event (one
+    marked finished, if asked)."""
+    seen, name = [], None
+    deadline = time.monotonic() + limit_s
+    for line in response.iter_lines(decode_unicode=True):
+        assert time.monotonic() < deadline, seen
+        if line.startswith("event:"):
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            data = json.loads(line.split(":", 1)[1])
+            seen.append((name, data))
+            if name == until and (not finished or data.get("finished")):
+                return seen
+            if name == "failed":
+                raise AssertionError(data)
+    return seen
+
+
+# -- hearing, building, sharing
+
+
+def test_a_preview_is_the_exercise_s_chapter_of_the_track_to_the_sample(studio, run):
+    client, path = studio()
+    answer = client.post("/api/preview", json={"routine": routine_of(client), "index": 1}).json()
+    with wave.open(io.BytesIO(client.get(answer["url"]).content)) as audio:
+        rate, frames = audio.getframerate(), audio.readframes(audio.getnframes())
+    preview = np.frombuffer(frames, dtype="<i2")
+    assert run("build", path, "--format", "wav", "-o", "whole.wav").exit_code == 0
+    planned = json.loads(run("plan", "--json", path).stdout)
+    chapter = planned["chapters"][1]
+    assert chapter["title"] == "Calf raise"
+    start, end = round(chapter["start_s"] * rate), round(chapter["end_s"] * rate)
+    assert preview.size == end - start
+    assert answer["length_s"] == pytest.approx(chapter["end_s"] - chapter["start_s"], abs=1e-6)
+    with wave.open("whole.wav") as whole:
+        track = np.frombuffer(whole.readframes(whole.getnframes()), dtype="<i2")
+    assert np.array_equal(preview, track[start:end])  # same voice, sounds and loudness
+
+
+def test_build_reports_progress_then_serves_the_mp3_that_audiocoach_build_writes(studio, run):
+    client, path = studio("Abend Übung.yaml")
+    with client.get("/api/events", stream=True) as events:
+        job = client.post("/api/build", json={"routine": routine_of(client)}).json()["job"]
+        seen = read_events(events, until="built")
+    stages = [(data["stage"], data["done"]) for name, data in seen
+              if name == "build" and data["job"] == job]
+    assert stages[0] == ("voice", 0) and stages[-1] == ("encoding", 1)
+    assert ("voice", 1) in stages  # a clip synthesized
+    built = seen[-1][1]
+    assert built == {"job": job, "url": "/files/output/Abend%20%C3%9Cbung.mp3"}
+    served = client.get(built["url"])
+    assert served.headers["content-type"] == "audio/mpeg"
+    assert run("build", path).exit_code == 0
+    assert served.content == Path("output/Abend Übung.mp3").read_bytes()
+    assert (path.parent / "output" / "Abend Übung.mp3").read_bytes() == served.content
+    part = client.get(built["url"], headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == served.content[100:200]
+
+
+def test_share_writes_the_folder_audiocoach_share_writes_and_shows_its_address(studio, run):
+    client, path = studio()
+    answer = client.post("/api/share", json={"routine": routine_of(client), "folder": "shared"})
+    assert answer.status_code == 200, answer.text
+    shared = answer.json()
+    assert shared["folder"] == "shared"
+    assert shared["address"].startswith("http://") and shared["address"].endswith(":8000/")
+    assert shared["qr_svg"].startswith("<svg") and "<path" in shared["qr_svg"]
+    assert shared["command"] == "audiocoach serve shared --host 0.0.0.0"
+    assert run("share", path, "-o", "cli-share").exit_code == 0
+    ours, theirs = path.parent / "shared", Path("cli-share")
+    assert sorted(files_of(ours)) == sorted(files_of(theirs))
+    assert (ours / "routine.mp3").read_bytes() == (theirs / "routine.mp3").read_bytes()
+    assert client.get(shared["page"]).text == (theirs / "routine.html").read_text()
+
+
+# -- wrong input is answered, never a traceback
+
+
+@pytest.mark.parametrize("route", ["/api/check", "/api/save", "/api/preview", "/api/build",
+                                   "/api/share"])
+def test_a_request_that_is_not_json_is_answered_with_a_problem(studio, route):
+    client, path = studio()
+    answer = client.post(route, data=b"{not json", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["problems"][0]["message"].startswith("the request is not JSON")
+    assert path.read_text() == COMMENTED
+
+
+@pytest.mark.parametrize("body", [{"routine": ["a", "list"]}, {"routine": "text"}, [1, 2],
+                                  {"yaml": 5}, {}])
+def test_a_routine_that_is_not_a_mapping_is_answered_with_a_problem(studio, body):
+    client, path = studio()
+    for route in ("/api/check", "/api/save"):
+        answer = client.post(route, json=body)
+        assert answer.status_code == 422
+        [problem] = answer.json()["problems"]
+        assert problem["message"] and problem["fix"]
+    assert path.read_text() == COMMENTED
+
+
+def test_a_yaml_mistake_is_a_problem_with_line_and_column(studio):
+    client, _ = studio()
+    answer = client.post("/api/check", json={"yaml": "title: x\nexercises:\n  - name: 'a\n"})
+    assert answer.status_code == 200
+    [problem] = answer.json()["problems"]
+    assert problem["message"].startswith("not valid YAML")
+    assert (problem["line"], problem["col"]) == (4, 1)
+
+
+@pytest.mark.parametrize("index", [3, -1, "1", None, True])
+def test_a_preview_of_an_exercise_that_is_not_there_is_a_problem(studio, index):
+    client, _ = studio()
+    answer = client.post("/api/preview", json={"routine": routine_of(client), "index": index})
+    assert answer.status_code == 422
+    [problem] = answer.json()["problems"]
+    assert problem["field"] == "index"
+    assert problem["fix"] == "give an index from 0 to 2"
+
+
+def test_an_existing_file_that_is_not_yaml_opens_with_its_problem(studio):
+    client, _ = studio(text="title: [unclosed\n")
+    state = client.get("/api/state").json()
+    assert state["routine"] is None and state["yaml"] == "title: [unclosed\n"
+    answer = client.post("/api/check", json={"yaml": state["yaml"]}).json()
+    assert answer["problems"][0]["line"] == 2
