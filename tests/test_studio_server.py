@@ -179,17 +179,17 @@ def test_a_path_outside_the_folder_is_not_served(studio, tmp_path, raw_path):
     assert client.get("/files/notes.txt").text == "inside"
 
 
-@pytest.mark.parametrize("folder", ["../shared", "/tmp/shared-elsewhere", "out/shared"])
+@pytest.mark.parametrize("folder", ["../shared", "ABSOLUTE", "out/shared"])
 def test_a_share_folder_outside_the_folder_is_refused_and_nothing_is_written(studio, tmp_path,
                                                                              folder):
     client, path = studio()
+    folder = str(tmp_path / "elsewhere") if folder == "ABSOLUTE" else folder
     (path.parent / "out").symlink_to(tmp_path, target_is_directory=True)
     before = files_of(tmp_path)
     answer = client.post("/api/share", json={"routine": routine_of(client), "folder": folder})
     assert answer.status_code == 422
     assert answer.json()["problems"][0]["field"] == "folder"
     assert files_of(tmp_path) == before
-    assert not Path("/tmp/shared-elsewhere").exists()
 
 
 def test_another_address_needs_the_token(studio):
