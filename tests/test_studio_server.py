@@ -498,3 +498,106 @@ def test_an_existing_file_that_is_not_yaml_opens_with_its_problem(studio):
     assert state["routine"] is None and state["yaml"] == "title: [unclosed\n"
     answer = client.post("/api/check", json={"yaml": state["yaml"]}).json()
     assert answer["problems"][0]["line"] == 2
+
+
+# -- what the page is given
+
+
+def test_state_gives_the_schema_of_audiocoach_schema_and_what_can_be_chosen(studio, run):
+    client, _ = studio()
+    state = client.get("/api/state").json()
+    assert state["schema"] == json.loads(run("schema").stdout)
+    assert state["routine"]["exercises"][0] == {"name": "Neck roll", "hold": "10s", "rest": "5s"}
+    assert state["yaml"] == COMMENTED
+    assert state["engines"][:3] == ["auto", "piper", "gtts"]
+    assert "en_US-joe-medium" in state["voices"]
+    assert {"de", "en", "fr"} <= set(state["languages"])
+    assert "gong" in state["sounds"]
+
+
+def test_catalog_search_finds_what_audiocoach_catalog_finds(studio, run):
+    client, _ = studio()
+    found = client.get("/api/catalog", params={"q": "knee", "position": "chair",
+                                               "equipment": "towel"}).json()
+    listed = json.loads(run("catalog", "knee", "--position", "chair", "--equipment", "towel",
+                            "--json").stdout)
+    assert [e["id"] for e in found["entries"]] == [e["id"] for e in listed] != []
+    assert found["positions"] == ["chair", "standing", "floor"]
+    # an entry added as the page adds it is a valid exercise of the routine
+    routine = routine_of(client)
+    routine["exercises"].append(found["entries"][0]["exercise"])
+    answer = client.post("/api/check", json={"routine": routine}).json()
+    assert answer["problems"] == []
+    assert answer["plan"]["exercises"][-1]["name"] == found["entries"][0]["name"]
+    wrong = client.get("/api/catalog", params={"position": "sofa"})
+    assert wrong.status_code == 422
+    assert wrong.json()["problems"][0]["field"] == "position"
+
+
+def start_studio_command(*arguments: str, cwd: Path):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "audiocoach", "studio", *arguments,
+                                "--port", "0", "--no-browser"], cwd=cwd, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    return process, process.stdout.readline()
+
+
+def test_the_studio_command_prints_its_address_and_serves_the_file(tmp_path):
+    process, said = start_studio_command("new routine.yaml", cwd=tmp_path)
+    try:
+        assert said.startswith("Studio: http://127.0.0.1:"), said
+        address = said.split()[1]
+        state = requests.get(address + "api/state", timeout=10).json()
+        assert state["file"] == "new routine.yaml" and state["exists"] is False
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_studio_on_every_address_prints_a_token_and_asks_for_it(tmp_path):
+    process, said = start_studio_command("--host", "0.0.0.0", cwd=tmp_path)
+    try:
+        address = said.split()[1]
+        assert "?token=" in address, said
+        port, token = address.split(":")[2].split("/")[0], address.split("?token=")[1]
+        local = f"http://127.0.0.1:{port}/api/state"
+        assert requests.get(local, timeout=10).status_code == 403
+        state = requests.get(local, headers={"X-Studio-Token": token}, timeout=10).json()
+        assert state["file"] == "routine.yaml"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_with_the_real_voice_the_plan_turns_exact_and_agrees_with_plan_json(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from audiocoach.cli import app
+
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    path = tmp_path / "short.yaml"
+    path.write_text("title: Short\nvoice: {engine: piper}\nexercises:\n"
+                    "  - name: Heel press\n    hold: 6s\n  - name: Wall push\n    hold: 5s\n")
+    port = free_port()
+    with served(studio_app(path, token=None, allowed_hosts=own_hosts("127.0.0.1", port)), port):
+        client = Client(port, f"127.0.0.1:{port}")
+        routine = routine_of(client)
+        first = client.post("/api/check", json={"routine": routine}).json()["plan"]
+        assert first["estimated"] is True
+        for _ in range(600):
+            plan = client.post("/api/check", json={"routine": routine}).json()["plan"]
+            if not plan["estimated"]:
+                break
+            time.sleep(0.2)
+    planned = json.loads(CliRunner().invoke(app, ["plan", "--json", str(path)]).stdout)
+    assert plan["total_s"] == planned["duration_s"]
+    assert abs(first["total_s"] - planned["duration_s"]) < 10  # the estimate was near
+    expected = exercises_of(planned)
+    assert [e["name"] for e in plan["exercises"]] == [e["name"] for e in expected]
+    for shown, wanted in zip(plan["exercises"], expected):
+        assert shown["start_s"] == wanted["start_s"]
+        assert shown["length_s"] == pytest.approx(wanted["length_s"], abs=2e-6)  # both rounded
