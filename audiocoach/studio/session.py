@@ -11,13 +11,14 @@ import io
 import shlex
 import itertools
 import threading
+import time
 import uuid
 import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audiocoach import api
+from audiocoach import api, pipeline
 from audiocoach.errors import AudiocoachError, ExitCode, Problem
 from audiocoach.routine.catalog import catalog_fields
 from audiocoach.routine.load import load_text
@@ -27,6 +28,7 @@ from audiocoach.studio.estimate import estimated_layout, plan_json
 from audiocoach.studio.events import Hub
 
 SERVE_PORT = 8000  # `audiocoach serve`'s port unless told
+PROBE_KEPT_S = 120  # Google's answer to the `auto` voice's probe is asked again after this
 PREVIEWS_KEPT = 8  # the latest previews stay playable; older ones are dropped from memory
 
 
@@ -62,6 +64,20 @@ class Session:
         self._wanted: Routine | None = None  # the latest routine whose clips are wanted
         self._jobs = itertools.count(1)
         self.previews: dict[str, bytes] = {}
+        self._probe: tuple[bool, float] | None = None
+
+    def reachable(self) -> bool:
+        """Whether Google answers, for the `auto` voice: asked once in a while, not at every
+        keystroke (the probe can take seconds when it does not)."""
+        now = time.monotonic()
+        if self._probe is None or now - self._probe[1] > PROBE_KEPT_S:
+            self._probe = (pipeline.google_reachable(), now)
+        return self._probe[0]
+
+    def track(self, routine: Routine, progress=None) -> api.Track:
+        """The routine planned as `audiocoach.plan` plans it, missing clips synthesized."""
+        return api.Track(pipeline.compile_routine(routine, pipeline.Options(), progress,
+                                                  reachable=self.reachable))
 
     # -- reading what the page sent
 
@@ -130,9 +146,9 @@ class Session:
 
     def plan(self, routine: Routine) -> dict:
         """Exact when every clip is cached; else estimated, and the missing clips are started."""
-        layout = estimated_layout(routine)
+        layout = estimated_layout(routine, self.reachable)
         if not layout.missing:
-            return plan_json(routine, track=api.plan(routine))
+            return plan_json(routine, track=self.track(routine))
         self.synthesize(routine)
         return plan_json(routine, layout)
 
@@ -153,7 +169,7 @@ class Session:
             raise request_problem(f"there is no exercise {index!r} to preview (the routine has "
                                   f"{count})", f"give an index from 0 to {count - 1}" if count
                                   else "add an exercise first", "index")
-        track = api.plan(routine)
+        track = self.track(routine)
         chapter = track.timeline.chapters[index + (1 if routine.intro else 0)]
         samples = track.pcm()[chapter.start:chapter.end]
         out = io.BytesIO()
@@ -190,7 +206,7 @@ class Session:
 
         try:
             self.hub.send("build", {"job": job, "done": 0, "total": 1, "stage": "voice"})
-            track = api.plan(routine, progress=progress)
+            track = self.track(routine, progress)
             self.hub.send("build", {"job": job, "done": 0, "total": 1, "stage": "encoding"})
             track.save(out, chosen)
         except AudiocoachError as error:
@@ -218,7 +234,7 @@ class Session:
             raise AudiocoachError(Problem(f"{name!r} is not a folder inside {self.folder}",
                                           "give a folder name such as shared", field="folder"))
         collection = prepare(folder, [self.path.stem], None, None, False)
-        result = publish(collection, [(self.path.stem, api.plan(routine).compiled)], False)
+        result = publish(collection, [(self.path.stem, self.track(routine).compiled)], False)
         address = f"http://{lan_address() or '127.0.0.1'}:{SERVE_PORT}/"
         relative = folder.relative_to(self.folder).as_posix()
         return {"folder": relative, "address": address, "qr_svg": qr_svg(address),
@@ -244,10 +260,10 @@ class Session:
                 if routine is None:
                     self._synthesis = None
                     return
-            total = len(estimated_layout(routine).missing)
+            total = len(estimated_layout(routine, self.reachable).missing)
             self.hub.send("clips", {"done": 0, "total": total})
             try:
-                api.plan(routine, progress=lambda done, of: self.hub.send(
+                self.track(routine, lambda done, of: self.hub.send(
                     "clips", {"done": done, "total": of}))
             except AudiocoachError as error:
                 self.hub.send("failed", {"job": "clips", "problems": problems_json(error)})
