@@ -601,3 +601,26 @@ def test_with_the_real_voice_the_plan_turns_exact_and_agrees_with_plan_json(tmp_
     for shown, wanted in zip(plan["exercises"], expected):
         assert shown["start_s"] == wanted["start_s"]
         assert shown["length_s"] == pytest.approx(wanted["length_s"], abs=2e-6)  # both rounded
+
+
+def test_hidden_files_of_the_folder_are_not_served(studio):
+    client, path = studio()
+    (path.parent / ".secret").write_text("hidden")
+    (path.parent / "shared").mkdir()
+    (path.parent / "shared" / ".audiocoach-share.json").write_text("{}")
+    assert client.get("/files/.secret").status_code == 404
+    assert client.get("/files/shared/.audiocoach-share.json").status_code == 404
+
+
+def test_with_an_intro_rests_and_announcements_each_exercise_has_its_own_chapter(studio, run):
+    client, path = studio(text="title: Mixed\nintro: Sit tall on a firm chair.\nexercises:\n"
+                               "  - name: Heel press\n    hold: 6s\n  - rest: 10s\n"
+                               "  - say: Now the other leg.\n  - name: Wall push\n    hold: 5s\n")
+    routine = routine_of(client)
+    client.post("/api/check", json={"routine": routine})
+    client.session.wait()
+    shown = client.post("/api/check", json={"routine": routine}).json()["plan"]
+    planned = json.loads(run("plan", "--json", path).stdout)
+    assert [{k: e[k] for k in ("name", "start_s", "length_s")} for e in shown["exercises"]] == \
+        exercises_of(planned, intro=True)
+    assert [e["name"] for e in shown["exercises"]] == ["Heel press", "Wall push"]

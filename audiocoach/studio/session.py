@@ -286,6 +286,8 @@ def inside(folder: Path, relative: str) -> Path | None:
     """`relative` resolved inside `folder` (symbolic links followed), or None if it leads out."""
     if not relative or "\x00" in relative or Path(relative).is_absolute():
         return None
+    if any(part.startswith(".") and part not in (".", "..") for part in Path(relative).parts):
+        return None  # hidden files: a share folder's manifest, a save's temporary file
     target = (folder / relative).resolve()
     return target if target.is_relative_to(folder) and target != folder else None
 
