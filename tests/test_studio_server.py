@@ -1,215 +1,33 @@
-"""The studio's server: who may use it, what it reads and writes, and that its figures are the CLI's."""
+"""The studio's server: saving keeps the file's form, and its figures are the commands'."""
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
-import os
-import socket
-import threading
 import time
 import wave
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import requests
+from studio_support import (  # open_studios: the fixture `studio`
+    COMMENTED,
+    Client,
+    exercises_of,
+    files_of,
+    free_port,
+    one_line_changed,
+    open_studios,  # noqa: F401
+    read_events,
+    routine_of,
+    served,
+    start_studio_command,
+)
 
 from audiocoach.errors import Problem
 from audiocoach.studio.guard import own_hosts
 from audiocoach.studio.server import studio_app
-
-COMMENTED = """\
-# Evening stretch, for the class on Tuesdays
-title: Evening stretch   # what the player shows
-voice:
-  engine: piper
-exercises:
-  # warm up first
-  - name: Neck roll
-    hold: 10s      # gentle
-    rest: 5s
-  - name: "Calf raise"
-    hold: 8s
-    sides: both
-  - use: seated-glute-stretch
-    hold: 12s
-"""
-
-
-class Client:
-    """Requests to a studio served by uvicorn on 127.0.0.1, sent with the Host a browser would."""
-
-    def __init__(self, port: int, host: str):
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.host = host
-
-    def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
-        headers = {"Host": self.host, **(headers or {})}
-        return requests.request(method, self.base + path, headers=headers, timeout=120, **kwargs)
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def raw(self, target: bytes) -> int:
-        """The status of a GET whose path goes on the wire exactly as given (a client library
-        would tidy away `..`)."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
-            connection.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + self.host.encode()
-                               + b"\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
-        return int(answer.split(b" ", 2)[1])
-
-
-@contextmanager
-def served(app, port: int):
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def studio(fake_engine, tmp_path, monkeypatch):
-    """Opens a studio on a file of the folder `tmp_path/work` (fake voice, its own clip cache)."""
-    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
-    folder = tmp_path / "work"
-    folder.mkdir()
-    with ExitStack() as stack:
-        def open_studio(name: str = "routine.yaml", text: str | None = COMMENTED, token=None,
-                        host: str = "127.0.0.1"):
-            path = folder / name
-            if text is not None:
-                path.write_text(text, encoding="utf-8")
-            port = free_port()
-            app = studio_app(path, token=token, allowed_hosts=own_hosts(host, port))
-            stack.enter_context(served(app, port))
-            client = Client(port, f"{host}:{port}")
-            client.session = app.state.session
-            return client, path
-
-        yield open_studio
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def routine_of(client) -> dict:
-    return client.get("/api/state").json()["routine"]
-
-
-# -- who may use it
-
-
-def test_a_foreign_origin_is_refused_and_nothing_is_written(studio):
-    client, path = studio()
-    before = files_of(path.parent)
-    routine = routine_of(client)
-    routine["title"] = "Changed"
-    answer = client.post("/api/save", json={"routine": routine},
-                         headers={"Origin": "http://evil.example"})
-    assert answer.status_code == 403
-    assert "another site" in answer.json()["problems"][0]["message"]
-    assert files_of(path.parent) == before
-    # the studio's own page may
-    assert client.post("/api/save", json={"routine": routine},
-                       headers={"Origin": f"http://{client.host}"}).status_code == 200
-    assert "title: Changed" in path.read_text()
-
-
-def test_a_foreign_host_is_refused_and_nothing_is_written(studio):
-    """A DNS-rebinding page reaches the studio's address under its own name: refused."""
-    client, path = studio()
-    routine = routine_of(client)
-    before = files_of(path.parent)
-    answer = client.post("/api/save", json={"routine": routine},
-                         headers={"Host": f"rebind.example:{client.port}"})
-    assert answer.status_code == 403
-    assert client.post("/api/build", json={"routine": routine},
-                       headers={"Host": "localhost:9999"}).status_code == 403
-    assert client.get("/api/state", headers={"Host": "evil.example"}).status_code == 403
-    assert files_of(path.parent) == before
-
-
-@pytest.mark.parametrize("raw_path", [
-    b"/files/../secret.txt",
-    b"/files/%2e%2e/secret.txt",
-    b"/files/..%2fsecret.txt",
-    b"/files/%2E%2E%2Fsecret.txt",
-    b"/files//" + b"%s",  # an absolute path, filled in below
-    b"/files/out/secret.txt",  # a symbolic link that leads out of the folder
-], ids=["dot-dot", "percent-dots", "percent-slash", "percent-upper", "absolute", "symlink"])
-def test_a_path_outside_the_folder_is_not_served(studio, tmp_path, raw_path):
-    client, path = studio()
-    secret = tmp_path / "secret.txt"
-    secret.write_text("not for the page")
-    (path.parent / "out").symlink_to(tmp_path, target_is_directory=True)
-    if raw_path.endswith(b"%s"):
-        raw_path = raw_path.replace(b"%s", str(secret).lstrip("/").encode())
-    before = files_of(tmp_path / "work")
-    assert client.raw(raw_path) == 404
-    assert files_of(tmp_path / "work") == before
-    # a file of the folder is served
-    (path.parent / "notes.txt").write_text("inside")
-    assert client.get("/files/notes.txt").text == "inside"
-
-
-@pytest.mark.parametrize("folder", ["../shared", "ABSOLUTE", "out/shared"])
-def test_a_share_folder_outside_the_folder_is_refused_and_nothing_is_written(studio, tmp_path,
-                                                                             folder):
-    client, path = studio()
-    folder = str(tmp_path / "elsewhere") if folder == "ABSOLUTE" else folder
-    (path.parent / "out").symlink_to(tmp_path, target_is_directory=True)
-    before = files_of(tmp_path)
-    answer = client.post("/api/share", json={"routine": routine_of(client), "folder": folder})
-    assert answer.status_code == 422
-    assert answer.json()["problems"][0]["field"] == "folder"
-    assert files_of(tmp_path) == before
-
-
-def test_another_address_needs_the_token(studio):
-    client, _ = studio(token="s3cret", host="192.0.2.7")
-    assert client.get("/api/state").status_code == 403
-    assert client.get("/api/state?token=wrong").status_code == 403
-    assert client.get("/api/state", headers={"X-Studio-Token": "s3cret"}).status_code == 200
-    assert client.get("/api/state?token=s3cret").json()["file"] == "routine.yaml"
-    # and the loopback names stay its own too
-    assert client.get("/api/state?token=s3cret",
-                      headers={"Host": f"localhost:{client.port}"}).status_code == 200
-
-
-# -- saving
-
-
-def one_line_changed(before: str, after: str) -> list[str]:
-    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0,
-                                                  lineterm="")
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
 def test_saving_one_changed_hold_changes_exactly_that_line(studio):
@@ -286,9 +104,6 @@ def test_yaml_text_from_the_text_view_is_saved_as_typed(studio):
     assert path.read_text(encoding="utf-8") == text
 
 
-# -- checking and planning
-
-
 WRONG = """\
 title: Wrong
 exercises:
@@ -328,12 +143,6 @@ def test_check_of_typed_yaml_places_the_problem_where_validate_does(studio, run)
     assert answer["routine"] is None and answer["yaml"] == text
 
 
-def exercises_of(plan_document: dict, intro: bool = False) -> list[dict]:
-    chapters = plan_document["chapters"][1 if intro else 0:]
-    return [{"name": c["title"], "start_s": c["start_s"],
-             "length_s": round(c["end_s"] - c["start_s"], 6)} for c in chapters]
-
-
 def test_the_plan_is_estimated_first_then_exact_and_agrees_with_plan_json(studio, run):
     client, path = studio()
     routine = routine_of(client)
@@ -370,28 +179,6 @@ def test_synthesis_progress_reaches_the_page_as_events(studio):
     assert [c["done"] for c in clips[:-1]] == list(range(0, total + 1))
     assert client.post("/api/check", json={"routine": routine_of(client)}).json()[
         "plan"]["estimated"] is False
-
-
-def read_events(response, until: str, finished: bool = False, limit_s: float = 120):
-    """(event, data) pairs of a server-sent event stream, up to the first `until` event (one
-    marked finished, if asked)."""
-    seen, name = [], None
-    deadline = time.monotonic() + limit_s
-    for line in response.iter_lines(decode_unicode=True):
-        assert time.monotonic() < deadline, seen
-        if line.startswith("event:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            data = json.loads(line.split(":", 1)[1])
-            seen.append((name, data))
-            if name == until and (not finished or data.get("finished")):
-                return seen
-            if name == "failed":
-                raise AssertionError(data)
-    return seen
-
-
-# -- hearing, building, sharing
 
 
 def test_a_preview_is_the_exercise_s_chapter_of_the_track_to_the_sample(studio, run):
@@ -448,9 +235,6 @@ def test_share_writes_the_folder_audiocoach_share_writes_and_shows_its_address(s
     assert client.get(shared["page"]).text == (theirs / "routine.html").read_text()
 
 
-# -- wrong input is answered, never a traceback
-
-
 @pytest.mark.parametrize("route", ["/api/check", "/api/save", "/api/preview", "/api/build",
                                    "/api/share"])
 def test_a_request_that_is_not_json_is_answered_with_a_problem(studio, route):
@@ -500,9 +284,6 @@ def test_an_existing_file_that_is_not_yaml_opens_with_its_problem(studio):
     assert answer["problems"][0]["line"] == 2
 
 
-# -- what the page is given
-
-
 def test_state_gives_the_schema_of_audiocoach_schema_and_what_can_be_chosen(studio, run):
     client, _ = studio()
     state = client.get("/api/state").json()
@@ -534,17 +315,6 @@ def test_catalog_search_finds_what_audiocoach_catalog_finds(studio, run):
     assert wrong.json()["problems"][0]["field"] == "position"
 
 
-def start_studio_command(*arguments: str, cwd: Path):
-    import subprocess
-    import sys
-
-    process = subprocess.Popen([sys.executable, "-m", "audiocoach", "studio", *arguments,
-                                "--port", "0", "--no-browser"], cwd=cwd, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
-    return process, process.stdout.readline()
-
-
 def test_the_studio_command_prints_its_address_and_serves_the_file(tmp_path):
     process, said = start_studio_command("new routine.yaml", cwd=tmp_path)
     try:
@@ -552,21 +322,6 @@ def test_the_studio_command_prints_its_address_and_serves_the_file(tmp_path):
         address = said.split()[1]
         state = requests.get(address + "api/state", timeout=10).json()
         assert state["file"] == "new routine.yaml" and state["exists"] is False
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def test_the_studio_on_every_address_prints_a_token_and_asks_for_it(tmp_path):
-    process, said = start_studio_command("--host", "0.0.0.0", cwd=tmp_path)
-    try:
-        address = said.split()[1]
-        assert "?token=" in address, said
-        port, token = address.split(":")[2].split("/")[0], address.split("?token=")[1]
-        local = f"http://127.0.0.1:{port}/api/state"
-        assert requests.get(local, timeout=10).status_code == 403
-        state = requests.get(local, headers={"X-Studio-Token": token}, timeout=10).json()
-        assert state["file"] == "routine.yaml"
     finally:
         process.terminate()
         process.wait(10)
@@ -601,15 +356,6 @@ def test_with_the_real_voice_the_plan_turns_exact_and_agrees_with_plan_json(tmp_
     for shown, wanted in zip(plan["exercises"], expected):
         assert shown["start_s"] == wanted["start_s"]
         assert shown["length_s"] == pytest.approx(wanted["length_s"], abs=2e-6)  # both rounded
-
-
-def test_hidden_files_of_the_folder_are_not_served(studio):
-    client, path = studio()
-    (path.parent / ".secret").write_text("hidden")
-    (path.parent / "shared").mkdir()
-    (path.parent / "shared" / ".audiocoach-share.json").write_text("{}")
-    assert client.get("/files/.secret").status_code == 404
-    assert client.get("/files/shared/.audiocoach-share.json").status_code == 404
 
 
 def test_with_an_intro_rests_and_announcements_each_exercise_has_its_own_chapter(studio, run):

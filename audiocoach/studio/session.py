@@ -8,8 +8,8 @@ audiocoach's own reader on the text it would be saved as, so the problems are `v
 from __future__ import annotations
 
 import io
-import shlex
 import itertools
+import shlex
 import threading
 import time
 import uuid
