@@ -177,3 +177,4 @@ def run(file: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_brow
         uvicorn.Server(config).run(sockets=[listener])
     except KeyboardInterrupt:
         pass
+    say("Stopped.")
