@@ -370,3 +370,28 @@ def test_with_an_intro_rests_and_announcements_each_exercise_has_its_own_chapter
     assert [{k: e[k] for k in ("name", "start_s", "length_s")} for e in shown["exercises"]] == \
         exercises_of(planned, intro=True)
     assert [e["name"] for e in shown["exercises"]] == ["Heel press", "Wall push"]
+
+
+def test_clips_the_voice_cannot_make_are_a_problem_and_not_asked_for_again(studio, fake_engine,
+                                                                           monkeypatch):
+    from audiocoach.errors import AudiocoachError
+
+    def refuse(self, text):
+        fake_engine.calls.append(text)
+        raise AudiocoachError.engine("the voice model file is damaged",
+                                     "add the voice again with `audiocoach voices add`")
+
+    monkeypatch.setattr(fake_engine, "synthesize", refuse)
+    client, _ = studio()
+    routine = routine_of(client)
+    assert client.post("/api/check", json={"routine": routine}).json()["plan"]["estimated"]
+    client.session.wait()
+    tried = len(fake_engine.calls)
+    assert tried >= 1
+    answer = client.post("/api/check", json={"routine": routine}).json()
+    assert answer["plan"] is None
+    assert answer["problems"] == [{"message": "the voice model file is damaged",
+                                   "fix": "add the voice again with `audiocoach voices add`",
+                                   "line": None, "col": None, "field": "voice"}]
+    client.session.wait()
+    assert len(fake_engine.calls) == tried

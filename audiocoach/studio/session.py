@@ -62,6 +62,8 @@ class Session:
         self._lock = threading.Lock()
         self._synthesis: threading.Thread | None = None
         self._wanted: Routine | None = None  # the latest routine whose clips are wanted
+        # the clips the voice could not make, and why: not asked for again and again
+        self._failed: tuple[frozenset[str], list[Problem]] | None = None
         self._jobs = itertools.count(1)
         self.previews: dict[str, bytes] = {}
         self._probe: tuple[bool, float] | None = None
@@ -149,6 +151,9 @@ class Session:
         layout = estimated_layout(routine, self.reachable)
         if not layout.missing:
             return plan_json(routine, track=self.track(routine))
+        failed = self._failed
+        if failed is not None and failed[0] == frozenset(layout.missing):
+            raise AudiocoachError(failed[1])
         self.synthesize(routine)
         return plan_json(routine, layout)
 
@@ -213,10 +218,8 @@ class Session:
             self.hub.send("failed", {"job": job, "problems": problems_json(error)})
             return
         except Exception as error:  # noqa: BLE001 - the page must hear of it, not wait for ever
-            self.hub.send("failed", {"job": job, "problems": [{
-                "message": f"the build stopped: {error}", "fix": "try again; if it happens "
-                "again, build from the command line to see more", "field": None,
-                "line": None, "col": None}]})
+            self.hub.send("failed", {"job": job, "problems": problems_json(
+                AudiocoachError(stopped(error)))})
             return
         self.hub.send("build", {"job": job, "done": 1, "total": 1, "stage": "encoding"})
         self.hub.send("built", {"job": job, "url": files_url(out.relative_to(self.folder))})
@@ -260,13 +263,20 @@ class Session:
                 if routine is None:
                     self._synthesis = None
                     return
-            total = len(estimated_layout(routine, self.reachable).missing)
-            self.hub.send("clips", {"done": 0, "total": total})
+            missing, total = frozenset(), 0
             try:
+                missing = frozenset(estimated_layout(routine, self.reachable).missing)
+                total = len(missing)
+                self.hub.send("clips", {"done": 0, "total": total})
                 self.track(routine, lambda done, of: self.hub.send(
                     "clips", {"done": done, "total": of}))
             except AudiocoachError as error:
+                self._failed = (missing, error.problems)
                 self.hub.send("failed", {"job": "clips", "problems": problems_json(error)})
+            except Exception as error:  # noqa: BLE001 - said once on the page, not retried
+                self._failed = (missing, [stopped(error)])
+                self.hub.send("failed", {"job": "clips", "problems": problems_json(
+                    AudiocoachError(self._failed[1]))})
             self.hub.send("clips", {"done": total, "total": total, "finished": True})
 
     def wait(self, timeout_s: float = 120) -> None:
@@ -274,6 +284,13 @@ class Session:
         thread = self._synthesis
         if thread is not None:
             thread.join(timeout_s)
+
+
+def stopped(error: Exception) -> Problem:
+    """An unexpected failure of work running in the background, for the page to show."""
+    return Problem(f"the voice or the encoder stopped: {type(error).__name__}: {error}",
+                   "try again; if it happens again, run `audiocoach build` on the saved file "
+                   "to see more")
 
 
 def qr_svg(address: str) -> str:
