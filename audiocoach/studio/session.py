@@ -28,7 +28,7 @@ from audiocoach.studio.estimate import estimated_layout, plan_json
 from audiocoach.studio.events import Hub
 
 SERVE_PORT = 8000  # `audiocoach serve`'s port unless told
-PROBE_KEPT_S = 120  # Google's answer to the `auto` voice's probe is asked again after this
+PROBE_KEPT_S = 120  # Google's answer to the `auto` voice's probe, and a voice's failure, kept so long
 PREVIEWS_KEPT = 8  # the latest previews stay playable; older ones are dropped from memory
 
 
@@ -62,8 +62,9 @@ class Session:
         self._lock = threading.Lock()
         self._synthesis: threading.Thread | None = None
         self._wanted: Routine | None = None  # the latest routine whose clips are wanted
-        # the clips the voice could not make, and why: not asked for again and again
-        self._failed: tuple[frozenset[str], list[Problem]] | None = None
+        # the clips the voice could not make, why, and when: not asked for again at every
+        # check, only once the probe's time has passed (the voice may have been added since)
+        self._failed: tuple[frozenset[str], list[Problem], float] | None = None
         self._jobs = itertools.count(1)
         self.previews: dict[str, bytes] = {}
         self._probe: tuple[bool, float] | None = None
@@ -152,7 +153,8 @@ class Session:
         if not layout.missing:
             return plan_json(routine, track=self.track(routine))
         failed = self._failed
-        if failed is not None and failed[0] == frozenset(layout.missing):
+        if (failed is not None and failed[0] == frozenset(layout.missing)
+                and time.monotonic() - failed[2] < PROBE_KEPT_S):
             raise AudiocoachError(failed[1])
         self.synthesize(routine)
         return plan_json(routine, layout)
@@ -271,10 +273,10 @@ class Session:
                 self.track(routine, lambda done, of: self.hub.send(
                     "clips", {"done": done, "total": of}))
             except AudiocoachError as error:
-                self._failed = (missing, error.problems)
+                self._failed = (missing, error.problems, time.monotonic())
                 self.hub.send("failed", {"job": "clips", "problems": problems_json(error)})
             except Exception as error:  # noqa: BLE001 - said once on the page, not retried
-                self._failed = (missing, [stopped(error)])
+                self._failed = (missing, [stopped(error)], time.monotonic())
                 self.hub.send("failed", {"job": "clips", "problems": problems_json(
                     AudiocoachError(self._failed[1]))})
             self.hub.send("clips", {"done": total, "total": total, "finished": True})
