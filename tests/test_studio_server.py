@@ -245,6 +245,17 @@ def test_a_request_that_is_not_json_is_answered_with_a_problem(studio, route):
     assert path.read_text() == COMMENTED
 
 
+def test_json_nested_too_deep_or_too_big_is_answered_with_a_problem(studio):
+    client, path = studio()
+    deep = client.post("/api/check", data=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status_code == 400
+    assert "nests thousands of levels deep" in deep.json()["problems"][0]["message"]
+    big = client.post("/api/save", data=b'{"yaml": "' + b"x" * 5_000_000 + b'"}')
+    assert big.status_code == 400
+    assert big.json()["problems"][0]["message"] == "the request is over 4 MB, more than any routine"
+    assert path.read_text() == COMMENTED
+
+
 @pytest.mark.parametrize("body", [{"routine": ["a", "list"]}, {"routine": "text"}, [1, 2],
                                   {"yaml": 5}, {}])
 def test_a_routine_that_is_not_a_mapping_is_answered_with_a_problem(studio, body):
