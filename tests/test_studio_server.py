@@ -56,6 +56,22 @@ def test_saving_keeps_comments_key_order_and_quoting_of_what_did_not_change(stud
         assert kept in saved
 
 
+def test_a_moved_exercise_takes_its_comments_and_quoting_along(studio):
+    client, path = studio()
+    routine = routine_of(client)
+    routine["exercises"].insert(0, routine["exercises"].pop(1))
+    del routine["exercises"][2]
+    client.post("/api/save", json={"routine": routine})
+    assert path.read_text(encoding="utf-8").split("exercises:\n")[1] == (
+        "  # warm up first\n"
+        '  - name: "Calf raise"\n'
+        "    hold: 8s\n"
+        "    sides: both\n"
+        "  - name: Neck roll\n"
+        "    hold: 10s      # gentle\n"
+        "    rest: 5s\n")
+
+
 def test_a_second_save_into_the_same_file_builds_on_the_first(studio):
     client, path = studio()
     routine = routine_of(client)
