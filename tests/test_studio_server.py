@@ -72,6 +72,25 @@ def test_a_moved_exercise_takes_its_comments_and_quoting_along(studio):
         "    rest: 5s\n")
 
 
+@pytest.mark.parametrize(("text", "changed", "added"), [
+    ("title: T\nvoice:\n    engine: piper\nexercises:\n- name: A\n  hold: 5s\n",
+     "  hold: 7s", ["- name: C", "  hold: 1s"]),
+    ("title: T\nexercises:\n    -   name: A\n        hold: 5s\n",
+     "        hold: 7s", ["    -   name: C", "        hold: 1s"]),
+    ("title: T\nexercises:\n  - {name: A, hold: 5s}\n",
+     "  - {name: A, hold: 7s}", ["  - name: C", "    hold: 1s"]),
+], ids=["dashes-at-the-margin", "wide", "flow"])
+def test_a_file_keeps_its_own_indentation(studio, text, changed, added):
+    client, path = studio(text=text)
+    routine = routine_of(client)
+    routine["exercises"][0]["hold"] = "7s"
+    routine["exercises"].append({"name": "C", "hold": "1s"})
+    client.post("/api/save", json={"routine": routine})
+    diff = one_line_changed(text, path.read_text(encoding="utf-8"))
+    assert [line[1:] for line in diff if line.startswith("+")] == [changed, *added]
+    assert len(diff) == 4
+
+
 def test_a_second_save_into_the_same_file_builds_on_the_first(studio):
     client, path = studio()
     routine = routine_of(client)
