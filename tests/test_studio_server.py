@@ -441,3 +441,16 @@ def test_clips_the_voice_cannot_make_are_a_problem_and_not_asked_for_again(studi
                                    "line": None, "col": None, "field": "voice"}]
     client.session.wait()
     assert len(fake_engine.calls) == tried
+
+
+def test_a_file_the_studio_cannot_show_whole_is_refused_before_it_starts(tmp_path, run):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("title: Übungen\nexercises: []\n".encode("latin-1"))
+    result = run("studio", latin, "--no-browser", "--port", "0")
+    assert result.exit_code == 1
+    assert result.output.strip() == validate_lines(run, latin)[0]
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 1_000_001 + "\ntitle: T\n")
+    result = run("studio", big, "--no-browser", "--port", "0")
+    assert result.exit_code == 1 and "over 1000 kB" in result.output
+    assert big.stat().st_size > 1_000_000
