@@ -127,7 +127,8 @@ def test_a_save_that_fails_leaves_no_half_file(studio, monkeypatch):
     monkeypatch.setattr("audiocoach.files.os.replace", full_disk)
     answer = client.post("/api/save", json={"routine": {"title": "T", "exercises": []}})
     assert answer.status_code == 422
-    assert answer.json()["problems"][0]["message"] == "cannot write new.yaml: No space left on device"
+    [problem] = answer.json()["problems"]
+    assert problem["message"] == "cannot write new.yaml: No space left on device"
     assert list(path.parent.iterdir()) == []
 
 
@@ -200,7 +201,8 @@ def test_the_plan_is_estimated_first_then_exact_and_agrees_with_plan_json(studio
     assert shown["warnings"] == planned["warnings"]
     # the estimate was the same layout with guessed clip lengths: near, not equal
     assert first["plan"]["total_s"] != shown["total_s"]
-    assert [e["name"] for e in first["plan"]["exercises"]] == [e["name"] for e in shown["exercises"]]
+    assert [e["name"] for e in first["plan"]["exercises"]] == \
+        [e["name"] for e in shown["exercises"]]
 
 
 def test_synthesis_progress_reaches_the_page_as_events(studio):

@@ -36,7 +36,8 @@ def _yaml(text: str = "") -> YAML:
 def _indents(text: str) -> dict[str, int]:
     """How far `text` indents a mapping inside a mapping, and a list and its dashes."""
     mapping, sequence, offset = 2, 4, 2
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
     for above, below in zip(lines, lines[1:]):
         outer = len(above) - len(above.lstrip())
         inner = len(below) - len(below.lstrip())

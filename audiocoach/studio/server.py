@@ -42,7 +42,7 @@ def _package_folder(name: str) -> Path:
 
 
 def refused(error: AudiocoachError, status: int = 422) -> JSONResponse:
-    return JSONResponse({"problems": problems_json(error)}, status_code=status)
+    return JSONResponse({"problems": problems_json(error.problems)}, status_code=status)
 
 
 async def _body(request: Request) -> Any:
