@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import webbrowser
 from importlib import resources
 from pathlib import Path
@@ -177,7 +178,9 @@ def run(file: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_brow
     also: list[str] = []
     if host in ("0.0.0.0", "::"):
         shown = lan_address() or "127.0.0.1"
-        also.append(shown)
+        # the names a device on the network may use for this machine (the token is asked too)
+        name = socket.gethostname().lower()
+        also += [shown, name, f"{name}.local"]
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     url += f"?token={token}" if token else ""
     app = studio_app(file, token=token, allowed_hosts=own_hosts(host, port, also))
