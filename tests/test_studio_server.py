@@ -1,4 +1,4 @@
-"""The studio's server: saving keeps the file's form, and its figures are the commands'."""
+"""The studio's server: its problems, plan, preview, build and share are the commands'."""
 
 from __future__ import annotations
 
