@@ -77,10 +77,10 @@ def plan_json(routine: Routine, layout: Layout | None = None, track: Track | Non
                       for event in timeline.events if event.chapter == number)
         exercises.append({
             "name": exercise.name,
-            "start_s": timeline.seconds(chapter.start),
-            "length_s": timeline.seconds(chapter.end - chapter.start),
+            "start_s": timeline.seconds(chapter.start_sample),
+            "length_s": timeline.seconds(chapter.end_sample - chapter.start_sample),
             "hold_s": float(exercise.hold_s) if exercise.hold_s is not None else None,
             "estimated": guessed,
         })
-    return {"total_s": timeline.seconds(timeline.length), "estimated": bool(missing),
+    return {"total_s": timeline.seconds(timeline.length_samples), "estimated": bool(missing),
             "exercises": exercises, "warnings": list(timeline.warnings)}

@@ -194,7 +194,7 @@ class Session:
                                   else "add an exercise first", "index")
         track = self.track(routine)
         chapter = track.timeline.chapters[index + (1 if routine.intro else 0)]
-        samples = track.pcm()[chapter.start:chapter.end]
+        samples = track.pcm()[chapter.start_sample:chapter.end_sample]
         out = io.BytesIO()
         with wave.open(out, "wb") as audio:
             audio.setnchannels(1)
@@ -207,7 +207,7 @@ class Session:
             for old in list(self.previews)[:-PREVIEWS_KEPT]:
                 del self.previews[old]
         return {"url": f"/preview/{key}.wav",
-                "length_s": track.timeline.seconds(chapter.end - chapter.start)}
+                "length_s": track.timeline.seconds(chapter.end_sample - chapter.start_sample)}
 
     def output(self) -> Path:
         """Where `audiocoach build FILE` puts the track: output/<stem>.mp3 beside the file."""
