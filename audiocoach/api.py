@@ -31,14 +31,14 @@ from audiocoach.pipeline import (
     compile_routine,
     mixer,
     read_routine,
+    read_routine_text,
     too_loud,
 )
 from audiocoach.pipeline import build as build_compiled
-from audiocoach.routine import model
 from audiocoach.routine import readers as read
-from audiocoach.routine.definitions import ROUTINE
-from audiocoach.routine.load import MAX_DEPTH, load_text
-from audiocoach.routine.model import Routine, build_routine
+from audiocoach.routine.definitions import ROUTINE, VOICE
+from audiocoach.routine.load import MAX_DEPTH
+from audiocoach.routine.model import Routine
 from audiocoach.voice.synthesize import default_workers
 
 MAPPING = "<routine>"  # the file name in the problems of a routine given as a mapping
@@ -53,9 +53,7 @@ def load(source: str | Path | Mapping[str, Any]) -> Routine:
         import yaml
 
         text = yaml.safe_dump(_plain(source, ""), allow_unicode=True, sort_keys=False)
-        from audiocoach.routine.catalog import catalog_fields
-
-        return build_routine(load_text(text, MAPPING), MAPPING, catalog_fields())
+        return read_routine_text(text, MAPPING)
     if not isinstance(source, (str, os.PathLike)):
         raise AudiocoachError(Problem(
             f"expected a file path, a bundled routine's name or a mapping, got {_kind(source)}",
@@ -116,7 +114,7 @@ def check_options(**options: Any) -> None:
             continue
         try:
             if keyword in _VOICE_KEYWORDS:
-                model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
+                VOICE[_VOICE_KEYWORDS[keyword]](value)
             elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
             elif keyword == "cache_dir" and Path(value).exists() and not Path(value).is_dir():

@@ -13,6 +13,7 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Callable
 
+from audiocoach.audio import probe
 from audiocoach.audio.cover import (
     cover_warnings,
     draw_cover,
@@ -27,14 +28,20 @@ from audiocoach.audio.sounds import SoundSet
 from audiocoach.audio.tags import write_tags
 from audiocoach.errors import AudiocoachError, ExitCode, Problem
 from audiocoach.routine.catalog import catalog_fields, resolve_routine
-from audiocoach.routine.load import load_file
-from audiocoach.routine.model import Routine, Voice, build_routine
+from audiocoach.routine.load import load_file, load_text
+from audiocoach.routine.model import Routine, Voice
+from audiocoach.routine.validation import FileChecks, build_routine
 from audiocoach.speech.script import build_script
 from audiocoach.speech.timeline import Timeline, lay_out
 from audiocoach.voice.cache import ClipCache, NoCache, default_dir
 from audiocoach.voice.engines import choose_engine, offline
 from audiocoach.voice.engines.gtts import google_reachable
-from audiocoach.voice.engines.piper import PiperEngine, language_warning, missing_voice
+from audiocoach.voice.engines.piper import (
+    PiperEngine,
+    language_warning,
+    missing_voice,
+    voice_files,
+)
 from audiocoach.voice.synthesize import Progress, Synthesis, synthesize_all
 
 ROUTINE_LOUDNESS = "routine"  # Options.loudness_lufs: keep the routine's own
@@ -74,10 +81,29 @@ class Compiled:
     loudness_given: bool = False  # the target came from the caller, not from the routine
 
 
+def _voice_there(model: str, language: str) -> None:
+    """Refuse a voice model given as a path whose files are not there (a name may be a voice
+    still to be added)."""
+    missing = voice_files(model)[2] and missing_voice(model, language, "leave `model` out")
+    if missing:
+        raise ValueError(*missing)
+
+
+# The files a routine names, checked while it is read: sounds and music decode, the cover
+# opens, a voice model's files are there.
+FILE_CHECKS = FileChecks(picture=probe.picture, cue_sound=probe.cue_sound, music=probe.music,
+                         voice_model=_voice_there)
+
+
 def read_routine(path: Path) -> Routine:
     """A validated routine from a file path or a bundled routine's name."""
     path = resolve_routine(path)
-    return build_routine(load_file(path), str(path), catalog_fields())
+    return build_routine(load_file(path), str(path), catalog_fields(), FILE_CHECKS)
+
+
+def read_routine_text(text: str, file: str) -> Routine:
+    """A validated routine from YAML text, its problems placed in `file`."""
+    return build_routine(load_text(text, file), file, catalog_fields(), FILE_CHECKS)
 
 
 def compile_routine(routine: Routine, options: Options, progress: Progress | None = None,

@@ -17,8 +17,10 @@ import pytest
 import requests
 
 from audiocoach import ffmpeg
+from audiocoach.pipeline import FILE_CHECKS
 from audiocoach.routine.load import load_text
-from audiocoach.routine.model import Routine, Voice, build_routine
+from audiocoach.routine.model import Routine, Voice
+from audiocoach.routine.validation import build_routine
 from audiocoach.voice import engines
 
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
@@ -82,7 +84,7 @@ def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
 
 
 def routine_from(text: str, file: str = "routine.yaml") -> Routine:
-    return build_routine(load_text(textwrap.dedent(text), file), file)
+    return build_routine(load_text(textwrap.dedent(text), file), file, checks=FILE_CHECKS)
 
 
 @pytest.fixture

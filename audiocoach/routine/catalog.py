@@ -12,7 +12,8 @@ from audiocoach.errors import AudiocoachError, ExitCode, Problem, suggest
 from audiocoach.routine import readers as read
 from audiocoach.routine.definitions import EXERCISE, SCHEMA_TITLE, json_schema
 from audiocoach.routine.load import MarkedDict, load_file
-from audiocoach.routine.model import Exercise, build_exercise
+from audiocoach.routine.model import Exercise
+from audiocoach.routine.validation import build_exercise
 
 POSITIONS = ("chair", "standing", "floor")
 EQUIPMENT = ("chair", "wall", "towel", "band", "belt", "pillow")
