@@ -75,6 +75,14 @@ def run(fake_engine, tmp_path, monkeypatch):
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.fixture
+def offline(fake_engine, monkeypatch, tmp_path):
+    """The API with the fake voice, Google out of reach, and a cache of its own."""
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    return fake_engine
+
+
 def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
     """An audio file as mono float32 PCM, decoded the way a player would."""
     result = subprocess.run([ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),

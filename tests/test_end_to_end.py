@@ -54,7 +54,8 @@ def built(tmp_path_factory):
 
 
 def test_mp3_holds_every_event_at_one_constant_offset(built):
-    from audiocoach.pipeline import Options, compile_routine, read_routine
+    from audiocoach.options import Options
+    from audiocoach.pipeline import compile_routine, read_routine
 
     folder, plan, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),
@@ -77,9 +78,10 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
 
 def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
     from audiocoach.audio.mp3 import SEAM, parts
-
     from audiocoach.audio.render import PART_S, Master, Report
-    from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
+    from audiocoach.audio.track import mixer
+    from audiocoach.options import Options
+    from audiocoach.pipeline import compile_routine, read_routine
 
     folder, _, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),

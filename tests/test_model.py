@@ -9,8 +9,8 @@ import pytest
 from conftest import routine_from
 
 from audiocoach.errors import AudiocoachError
-from audiocoach.routine.load import load_file
 from audiocoach.pipeline import FILE_CHECKS
+from audiocoach.routine.load import load_file
 from audiocoach.routine.validation import build_routine
 
 BAD = Path(__file__).parent / "fixtures" / "bad"

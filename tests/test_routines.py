@@ -10,8 +10,10 @@ from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
+from audiocoach.audio.track import build
 from audiocoach.cli import app
-from audiocoach.pipeline import Options, build, compile_routine, read_routine
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine, read_routine
 from audiocoach.routine.catalog import bundled_routines
 from audiocoach.speech.script import build_script
 

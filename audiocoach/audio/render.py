@@ -19,14 +19,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from audiocoach.audio.islands import PAD_S, IslandMaster
-from audiocoach.audio.loudness import (
-    CEILING_DBTP,
-    Limiter,
-    LoudnessMeter,
-    Mastering,
-    TooLoud,
-    TruePeakMeter,
-)
+from audiocoach.audio.loudness import CEILING_DBTP, LoudnessMeter, TruePeakMeter
+from audiocoach.audio.mastering import Limiter, Mastering, TooLoud
 from audiocoach.audio.mix import Mixer
 from audiocoach.audio.mp3 import (
     ENCODER_DELAY,
