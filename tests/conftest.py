@@ -108,8 +108,8 @@ def expected_mix(timeline, clips, sounds) -> np.ndarray:
     """The track as it must sound before mastering: every clip and sound (from the SoundSet
     `sounds`) added whole at its planned sample.
 
-    Written independently of the block mixer, to hold it to SPEC §2's "every event starts at
-    its planned sample index".
+    Written independently of the block mixer, to hold it to the timing contract
+    (docs/routine-format.md, "Timing"): every event starts at its planned sample index.
     """
     mix = np.zeros(timeline.length, dtype=np.float64)
     for event in timeline.events:

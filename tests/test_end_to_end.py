@@ -71,7 +71,7 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
         reference = expected[event.start:event.start + min(event.length, int(0.3 * timeline.sample_rate))]
         window = padded[event.start:event.start + reference.size + 2 * search]
         offsets.append(int(np.argmax(np.correlate(window, reference, mode="valid"))) - search)
-    # SPEC §2: the MP3 may delay everything by one constant under 60 ms, nothing by more.
+    # docs/routine-format.md, "Timing": the MP3 may delay everything by one constant under 60 ms, nothing by more.
     assert max(offsets) - min(offsets) <= 1, offsets
     assert abs(offsets[0]) < search, offsets
 
@@ -145,7 +145,7 @@ def test_timing_contract_holds_in_the_real_plan(built):
     assert [round(b - a, 6) for a, b in zip(starts, ends)] == [6.0, 6.0, 6.0]  # 2 holds, 3 reps x 2 s
     chimes = [e["start_s"] for e in events if e["kind"] == "sound"]
     assert chimes == sorted(starts + ends)
-    # The intro is a chapter of its own, and chapters cover the whole track (SPEC §5.1).
+    # The intro is a chapter of its own, and chapters cover the whole track (docs/routine-format.md, "The sound of the track").
     assert [c["title"] for c in plan["chapters"]] == ["Quick calves", "Calf stretch", "Heel press"]
     assert plan["chapters"][0]["start_s"] == 0
     assert [c["end_s"] for c in plan["chapters"]] == [c["start_s"] for c in plan["chapters"][1:]] + [

@@ -1,5 +1,5 @@
 """The validated routine: broken files each give their own message at their own line, all at once;
-good ones keep every field, with defaults and doses layered as SPEC §1 says."""
+good ones keep every field, with defaults and doses layered as docs/routine-format.md says."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 from audiocoach.errors import AudiocoachError, Problem
+from audiocoach.publish.sidecars import CHAPTERS, VTT
 
 INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
 MANIFEST_VERSION = 1
 DEFAULT_TITLE = "Exercise routines"
 # A routine's files are named by its stem and these endings, its cover's by the picture's type.
-MP3, PAGE, CHAPTERS, VTT = ".mp3", ".html", ".chapters.json", ".vtt"
+MP3, PAGE = ".mp3", ".html"  # and the sidecars' CHAPTERS and VTT
 COVERS = {"image/png": ".cover.png", "image/jpeg": ".cover.jpg"}
 
 

@@ -9,7 +9,13 @@ from audiocoach.publish.addresses import href
 from audiocoach.publish.collection import Listing
 from audiocoach.routine.catalog import catalog
 from audiocoach.routine.durations import display
-from audiocoach.speech.languages import cover_words, number_form, pack_for, pack_words
+from audiocoach.speech.languages import (
+    cover_words,
+    number_form,
+    pack_for,
+    pack_words,
+    web_language,
+)
 from audiocoach.speech.script import dose_summary
 
 
@@ -25,7 +31,7 @@ def templates():
 
 def language_of(compiled: Compiled) -> str:
     """The voice's language as BCP 47 (`pt_BR` -> `pt-BR`), for `lang`, `srclang` and the feed."""
-    return compiled.voice.language.replace("_", "-")
+    return web_language(compiled.voice.language)
 
 
 def _exercises(compiled: Compiled) -> list[dict]:

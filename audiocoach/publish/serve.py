@@ -12,12 +12,13 @@ from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.publish.addresses import web_address
 from audiocoach.publish.collection import FEED, read_collection
 from audiocoach.publish.feed import feed_xml
+from audiocoach.publish.sidecars import CHAPTERS, VTT
 
 # By file name ending: what a phone's player and a podcast app expect to be told.
 MEDIA_TYPES = {
     ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".chapters.json": "application/json+chapters",
+    VTT: "text/vtt; charset=utf-8",
+    CHAPTERS: "application/json+chapters",
     ".json": "application/json",
     FEED: "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",

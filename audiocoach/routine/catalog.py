@@ -11,6 +11,7 @@ from pathlib import Path
 from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
 from audiocoach.routine import readers as read
 from audiocoach.routine.definitions import EXERCISE, SCHEMA_TITLE, json_schema
+from audiocoach.routine.exercise_reader import unknown_catalog_id
 from audiocoach.routine.load import MarkedDict, load_file
 from audiocoach.routine.model import Exercise
 from audiocoach.routine.validation import build_exercise
@@ -227,9 +228,7 @@ def new_routine_text(ids: list[str], title: str) -> str:
         problems.append(Problem("names no catalog exercise", "give ids such as heel-press,childs-pose; "
                                 "run `audiocoach catalog` to see them", field="--from"))
     for i in unknown:
-        problems.append(Problem(f"no catalog exercise `{i}`",
-                                suggest(i, entries, "run `audiocoach catalog` to see the ids"),
-                                field="--from"))
+        problems.append(Problem(*unknown_catalog_id(i, entries), field="--from"))
     try:
         title = read.text(title)
     except ValueError as error:

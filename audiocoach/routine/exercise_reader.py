@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from audiocoach.errors import suggest
@@ -16,6 +16,12 @@ _MODEL_NAMES = {
     "hold": "hold_s", "tempo": "tempo_s", "rest": "rest_s", "set_rest": "set_rest_s",
     "prepare": "prepare_s", "reminders": "reminders_s",
 }
+
+def unknown_catalog_id(name: str, ids: Iterable[str]) -> tuple[str, str]:
+    """What is wrong with a catalog id that names no exercise, and the fix, as (message, fix)."""
+    return (f"no catalog exercise `{name}`",
+            suggest(name, ids, "run `audiocoach catalog` to see the ids"))
+
 
 class ExerciseReader:
     """One exercise from its layers: defaults, then a `use`d catalog entry, then the item itself."""
@@ -47,8 +53,7 @@ class ExerciseReader:
             use = self.problems.read(entry, "use", EXERCISE["use"], path)
             if use is not None and use not in self.catalog:
                 self.problems.add(entry.value_marks["use"], join(path, "use"),
-                                  f"no catalog exercise `{use}`",
-                                  suggest(use, self.catalog, "run `audiocoach catalog` to see the ids"))
+                                  *unknown_catalog_id(use, self.catalog))
             elif use is not None:
                 layers.append((self.catalog[use], f"catalog `{use}`"))
         layers.append((entry, path))

@@ -29,6 +29,11 @@ class Voice:
     speed: float = VOICE["speed"].value
 
 
+def effort_length_s(hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None) -> Fraction:
+    """How long one effort (or step) lasts: its hold, else its tempo times its reps."""
+    return hold_s if hold_s is not None else tempo_s * reps
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a `steps:` exercise: its words and how long it lasts."""
@@ -40,7 +45,7 @@ class Step:
 
     @property
     def length_s(self) -> Fraction:
-        return self.hold_s if self.hold_s is not None else self.tempo_s * self.reps
+        return effort_length_s(self.hold_s, self.tempo_s, self.reps)
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,9 @@ class Exercise:
     @property
     def effort_s(self) -> Fraction:
         """The length of one effort, start cue to end cue."""
-        if self.dose == "hold":
-            return self.hold_s
-        if self.dose == "tempo":
-            return self.tempo_s * self.reps
-        return sum((step.length_s for step in self.steps), Fraction(0))
+        if self.steps:
+            return sum((step.length_s for step in self.steps), Fraction(0))
+        return effort_length_s(self.hold_s, self.tempo_s, self.reps)
 
     @property
     def side_order(self) -> tuple[str | None, ...]:
