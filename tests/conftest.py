@@ -61,6 +61,29 @@ def fake_engine(monkeypatch):
     return FakeEngine
 
 
+class FakeEngineAt22k(FakeEngine):
+    """The fake voice at the offline voice's rate, for what is measured as a listener hears it
+    (loudness weighting, music under the voice)."""
+
+    sample_rate = 22_050
+
+    def synthesize(self, text: str) -> np.ndarray:
+        FakeEngine.calls.append(text)
+        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate // 1000) / self.sample_rate
+        return (0.5 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def fake_voice_in_module():
+    """Every engine name gives the fake voice (at 22.05 kHz) for a whole test module, so that a
+    module's shared builds need no real voice."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(engines.ENGINES, "piper", FakeEngineAt22k)
+        patch.setitem(engines.ENGINES, "gtts", FakeEngineAt22k)
+        patch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+        yield FakeEngineAt22k
+
+
 @pytest.fixture
 def run(fake_engine, tmp_path, monkeypatch):
     """The command line with the fake voice, in a fresh folder with its own cache."""

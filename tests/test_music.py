@@ -54,7 +54,7 @@ def lufs(audio: np.ndarray, rate: int) -> float:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds(tmp_path_factory, fake_voice_in_module):
     folder = tmp_path_factory.mktemp("music")
     make_music(folder / "calm.mp3")
     runner = CliRunner()
