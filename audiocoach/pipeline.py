@@ -99,7 +99,8 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     # what the build found besides the routine's words: said with the plan, after the script's
     timeline.warnings.extend(_build_warnings(routine, options, voice, engine, cache))
     return Compiled(routine, timeline, synthesis, sounds, note, options.loudness(routine),
-                    voice=voice, loudness_given=options.loudness_given)
+                    voice=dataclasses.replace(voice, engine=engine.name),
+                    loudness_given=options.loudness_given)
 
 
 def _build_warnings(routine: Routine, options: Options, voice: Voice, engine: Engine,

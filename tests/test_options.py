@@ -38,11 +38,12 @@ def test_the_command_line_hands_the_build_one_options_with_every_choice(run, wri
                             cache_dir=tmp_path / "clips", loudness_lufs=-16.0, audio_format="wav")]
 
 
-def test_the_voice_asked_for_is_the_voice_the_track_keeps(offline):
+def test_the_voice_asked_for_is_the_voice_the_track_keeps_with_the_engine_that_spoke(offline):
     track = audiocoach.plan(audiocoach.load({"title": "T", "exercises": [{"name": "N", "hold": 3}]}),
                             voice="en_US-joe-medium", language="fr", speed=1.5)
     voice = track.compiled.voice
     assert (voice.model, voice.language, voice.speed) == ("en_US-joe-medium", "fr", 1.5)
+    assert voice.engine == "fake" == track.timeline.engine  # `auto` chose the (fake) offline voice
 
 
 @pytest.mark.parametrize("keywords, problems", [

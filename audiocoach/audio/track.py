@@ -30,7 +30,9 @@ class Compiled:
     sounds: SoundSet
     voice_note: str  # which engine was used and why, in one line
     loudness_lufs: float | None  # the target the track is mastered to; None: off
-    voice: Voice  # the routine's voice with the options applied: its language is the script's
+    # The routine's voice with the options applied and the engine that spoke; its language is
+    # the script's.
+    voice: Voice
     loudness_given: bool = False  # the target came from the caller, not from the routine
 
 
