@@ -104,15 +104,15 @@ def wrong_way(found: dict[str, Module]) -> list[tuple[str, str]]:
                   if stage(other) > stage(m.name) and not other.startswith(m.name + "."))
 
 
-def levels(found: dict[str, Module]) -> int:
-    """The longest chain of modules each importing the next as it loads (a module importing
-    nothing is on level 1); imports inside functions are left out, as they break circles."""
+def longest_chain(found: dict[str, Module]) -> list[str]:
+    """The longest chain of modules each importing the next as it loads; its length is the
+    number of import levels. Imports inside functions are left out, as they break circles."""
     @lru_cache(maxsize=None)
-    def level(name: str) -> int:
-        nexts = [i for i in found[name].top_imports if not name.startswith(i + ".")]
-        return 1 + max((level(i) for i in nexts), default=0)
+    def chain(name: str) -> tuple[str, ...]:
+        nexts = [chain(i) for i in sorted(found[name].top_imports) if not name.startswith(i + ".")]
+        return (name, *max(nexts, key=len, default=()))
 
-    return max((level(name) for name in found), default=0)
+    return list(max((chain(name) for name in sorted(found)), key=len, default=()))
 
 
 def report(package: Path = PACKAGE) -> str:
@@ -121,7 +121,7 @@ def report(package: Path = PACKAGE) -> str:
     functions = sorted(((f"{m.name}.{name}", size) for m in found.values()
                         for name, size in m.functions), key=lambda f: -f[1])[:5]
     lines = [f"modules: {len(found)}",
-             f"import levels: {levels(found)}",
+             f"import levels: {len(longest_chain(found))} ({' -> '.join(longest_chain(found))})",
              "longest modules: " + ", ".join(f"{m.name} {m.lines}" for m in longest),
              "longest functions: " + ", ".join(f"{name} {size}" for name, size in functions),
              f"modules over {MAX_MODULE_LINES} lines: "
