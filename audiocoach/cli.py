@@ -69,7 +69,8 @@ class _App(typer.Typer):
     def add_typer(self, group: typer.Typer, **kwargs: Any) -> None:
         for command in group.registered_commands:
             command.callback = _said(command.callback)
-        group.registered_callback.callback = _said(group.registered_callback.callback)
+        if group.registered_callback is not None:
+            group.registered_callback.callback = _said(group.registered_callback.callback)
         super().add_typer(group, **kwargs)
 
 
