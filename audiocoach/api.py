@@ -11,6 +11,7 @@ Every problem a user can fix raises `audiocoach.AudiocoachError`, with file, lin
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import numbers
 import os
@@ -21,24 +22,17 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from audiocoach.audio.loudness import TooLoud
+from audiocoach.audio.mastering import TooLoud
 from audiocoach.audio.render import Report, mastered_blocks
-from audiocoach.errors import AudiocoachError, ExitCode, Problem, suggest
-from audiocoach.pipeline import (
-    ROUTINE_LOUDNESS,
-    Compiled,
-    Options,
-    compile_routine,
-    mixer,
-    read_routine,
-    too_loud,
-)
-from audiocoach.pipeline import build as build_compiled
-from audiocoach.routine import model
+from audiocoach.audio.track import Compiled, mixer, too_loud
+from audiocoach.audio.track import build as build_compiled
+from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
+from audiocoach.options import ROUTINE_LOUDNESS, Options, python_kind
+from audiocoach.pipeline import compile_routine, read_routine, read_routine_text
+from audiocoach.publish.outputs import file_format
 from audiocoach.routine import readers as read
-from audiocoach.routine.definitions import ROUTINE
-from audiocoach.routine.load import MAX_DEPTH, load_text
-from audiocoach.routine.model import Routine, build_routine
+from audiocoach.routine.load import MAX_DEPTH
+from audiocoach.routine.model import Routine
 from audiocoach.voice.synthesize import default_workers
 
 MAPPING = "<routine>"  # the file name in the problems of a routine given as a mapping
@@ -53,26 +47,16 @@ def load(source: str | Path | Mapping[str, Any]) -> Routine:
         import yaml
 
         text = yaml.safe_dump(_plain(source, ""), allow_unicode=True, sort_keys=False)
-        from audiocoach.routine.catalog import catalog_fields
-
-        return build_routine(load_text(text, MAPPING), MAPPING, catalog_fields())
+        return read_routine_text(text, MAPPING)
     if not isinstance(source, (str, os.PathLike)):
         raise AudiocoachError(Problem(
-            f"expected a file path, a bundled routine's name or a mapping, got {_kind(source)}",
+            f"expected a file path, a bundled routine's name or a mapping, got {python_kind(source)}",
             "pass a path such as 'legs.yaml', or a dict written like the YAML", field="routine"))
     if not str(os.fspath(source)).strip():  # Path('') is the current folder
         raise AudiocoachError(Problem("expected a file path or a bundled routine's name, got "
                                       "empty text", "pass a path such as 'legs.yaml'",
                                       field="routine"))
     return read_routine(Path(source))
-
-
-def _kind(value: Any) -> str:
-    """`None`, `a BytesIO`, `an object`: a Python value named by its type."""
-    if value is None:
-        return "None"
-    name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _plain(value: Any, path: str, depth: int = 0) -> Any:
@@ -96,38 +80,9 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
-    raise AudiocoachError(Problem(f"{_kind(value)} cannot be part of a routine",
+    raise AudiocoachError(Problem(f"{python_kind(value)} cannot be part of a routine",
                                   "use text, numbers, true or false, lists and mappings",
                                   MAPPING, field=path or None))
-
-
-# `plan`'s voice keywords and the routine's `voice:` fields they stand for
-_VOICE_KEYWORDS = {"engine": "engine", "voice": "model", "language": "language", "accent": "accent",
-                   "speed": "speed"}
-
-
-def check_options(**options: Any) -> None:
-    """Refuse `plan`'s voice and cache keywords that the routine's own fields would refuse.
-
-    The command line checks its options here too; each problem's field is the keyword."""
-    problems = []
-    for keyword, value in options.items():
-        if value is None:
-            continue
-        try:
-            if keyword in _VOICE_KEYWORDS:
-                model.VOICE_FIELDS[_VOICE_KEYWORDS[keyword]](value)
-            elif keyword == "cache_dir" and not isinstance(value, (str, os.PathLike)):
-                raise ValueError(f"expected a folder, got {_kind(value)}", "give a path, or None")
-            elif keyword == "cache_dir" and Path(value).exists() and not Path(value).is_dir():
-                raise ValueError(f"{value} is a file, not a folder",
-                                 "give a folder for the clip cache, or leave it out")
-            elif keyword == "use_cache":
-                read.boolean(value)
-        except ValueError as error:
-            problems.append(Problem(*error.args, field=keyword))
-    if problems:
-        raise AudiocoachError(problems, ExitCode.USAGE)
 
 
 @dataclass
@@ -192,19 +147,13 @@ class Track:
 
         The MP3 is encoded on `threads` threads (default: one per core, `AUDIOCOACH_WORKERS`),
         the same file on any number."""
-        if not isinstance(out, (str, os.PathLike)):
-            raise AudiocoachError(Problem(f"expected the path of the file to write, got {_kind(out)}",
-                                          "pass a path such as 'legs.mp3'", field="out"), ExitCode.USAGE)
-        out = Path(out)
-        chosen = audio_format or (out.suffix.lower().lstrip(".") or "mp3")
-        if chosen not in ("mp3", "wav"):
-            raise AudiocoachError(Problem(f"cannot write .{chosen} files", "use .mp3 or .wav",
-                                          str(out)))
+        out = _out_path(out)
+        chosen = file_format(out, audio_format)
         if threads is not None:
             try:
                 read.workers(threads)
             except ValueError as error:
-                raise AudiocoachError(Problem(*error.args, field="threads"), ExitCode.USAGE) from None
+                raise AudiocoachError(Problem(*error.args, field="threads"), Kind.USAGE) from None
         self.report = build_compiled(self.compiled, out, chosen,
                                      threads=threads or default_workers())
         return self.report
@@ -225,18 +174,18 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
     Any other keyword is refused (AudiocoachError, with the closest option).
     """
     _refuse_unknown(unknown, "plan")
-    check_options(engine=engine, voice=voice, language=language, accent=accent, speed=speed,
-                  cache_dir=cache_dir, use_cache=use_cache)
+    options = Options.checked(engine=engine, voice=voice, language=language, accent=accent,
+                              speed=speed, loudness=loudness, cache_dir=cache_dir,
+                              use_cache=use_cache)
+    return plan_with(routine, options, progress=progress, on_voice=on_voice, pool=pool)
+
+
+def plan_with(routine: Routine | str | Path | Mapping[str, Any], options: Options, *,
+              progress: Callable[[int, int], None] | None = None,
+              on_voice: Callable[[str], None] | None = None, pool: Pool | None = None) -> Track:
+    """`plan` with the options already made (the command line's, a batch's)."""
     if not isinstance(routine, Routine):
         routine = load(routine)
-    if loudness is not None and loudness != ROUTINE_LOUDNESS:  # None: off
-        try:
-            loudness = ROUTINE["loudness"](loudness)
-        except ValueError as error:
-            raise AudiocoachError(Problem(*error.args, field="loudness"), ExitCode.USAGE) from None
-    options = Options(engine=engine, model=voice, language=language, accent=accent, speed=speed,
-                      cache_dir=Path(cache_dir) if cache_dir else None, use_cache=use_cache,
-                      loudness_lufs=loudness)
     return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice, pool=pool))
 
 
@@ -244,9 +193,21 @@ def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | 
           audio_format: str | None = None, **options: Any) -> Track:
     """Plan (unless given a Track) and write the track to `out`; returns the Track."""
     _refuse_unknown(options, "build")
-    track = routine if isinstance(routine, Track) else plan(routine, **options)
-    track.save(out, audio_format)
-    return track
+    if not isinstance(routine, Track):
+        hooks = {name: options.pop(name) for name in ("progress", "on_voice", "pool")
+                 if name in options}
+        chosen = file_format(_out_path(out), audio_format)  # planned for it: an MP3 is padded
+        made = dataclasses.replace(Options.checked(**options), audio_format=chosen)
+        routine = plan_with(routine, made, **hooks)
+    routine.save(out, audio_format)
+    return routine
+
+
+def _out_path(out: Any) -> Path:
+    if not isinstance(out, (str, os.PathLike)):
+        raise AudiocoachError(Problem(f"expected the path of the file to write, got {python_kind(out)}",
+                                      "pass a path such as 'legs.mp3'", field="out"), Kind.USAGE)
+    return Path(out)
 
 
 def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
@@ -257,7 +218,7 @@ def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
     if unknown:
         raise AudiocoachError([Problem(f"`{name}` is not an option of audiocoach.{caller}",
                                        suggest(name, known, "the options are " + ", ".join(known)),
-                                       field=name) for name in unknown], ExitCode.USAGE)
+                                       field=name) for name in unknown], Kind.USAGE)
 
 
 __all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]

@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
-from audiocoach.api import Track, plan
-from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.api import Track, plan_with
+from audiocoach.errors import AudiocoachError
+from audiocoach.options import Options
 from audiocoach.publish.sidecars import write_sidecars
+from audiocoach.routine import readers as read
 from audiocoach.routine.durations import plural
 from audiocoach.voice.synthesize import default_workers, worker_pool
 
@@ -30,15 +32,16 @@ class Outcome:
     out: Path
     lines: list[str] = field(default_factory=list)  # for stdout
     notes: list[str] = field(default_factory=list)  # for stderr: the voice, warnings, errors
-    exit_code: int = int(ExitCode.OK)
+    error: AudiocoachError | None = None  # what stopped it, if anything
 
 
 @dataclass(frozen=True)
 class Job:
+    """One routine to build into one file."""
+
     routine: Path
     out: Path
-    options: dict[str, Any]  # `audiocoach.plan`'s keywords: engine, voice, loudness...
-    audio_format: str
+    options: Options  # the audio format among them
     sidecars: bool
 
 
@@ -58,8 +61,8 @@ def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
                 pool: Pool | None = None) -> tuple[Outcome, Track | None]:
     outcome = Outcome(job.routine, job.out)
     try:
-        track = plan(job.routine, progress=progress, on_voice=on_voice or outcome.notes.append,
-                     pool=pool, **job.options)
+        track = plan_with(job.routine, job.options, progress=progress,
+                          on_voice=on_voice or outcome.notes.append, pool=pool)
     except AudiocoachError as error:
         return _failed(outcome, error), None
     return outcome, track
@@ -67,13 +70,13 @@ def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
 
 def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Outcome:
     try:
-        report = track.save(job.out, job.audio_format, threads)
+        report = track.save(job.out, job.options.audio_format, threads)
         if job.sidecars:
             write_sidecars(track.timeline, job.out)
     except AudiocoachError as error:
         return _failed(outcome, error)
     written = [f"{track.duration_s:.1f} s"]
-    if job.audio_format == "mp3":  # a WAV has nowhere to keep chapters
+    if job.options.audio_format == "mp3":  # a WAV has nowhere to keep chapters
         written.append(plural(len(track.timeline.chapters), "chapter"))
     written.append(f"{plural(len(track.synthesized), 'clip')} synthesized; {report}")
     outcome.lines.append(f"Wrote {job.out} ({', '.join(written)})")
@@ -82,13 +85,21 @@ def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Ou
 
 
 def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
-    outcome.notes += [str(p) if p.file else f"error: {p}" for p in error.problems]
-    outcome.exit_code = int(error.exit_code)
+    outcome.notes += error.lines()
+    outcome.error = error
     return outcome
 
 
 def _render(work: tuple[Job, Outcome, Track]) -> Outcome:
     return render_one(*work)
+
+
+def check_jobs(jobs: int) -> None:
+    """Refuse a number of encoders (`--jobs`) out of range; 0 means one per core."""
+    try:
+        read.workers(jobs)
+    except ValueError as error:
+        raise AudiocoachError.usage(f"--jobs: {error.args[0]} ({error.args[1]})") from None
 
 
 def default_jobs() -> int:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum
 from typing import Iterable
 
 
-class ExitCode(IntEnum):
-    """What the CLI returns; only `cli.py` turns errors into these."""
+class Kind(Enum):
+    """What sort of thing is wrong; `cli.py` gives each kind its exit code."""
 
-    OK = 0
-    ROUTINE = 1  # the routine (or an output path) is wrong
-    USAGE = 2
-    ENGINE = 3  # a voice engine cannot be used
-    ADDRESS = 4  # `serve` cannot listen on the address and port asked for
+    ROUTINE = "routine"  # the routine, a file it names, or an output path
+    USAGE = "usage"  # an option or argument the caller gave
+    ENGINE = "engine"  # a voice engine cannot be used
+    ADDRESS = "address"  # `serve` cannot listen on the address and port asked for
 
 
 @dataclass(frozen=True)
@@ -44,20 +43,29 @@ class Problem:
 
 
 class AudiocoachError(Exception):
-    """Everything a user can act on: one or more problems and the exit code they mean."""
+    """Everything a user can act on: one or more problems, and their kind."""
 
-    def __init__(self, problems: list[Problem] | Problem, exit_code: ExitCode = ExitCode.ROUTINE):
+    def __init__(self, problems: list[Problem] | Problem, kind: Kind = Kind.ROUTINE):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        self.exit_code = exit_code
+        self.kind = kind
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self):  # whole across processes (a synthesis worker's error reaches the build)
-        return type(self), (self.problems, self.exit_code)
+        return type(self), (self.problems, self.kind)
+
+    def lines(self) -> list[str]:
+        """The problems as a person reads them: placed at their file, or said to be an error."""
+        return [str(p) if p.file else f"error: {p}" for p in self.problems]
+
+    @classmethod
+    def usage(cls, message: str, fix: str = "", field: str | None = None) -> "AudiocoachError":
+        """An option or argument the caller gave that cannot be used."""
+        return cls(Problem(message, fix, field=field), Kind.USAGE)
 
     @classmethod
     def engine(cls, message: str, fix: str, file: str | None = None) -> "AudiocoachError":
-        """A voice engine that cannot be used (exit code 3); `file` when one of its files is at fault."""
-        return cls(Problem(message, fix, file=file, field="voice"), ExitCode.ENGINE)
+        """A voice engine that cannot be used; `file` when one of its files is at fault."""
+        return cls(Problem(message, fix, file=file, field="voice"), Kind.ENGINE)
 
 
 def suggest(word: str, options: Iterable[str], otherwise: str, quote: str = "`") -> str:

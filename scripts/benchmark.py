@@ -294,11 +294,12 @@ def scaling(folder: Path) -> list[str]:
                 timeline.events.append(Event(position, int(0.6 * rate), "sound", "start", "chime", 0))
             position += clips[text].size + int(rate * (1.5 + (index % 5)))
             index += 1
-        bed = MusicBed(Music("bench.mp3", music_file, 1), timeline, "bench") if music else None
-        mix = Mixer(timeline, clips, SoundSet(default_sounds("chime"), rate), bed)
-        if bed is not None:
-            bed.voice_lufs = measure_voice(mix)
-        return mix
+        sounds = SoundSet(default_sounds("chime"), rate)
+        voice = Mixer(timeline, clips, sounds, None)
+        if not music:
+            return voice
+        bed = MusicBed(Music("bench.mp3", music_file, 1), timeline, "bench", measure_voice(voice))
+        return Mixer(timeline, clips, sounds, bed)
 
     def timed(function, *args) -> float:
         started = time.perf_counter()

@@ -17,8 +17,10 @@ import pytest
 import requests
 
 from audiocoach import ffmpeg
+from audiocoach.pipeline import FILE_CHECKS
 from audiocoach.routine.load import load_text
-from audiocoach.routine.model import Routine, Voice, build_routine
+from audiocoach.routine.model import Routine, Voice
+from audiocoach.routine.validation import build_routine
 from audiocoach.voice import engines
 
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
@@ -59,6 +61,29 @@ def fake_engine(monkeypatch):
     return FakeEngine
 
 
+class FakeEngineAt22k(FakeEngine):
+    """The fake voice at the offline voice's rate, for what is measured as a listener hears it
+    (loudness weighting, music under the voice)."""
+
+    sample_rate = 22_050
+
+    def synthesize(self, text: str) -> np.ndarray:
+        FakeEngine.calls.append(text)
+        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate // 1000) / self.sample_rate
+        return (0.5 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def fake_voice_in_module():
+    """Every engine name gives the fake voice (at 22.05 kHz) for a whole test module, so that a
+    module's shared builds need no real voice."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(engines.ENGINES, "piper", FakeEngineAt22k)
+        patch.setitem(engines.ENGINES, "gtts", FakeEngineAt22k)
+        patch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+        yield FakeEngineAt22k
+
+
 @pytest.fixture
 def run(fake_engine, tmp_path, monkeypatch):
     """The command line with the fake voice, in a fresh folder with its own cache."""
@@ -73,6 +98,14 @@ def run(fake_engine, tmp_path, monkeypatch):
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.fixture
+def offline(fake_engine, monkeypatch, tmp_path):
+    """The API with the fake voice, Google out of reach, and a cache of its own."""
+    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
+    return fake_engine
+
+
 def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
     """An audio file as mono float32 PCM, decoded the way a player would."""
     result = subprocess.run([ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),
@@ -82,7 +115,7 @@ def decode(path: Path, sample_rate_hz: int) -> np.ndarray:
 
 
 def routine_from(text: str, file: str = "routine.yaml") -> Routine:
-    return build_routine(load_text(textwrap.dedent(text), file), file)
+    return build_routine(load_text(textwrap.dedent(text), file), file, checks=FILE_CHECKS)
 
 
 @pytest.fixture
@@ -98,8 +131,8 @@ def expected_mix(timeline, clips, sounds) -> np.ndarray:
     """The track as it must sound before mastering: every clip and sound (from the SoundSet
     `sounds`) added whole at its planned sample.
 
-    Written independently of the block mixer, to hold it to SPEC §2's "every event starts at
-    its planned sample index".
+    Written independently of the block mixer, to hold it to the timing contract
+    (docs/routine-format.md, "Timing"): every event starts at its planned sample index.
     """
     mix = np.zeros(timeline.length_samples, dtype=np.float64)
     for event in timeline.events:

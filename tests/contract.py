@@ -1,4 +1,4 @@
-"""SPEC §2, the timing contract, checked on a laid-out script from its events alone.
+"""The timing contract (docs/routine-format.md, "Timing"), checked on a laid-out script from its events alone.
 
 The checker walks the script and the timeline's speech side by side and holds every rule against
 sample positions: each effort's length, each count word or tick on its beat, each countdown number,
@@ -197,6 +197,6 @@ class _Walk:
 
 
 def check_timing_contract(script, timeline, sounds) -> None:
-    """Fail on the first rule of SPEC §2 the timeline breaks; `sounds` is the routine's cue sounds
+    """Fail on the first timing rule (docs/routine-format.md, "Timing") the timeline breaks; `sounds` is the routine's cue sounds
     (a mapping from cue role to sound)."""
     _Walk(script, timeline, sounds).run()

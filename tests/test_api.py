@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import audiocoach
 from audiocoach.cli import app
+from audiocoach.errors import Kind
 
 ROUTINE = {
     "title": "Calves",
@@ -22,13 +23,6 @@ ROUTINE = {
         {"use": "heel-press", "tempo": 1, "reps": 3, "sets": 1},
     ],
 }
-
-
-@pytest.fixture
-def offline(fake_engine, monkeypatch, tmp_path):
-    monkeypatch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
-    monkeypatch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path / "cache"))
-    return fake_engine
 
 
 def test_load_takes_a_mapping_a_path_or_a_bundled_name(offline, tmp_path):
@@ -166,7 +160,7 @@ def test_plan_refuses_an_unknown_keyword_as_build_does(offline, call, message):
     with pytest.raises(audiocoach.AudiocoachError) as caught:
         call()
     assert str(caught.value) == message
-    assert caught.value.exit_code == 2
+    assert caught.value.kind == Kind.USAGE
 
 
 def test_load_refuses_empty_text_rather_than_reading_the_current_folder():

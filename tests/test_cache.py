@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audiocoach.pipeline import Options, compile_routine, read_routine
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine, read_routine
 from audiocoach.voice.cache import ClipCache, clip_key
 
 ROUTINE = """\

@@ -250,3 +250,25 @@ def test_new_leaves_a_schema_file_of_the_users_alone(tmp_path):
     mine.unlink()  # a schema audiocoach wrote is refreshed
     assert CliRunner().invoke(app, ["new", str(tmp_path / "b.yaml"), "--from", "heel-press"]).exit_code == 0
     assert CliRunner().invoke(app, ["new", str(tmp_path / "c.yaml"), "--from", "heel-press"]).exit_code == 0
+
+
+def test_new_that_cannot_finish_writing_leaves_the_routine_it_would_replace(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    target = tmp_path / "mine.yaml"
+    target.write_text("title: Mine\n")
+    for name in ("write_text", "write_bytes"):
+        original = getattr(Path, name)
+
+        def full_disk(path, data, *args, original=original, **kwargs):
+            if "Zebra" in (data if isinstance(data, str) else data.decode("utf-8", "replace")):
+                path.open("w").close()  # the file is opened, then the disk is full
+                raise OSError(28, "No space left on device")
+            return original(path, data, *args, **kwargs)
+
+        monkeypatch.setattr(Path, name, full_disk)
+    result = CliRunner().invoke(app, ["new", str(target), "--from", "heel-press", "--title",
+                                      "Zebra stretch", "--force"])
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert target.read_text() == "title: Mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audiocoach.schema.json", "mine.yaml"]

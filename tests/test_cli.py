@@ -10,6 +10,9 @@ import wave
 import pytest
 
 from audiocoach.audio import render
+from audiocoach.audio.render import LAME_SHORT_PADDING
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine, read_routine
 
 GOOD = """\
 title: Short
@@ -42,8 +45,10 @@ def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
     with wave.open(str(tmp_path / "output" / "short.wav")) as track:
         assert track.getframerate() == 1000 and track.getnchannels() == 1
         frames = track.getnframes()
-    plan = json.loads(run("plan", path, "--json").stdout)
-    assert frames == round(plan["duration_s"] * plan["sample_rate"])
+    plan = json.loads(run("plan", path, "--json").stdout)  # the MP3's plan
+    wav_plan = compile_routine(read_routine(path), Options(audio_format="wav")).timeline
+    assert frames == wav_plan.length  # exactly the routine: only an MP3 is padded for its encoder
+    assert 0 <= round(plan["duration_s"] * plan["sample_rate"]) - frames <= LAME_SHORT_PADDING
     assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 6 clips synthesized; " in result.stdout
 
 

@@ -54,7 +54,8 @@ def built(tmp_path_factory):
 
 
 def test_mp3_holds_every_event_at_one_constant_offset(built):
-    from audiocoach.pipeline import Options, compile_routine, read_routine
+    from audiocoach.options import Options
+    from audiocoach.pipeline import compile_routine, read_routine
 
     folder, plan, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),
@@ -70,16 +71,17 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
         reference = expected[event.start_sample:event.start_sample + min(event.length_samples, int(0.3 * timeline.sample_rate))]
         window = padded[event.start_sample:event.start_sample + reference.size + 2 * search]
         offsets.append(int(np.argmax(np.correlate(window, reference, mode="valid"))) - search)
-    # SPEC §2: the MP3 may delay everything by one constant under 60 ms, nothing by more.
+    # docs/routine-format.md, "Timing": the MP3 may delay everything by one constant under 60 ms, nothing by more.
     assert max(offsets) - min(offsets) <= 1, offsets
     assert abs(offsets[0]) < search, offsets
 
 
 def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
     from audiocoach.audio.mp3 import SEAM, parts
-
     from audiocoach.audio.render import PART_S, Master, Report
-    from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
+    from audiocoach.audio.track import mixer
+    from audiocoach.options import Options
+    from audiocoach.pipeline import compile_routine, read_routine
 
     folder, _, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),
@@ -143,7 +145,7 @@ def test_timing_contract_holds_in_the_real_plan(built):
     assert [round(b - a, 6) for a, b in zip(starts, ends)] == [6.0, 6.0, 6.0]  # 2 holds, 3 reps x 2 s
     chimes = [e["start_s"] for e in events if e["kind"] == "sound"]
     assert chimes == sorted(starts + ends)
-    # The intro is a chapter of its own, and chapters cover the whole track (SPEC §5.1).
+    # The intro is a chapter of its own, and chapters cover the whole track (docs/routine-format.md, "The sound of the track").
     assert [c["title"] for c in plan["chapters"]] == ["Quick calves", "Calf stretch", "Heel press"]
     assert plan["chapters"][0]["start_s"] == 0
     assert [c["end_s"] for c in plan["chapters"]] == [c["start_s"] for c in plan["chapters"][1:]] + [
@@ -164,13 +166,15 @@ def test_tags_and_chapters_are_written(built):
         (c["title"], round(c["start_s"] * 1000), round(c["end_s"] * 1000)) for c in plan["chapters"]]
 
 
-def test_same_routine_same_pcm_without_the_cache(built, tmp_path):
+def test_same_routine_same_pcm_with_the_cache_or_without(built, tmp_path):
     folder, plan, _ = built
     runner = CliRunner()
     outputs = []
-    for name in ("a.wav", "b.wav"):
+    # Built afresh, then from the clips the first build cached; two builds without the cache
+    # are compared by the test of any number of workers.
+    for name, cache in (("a.wav", ["--no-cache"]), ("b.wav", ["--cache-dir", str(folder / "cache")])):
         result = runner.invoke(app, ["build", str(folder / "calves.yaml"), "--engine", "piper",
-                                     "--no-cache", "--format", "wav", "-o", str(tmp_path / name)])
+                                     *cache, "--format", "wav", "-o", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]

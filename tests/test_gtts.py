@@ -7,7 +7,7 @@ import pytest
 import requests
 from conftest import PAD_S, TONE_S
 
-from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.routine.model import Voice
 from audiocoach.voice.clips import finish
 from audiocoach.voice.engines import choose_engine
@@ -45,7 +45,7 @@ def test_persistent_server_errors_give_a_clear_engine_error(google):
     gtts, sleeps = engine()
     with pytest.raises(AudiocoachError) as caught:
         gtts.synthesize("Hold.")
-    assert caught.value.exit_code == ExitCode.ENGINE
+    assert caught.value.kind == Kind.ENGINE
     assert "503 (Service Unavailable) from TTS API" in str(caught.value)
     assert "--engine piper" in str(caught.value)
     assert len(fake.requests) == 5
@@ -102,7 +102,7 @@ def test_an_answer_that_is_not_audio_is_retried_and_never_kept(google, tmp_path)
     with pytest.raises(AudiocoachError) as caught:
         gtts.synthesize("Hold.")
     assert "Google answered with something that is not MP3 audio" in str(caught.value)
-    assert "after 5 attempts" in str(caught.value) and caught.value.exit_code == ExitCode.ENGINE
+    assert "after 5 attempts" in str(caught.value) and caught.value.kind == Kind.ENGINE
 
 
 def test_a_connection_dropped_mid_build_is_retried(google):
@@ -189,5 +189,5 @@ def test_a_language_with_a_region_reaches_google_by_the_code_google_knows(langua
 def test_a_language_google_does_not_have_is_an_engine_error():
     with pytest.raises(AudiocoachError) as caught:
         engine(language="qq")
-    assert caught.value.exit_code == ExitCode.ENGINE
+    assert caught.value.kind == Kind.ENGINE
     assert "Google TTS has no language 'qq'" in str(caught.value)

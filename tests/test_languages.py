@@ -12,7 +12,8 @@ from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
-from audiocoach.pipeline import Options, compile_routine
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine
 from audiocoach.speech.languages import load_pack, pack_codes, pack_for
 from audiocoach.speech.script import build_script, sentence
 

@@ -13,9 +13,8 @@ import pytest
 from conftest import decode
 
 import audiocoach
+from audiocoach.audio.mastering import Mastering, TooLoud
 from audiocoach.audio.loudness import (
-    Mastering,
-    TooLoud,
     TruePeakMeter,
     sample_true_peaks,
     true_peak_db,

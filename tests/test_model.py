@@ -1,5 +1,5 @@
 """The validated routine: broken files each give their own message at their own line, all at once;
-good ones keep every field, with defaults and doses layered as SPEC §1 says."""
+good ones keep every field, with defaults and doses layered as docs/routine-format.md says."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from conftest import routine_from
 
 from audiocoach.errors import AudiocoachError
+from audiocoach.pipeline import FILE_CHECKS
 from audiocoach.routine.load import load_file
-from audiocoach.routine.model import build_routine
+from audiocoach.routine.validation import build_routine
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -84,7 +85,7 @@ EXPECTED = {
 
 def errors_of(name: str) -> list[str]:
     with pytest.raises(AudiocoachError) as caught:
-        build_routine(load_file(BAD / name), name)
+        build_routine(load_file(BAD / name), name, checks=FILE_CHECKS)
     return [str(problem).replace(str(BAD) + "/", "") for problem in caught.value.problems]
 
 
@@ -99,7 +100,7 @@ def test_bad_routine_reports_each_problem_at_its_line(name):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_problem_has_a_line_a_column_and_a_fix(name):
     with pytest.raises(AudiocoachError) as caught:
-        build_routine(load_file(BAD / name), name)
+        build_routine(load_file(BAD / name), name, checks=FILE_CHECKS)
     for problem in caught.value.problems:
         assert problem.line and problem.col and problem.fix, str(problem)
 

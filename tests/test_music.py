@@ -54,7 +54,7 @@ def lufs(audio: np.ndarray, rate: int) -> float:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds(tmp_path_factory, fake_voice_in_module):
     folder = tmp_path_factory.mktemp("music")
     make_music(folder / "calm.mp3")
     runner = CliRunner()
@@ -154,7 +154,9 @@ def test_music_ffmpeg_cannot_use_fails_the_build_cleanly(fake_engine, tmp_path, 
 
 def test_only_as_much_music_as_the_track_plays_is_read(fake_engine, tmp_path):
     from audiocoach.audio.music import CROSSFADE_S
-    from audiocoach.pipeline import Options, compile_routine, mixer, read_routine
+    from audiocoach.audio.track import mixer
+    from audiocoach.options import Options
+    from audiocoach.pipeline import compile_routine, read_routine
 
     make_music(tmp_path / "long.mp3", 120)
     routine = tmp_path / "r.yaml"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from audiocoach.audio.sounds import SoundSet
 from audiocoach.errors import AudiocoachError
 from audiocoach.routine.load import load_text
-from audiocoach.routine.model import build_routine
+from audiocoach.routine.validation import build_routine
 from audiocoach.speech.script import build_script
 from audiocoach.speech.timeline import lay_out
 

@@ -10,7 +10,9 @@ from conftest import expected_mix
 
 from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
 from audiocoach.audio.mix import BLOCK_S
-from audiocoach.pipeline import Options, build, compile_routine, mixer, read_routine
+from audiocoach.audio.track import build, mixer
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine, read_routine
 
 ROUTINE = """\
 title: Calves
@@ -108,9 +110,9 @@ def test_the_meter_agrees_with_pyloudnorm(lufs):
 
 @pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100])
 def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate):
-    from audiocoach.audio.mp3 import frame_samples, write_in_parts
     from conftest import decode
 
+    from audiocoach.audio.mp3 import frame_samples, write_in_parts
     from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY, encodable_length
 
     frame = frame_samples(rate)
@@ -177,7 +179,8 @@ def test_islands_master_exactly_like_the_whole_track(fake_engine, write_routine,
 def test_the_limiter_gain_is_a_windowed_minimum_then_mean_as_scipy_computes_them():
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-    from audiocoach.audio.loudness import Limiter, sample_true_peaks
+    from audiocoach.audio.loudness import sample_true_peaks
+    from audiocoach.audio.mastering import Limiter
 
     limiter, rng = Limiter(22_050), np.random.default_rng(3)
     context = limiter.context_samples

@@ -10,8 +10,10 @@ from contract import check_timing_contract
 from typer.testing import CliRunner
 
 from audiocoach.audio.loudness import LoudnessMeter, true_peak_db
+from audiocoach.audio.track import build
 from audiocoach.cli import app
-from audiocoach.pipeline import Options, build, compile_routine, read_routine
+from audiocoach.options import Options
+from audiocoach.pipeline import compile_routine, read_routine
 from audiocoach.routine.catalog import bundled_routines
 from audiocoach.speech.script import build_script
 
@@ -39,7 +41,7 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     compiled = compile_routine(routine, Options(engine="piper", cache_dir=cache))
     timeline = compiled.timeline
     assert timeline.warnings == []
-    # The intro's chapter, titled with the routine, then one per exercise (SPEC §5.1).
+    # The intro's chapter, titled with the routine, then one per exercise (docs/routine-format.md, "The sound of the track").
     assert [c.title for c in timeline.chapters] == [routine.title] + [e.name for e in routine.exercises]
     check_timing_contract(build_script(routine), timeline, routine.sounds)
     out = tmp_path / f"{name}.mp3"

@@ -32,8 +32,8 @@ from audiocoach.routine.catalog import (
 from audiocoach.routine.definitions import Count, Field, field_table, json_schema
 from audiocoach.routine.durations import DURATION_PATTERN, parse_duration
 from audiocoach.routine.load import load_file, load_text
-from audiocoach.routine.model import build_routine
 from audiocoach.routine.readers import DECIBELS, LANGUAGE_CODE, LUFS
+from audiocoach.routine.validation import build_routine
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent

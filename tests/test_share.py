@@ -35,7 +35,7 @@ exercises:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory):
+def shared(tmp_path_factory, fake_voice_in_module):
     folder = tmp_path_factory.mktemp("share")
     paths = []
     for stem, text in ROUTINES.items():

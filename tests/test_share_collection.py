@@ -168,12 +168,12 @@ def test_a_folder_that_cannot_be_made_is_refused_before_building(run, routines, 
 
 
 def test_the_python_api_refuses_a_bad_title_with_the_domain_error(tmp_path):
-    from audiocoach.errors import AudiocoachError, ExitCode
+    from audiocoach.errors import AudiocoachError, Kind
     from audiocoach.publish.share import share
 
     with pytest.raises(AudiocoachError) as caught:
         share([], tmp_path / "site", title="")
-    assert caught.value.exit_code == ExitCode.USAGE
+    assert caught.value.kind == Kind.USAGE
     assert str(caught.value) == ("--title: is empty (give it a title, e.g. --title 'Morning "
                                  "stretches')")
 

@@ -112,12 +112,12 @@ def test_a_base_url_becomes_the_absolute_address_of_a_folder(base, expected):
      "--base-url: https://example.org:99999/ has no valid host and port"),
 ])
 def test_a_base_url_that_is_no_folder_address_is_refused(base, message):
-    from audiocoach.errors import AudiocoachError, ExitCode
+    from audiocoach.errors import AudiocoachError, Kind
     from audiocoach.publish.share import web_address
 
     with pytest.raises(AudiocoachError) as caught:
         web_address(base)
-    assert str(caught.value).startswith(message) and caught.value.exit_code == ExitCode.USAGE
+    assert str(caught.value).startswith(message) and caught.value.kind == Kind.USAGE
 
 
 GERMAN = """\
@@ -132,7 +132,7 @@ exercises:
 
 
 def test_a_german_routine_makes_german_pages_and_feed(run, write_routine, tmp_path):
-    from audiocoach.routine import load
+    from audiocoach import load
     from audiocoach.speech.languages import load_pack
     from audiocoach.speech.script import dose_summary
 

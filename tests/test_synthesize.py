@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import FakeEngine, fake_length
 
-from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.routine.model import Voice
 from audiocoach.voice.cache import ClipCache, clip_key
 from audiocoach.voice.synthesize import default_workers, synthesize_all
@@ -64,7 +64,7 @@ def test_a_workers_error_reaches_the_build_whole(tmp_path):
     with pytest.raises(AudiocoachError) as caught:
         synthesize_all(TEXTS, BrokenFake(Voice()), ClipCache(tmp_path), workers=2)
     problem = caught.value.problems[0]
-    assert caught.value.exit_code == ExitCode.ENGINE
+    assert caught.value.kind == Kind.ENGINE
     assert (problem.message, problem.fix, problem.file) == ("the voice broke on sentence 5",
                                                             "use another voice", "v.onnx")
 

@@ -19,11 +19,11 @@ from typing import Callable, Iterator, TypeVar
 import numpy as np
 
 from audiocoach.audio.loudness import (
-    Limiter,
     gated_lufs,
     k_weighted_squares,
     step_samples,
 )
+from audiocoach.audio.mastering import Limiter
 from audiocoach.audio.mix import Mixer
 from audiocoach.routine.durations import Samples
 from audiocoach.voice.clips import to_int16

@@ -8,6 +8,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
+from audiocoach.speech.languages import web_language
+
 ELLIPSIS = "…"
 
 # In the order they are asked: each character is drawn in the first font that has it.
@@ -121,7 +123,7 @@ class Lettering:
         from PIL import features
 
         self.family, self.size_px = family, size_px
-        self.language = language.replace("_", "-")
+        self.language = web_language(language)
         self.raqm = features.check("raqm")  # shaping and direction; without it, letters as they come
 
     def runs(self, line: str, paragraph: str) -> list[tuple[str, str, str]]:

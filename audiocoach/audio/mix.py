@@ -21,6 +21,8 @@ BLOCK_S = 10
 
 
 class Mixer:
+    """The unmastered track: every clip and sound added at its planned sample, over the music."""
+
     def __init__(self, timeline: Timeline, clips: Mapping[str, np.ndarray], sounds: SoundSet,
                  music: MusicBed | None = None):
         self.timeline = timeline

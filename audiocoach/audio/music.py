@@ -29,9 +29,9 @@ RELEASE_S = 0.5  # ...and comes back up over this long after it
 
 
 class MusicBed:
-    """The music layer of one track; `voice_lufs` must be set before `render` is called."""
+    """The music layer of one track, set relative to the voice's loudness `voice_lufs`."""
 
-    def __init__(self, music: Music, timeline: Timeline, routine_file: str):
+    def __init__(self, music: Music, timeline: Timeline, routine_file: str, voice_lufs: float):
         rate = timeline.sample_rate
         self.music = music
         self.rate = rate
@@ -53,7 +53,7 @@ class MusicBed:
         self.speech = speech
         self.longest_speech = max((end - start for start, end in speech), default=0)
         self.last_speech_end = max((end for _, end in speech), default=0)
-        self.voice_lufs: float | None = None
+        self.voice_lufs = voice_lufs
 
     @staticmethod
     def _problem(routine_file: str, message: str, fix: str, music: Music) -> AudiocoachError:

@@ -19,14 +19,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from audiocoach.audio.islands import PAD_S, IslandMaster
-from audiocoach.audio.loudness import (
-    CEILING_DBTP,
-    Limiter,
-    LoudnessMeter,
-    Mastering,
-    TooLoud,
-    TruePeakMeter,
-)
+from audiocoach.audio.loudness import CEILING_DBTP, LoudnessMeter, TruePeakMeter
+from audiocoach.audio.mastering import Limiter, Mastering, TooLoud
 from audiocoach.audio.mix import Mixer
 from audiocoach.audio.mp3 import (
     ENCODER_DELAY,
@@ -47,7 +41,8 @@ MP3_QUALITY = 7
 PART_S = 30  # the track is encoded in parts of at least this long, cut in silences
 LAME_DELAY = ENCODER_DELAY + 529  # samples before the audio in the decoder's output, removed again
 LAME_SHORT_PADDING = 46  # a last frame padded this little or less gets a frame more...
-PEAK_LIMIT_DBTP = -1.0  # the finished file's true peak is at most this (SPEC 5.1)
+# the finished file's true peak is at most this (docs/routine-format.md, "The sound of the track")
+PEAK_LIMIT_DBTP = -1.0
 # An MP3 at 64 kbps measures about this much quieter than the PCM it was made from (LAME drops
 # some of the highs that K-weighting counts; 0.4 to 0.5 LU on the bundled routines), so the PCM
 # is mastered this much louder; the MP3 itself is then measured.

@@ -8,14 +8,17 @@ import re
 import socket
 from pathlib import Path
 
-from audiocoach.errors import AudiocoachError, ExitCode, Problem
-from audiocoach.publish.share import FEED, feed_xml, read_collection, web_address
+from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.publish.addresses import web_address
+from audiocoach.publish.collection import FEED, read_collection
+from audiocoach.publish.feed import feed_xml
+from audiocoach.publish.sidecars import CHAPTERS, VTT
 
 # By file name ending: what a phone's player and a podcast app expect to be told.
 MEDIA_TYPES = {
     ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".chapters.json": "application/json+chapters",
+    VTT: "text/vtt; charset=utf-8",
+    CHAPTERS: "application/json+chapters",
     ".json": "application/json",
     FEED: "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
@@ -120,9 +123,9 @@ def app(folder: Path):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port for `serve`; AudiocoachError (ExitCode.ADDRESS) if not."""
+    """A socket listening on host:port for `serve`; AudiocoachError (Kind.ADDRESS) if not."""
     def refused(message: str, fix: str, option: str = "--port") -> AudiocoachError:
-        return AudiocoachError(Problem(message, fix, field=option), ExitCode.ADDRESS)
+        return AudiocoachError(Problem(message, fix, field=option), Kind.ADDRESS)
 
     another = f"use another port, e.g. --port {port + 1 if port < 65535 else 8000}"
     try:

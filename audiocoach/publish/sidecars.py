@@ -45,9 +45,13 @@ def webvtt(timeline: Timeline) -> str:
     return "\n".join(cues)
 
 
+# The sidecars' file name endings, after the track's stem.
+CHAPTERS, VTT = ".chapters.json", ".vtt"
+
+
 def write_sidecars(timeline: Timeline, track: Path) -> tuple[Path, Path]:
     """Write `STEM.chapters.json` and `STEM.vtt` beside the track; return their paths."""
-    chapters, vtt = track.with_name(f"{track.stem}.chapters.json"), track.with_name(f"{track.stem}.vtt")
+    chapters, vtt = (track.with_name(track.stem + ending) for ending in (CHAPTERS, VTT))
     write_if_changed(chapters, chapters_json(timeline).encode("utf-8"))
     write_if_changed(vtt, webvtt(timeline).encode("utf-8"))
     return chapters, vtt

@@ -8,11 +8,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from audiocoach.errors import AudiocoachError, ExitCode, Problem, suggest
+from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
 from audiocoach.routine import readers as read
 from audiocoach.routine.definitions import EXERCISE, SCHEMA_TITLE, json_schema
+from audiocoach.routine.exercise_reader import unknown_catalog_id
 from audiocoach.routine.load import MarkedDict, load_file
-from audiocoach.routine.model import Exercise, build_exercise
+from audiocoach.routine.model import Exercise
+from audiocoach.routine.validation import build_exercise
 
 POSITIONS = ("chair", "standing", "floor")
 EQUIPMENT = ("chair", "wall", "towel", "band", "belt", "pillow")
@@ -131,7 +133,7 @@ def _known(value: str | None, options: tuple[str, ...], filter_name: str) -> str
     listed = ", ".join(options)
     fix = " ".join(part for part in (suggest(wanted, options, ""), f"give one of {listed}") if part)
     raise AudiocoachError(Problem(f"the catalog has no {filter_name} '{value}'", fix,
-                                  field=filter_name), ExitCode.USAGE)
+                                  field=filter_name), Kind.USAGE)
 
 
 def dose_fields(entry: Entry) -> dict:
@@ -231,16 +233,14 @@ def new_routine_text(ids: list[str], title: str) -> str:
         problems.append(Problem("names no catalog exercise", "give ids such as heel-press,childs-pose; "
                                 "run `audiocoach catalog` to see them", field="--from"))
     for i in unknown:
-        problems.append(Problem(f"no catalog exercise `{i}`",
-                                suggest(i, entries, "run `audiocoach catalog` to see the ids"),
-                                field="--from"))
+        problems.append(Problem(*unknown_catalog_id(i, entries), field="--from"))
     try:
         title = read.text(title)
     except ValueError as error:
         problems.append(Problem(f"the title {error.args[0]}", "give the routine a title",
                                 field="--title"))
     if problems:  # every one names an option of `new`
-        raise AudiocoachError(problems, ExitCode.USAGE)
+        raise AudiocoachError(problems, Kind.USAGE)
     chosen = [entries[i] for i in ids]
     document = {
         "title": title,

@@ -127,26 +127,40 @@ class _Converter:
         )
 
 
-def _check_depth(text: str, file: str) -> None:
-    """Refuse deep nesting before composing: PyYAML's composer recurses once per level."""
-    depth = 0
+def _check_size(text: str, file: str) -> None:
+    """Refuse deep nesting and too many values before composing, in one pass over the parser's
+    events: PyYAML's composer recurses once per level, and builds every node before we see one.
+
+    Values are counted in the order the converter counts them, so the file is refused at the
+    value it would be refused at; values that aliases repeat are left to the converter."""
+    depth = values = 0
+    aliases = False
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise AudiocoachError(Problem(
-                    f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
-                    "a routine needs only a few levels: check the brackets and indentation",
-                    file, mark.line + 1, mark.column + 1))
+                raise _refused(event, file, f"lists and mappings are nested more than {MAX_DEPTH} "
+                               "levels deep", "a routine needs only a few levels: check the "
+                               "brackets and indentation")
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+        aliases |= isinstance(event, yaml.AliasEvent)
+        if isinstance(event, (yaml.NodeEvent)) and not isinstance(event, yaml.AliasEvent):
+            values += 1
+            if values > MAX_EXPANDED_NODES and not aliases:
+                raise _refused(event, file, f"the file holds more than {MAX_EXPANDED_NODES} values",
+                               "split it into several routines")
+
+
+def _refused(event: yaml.Event, file: str, message: str, fix: str) -> AudiocoachError:
+    mark = event.start_mark
+    return AudiocoachError(Problem(message, fix, file, mark.line + 1, mark.column + 1))
 
 
 def load_text(text: str, file: str) -> Any:
     """Parse routine text into MarkedDict/MarkedList/scalars; raise AudiocoachError if unreadable."""
     try:
-        _check_depth(text, file)
+        _check_size(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from audiocoach.errors import suggest
 from audiocoach.routine.durations import parse_duration
 
-MAX_ROUTINE_S = 4 * 3600  # SPEC §1: no routine, so no single duration in it, is longer
+MAX_ROUTINE_S = 4 * 3600  # no routine, so no single duration in it, is longer
 # The patterns below are written so that ECMAScript, which runs a JSON Schema's `pattern` in an
 # editor, reads them as Python does: Python's `\s` and `\d` also take other scripts' spaces
 # and digits, these classes do not.

@@ -32,6 +32,11 @@ def locale(code: str) -> tuple[str, str | None]:
     return found.group(1).lower(), found.group(2).upper() if found.group(2) else None
 
 
+def web_language(code: str) -> str:
+    """A language code as the web writes it (BCP 47): `pt_BR` -> `pt-BR`."""
+    return code.replace("_", "-")
+
+
 def same_language(code: str, wanted: str) -> bool:
     """Whether `code` (a voice's `de_DE`) is in the language `wanted` asks for: `de` takes any
     German, `de-DE` or `de_DE` only Germany's."""

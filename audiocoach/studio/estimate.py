@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
 
-from audiocoach import pipeline
 from audiocoach.api import Track
 from audiocoach.audio.render import encodable_length
 from audiocoach.audio.sounds import SoundSet
+from audiocoach.options import Options
 from audiocoach.routine.model import Routine
 from audiocoach.speech.script import build_script
 from audiocoach.speech.timeline import Timeline, lay_out
@@ -35,7 +35,7 @@ class Layout:
 
 def estimated_layout(routine: Routine, reachable: Callable[[], bool]) -> Layout:
     """The routine laid out with the voice a build would choose, estimating missing clips."""
-    voice = pipeline.Options().voice(routine)
+    voice = Options().voice(routine)
     engine, _ = choose_engine(voice, reachable)
     script = build_script(routine, voice.language, engine.voice_name)
     cache = ClipCache(default_dir())

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from audiocoach import api, pipeline
-from audiocoach.errors import AudiocoachError, ExitCode, Problem
-from audiocoach.routine.catalog import catalog_fields
-from audiocoach.routine.load import load_text
-from audiocoach.routine.model import Routine, build_routine
+from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.options import Options
+from audiocoach.routine.model import Routine
 from audiocoach.studio.document import Document, parse, plain
 from audiocoach.studio.estimate import estimated_layout, plan_json
 from audiocoach.studio.events import Hub
@@ -39,7 +38,7 @@ def problems_json(problems: list[Problem]) -> list[dict]:
 
 
 def request_problem(message: str, fix: str, field: str | None = None) -> AudiocoachError:
-    return AudiocoachError(Problem(message, fix, field=field), ExitCode.USAGE)
+    return AudiocoachError(Problem(message, fix, field=field), Kind.USAGE)
 
 
 @dataclass
@@ -80,7 +79,7 @@ class Session:
 
     def track(self, routine: Routine, progress=None) -> api.Track:
         """The routine planned as `audiocoach.plan` plans it, missing clips synthesized."""
-        return api.Track(pipeline.compile_routine(routine, pipeline.Options(), progress,
+        return api.Track(pipeline.compile_routine(routine, Options(), progress,
                                                   reachable=self.reachable))
 
     # -- reading what the page sent
@@ -110,8 +109,7 @@ class Session:
             except AudiocoachError as error:
                 return Edit("", None, None, error.problems)
         try:
-            routine = build_routine(load_text(text, str(self.path)), str(self.path),
-                                    catalog_fields())
+            routine = pipeline.read_routine_text(text, str(self.path))
         except AudiocoachError as error:
             return Edit(text, data, None, error.problems)
         outside = self.outside(routine)

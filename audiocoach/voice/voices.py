@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from audiocoach.errors import AudiocoachError, ExitCode, Problem, suggest
+from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
 from audiocoach.speech.languages import same_language
 from audiocoach.voice.engines.piper import (
     BUNDLED_VOICE,
@@ -42,13 +42,13 @@ def base_url() -> str:
 
 
 def _error(message: str, fix: str, file: str | None = None,
-           exit_code: ExitCode = ExitCode.ENGINE) -> AudiocoachError:
-    return AudiocoachError(Problem(message, fix, file, field="voices"), exit_code)
+           kind: Kind = Kind.ENGINE) -> AudiocoachError:
+    return AudiocoachError(Problem(message, fix, file, field="voices"), kind)
 
 
 def _no_such(message: str, fix: str) -> AudiocoachError:
     """A voice name that names no voice: the user's mistake (a usage error), not the engine's."""
-    return _error(message, fix, exit_code=ExitCode.USAGE)
+    return _error(message, fix, kind=Kind.USAGE)
 
 
 def _describe(model: Path, config: Path, bundled: bool = False) -> InstalledVoice:
@@ -206,3 +206,18 @@ def remove(name: str) -> list[Path]:
     for path in removed:
         path.unlink()
     return removed
+
+
+def listing(language: str | None = None, offered: bool = False) -> tuple[list[str], str | None]:
+    """The lines `audiocoach voices` prints: the installed voices (or, when `offered`, the
+    repository's), in `language` if given, and a note for when there is none."""
+    if offered:
+        rows = [f"{name:<36} {code:<8} {quality:<8} {size / 1e6:6.1f} MB"
+                for name, code, quality, size in available(fetch_index(), language)]
+        none = f"the voices repository ({base_url()}) has no voice for language '{language}'"
+    else:
+        rows = [f"{voice.name:<36} {voice.language:<8} {voice.quality:<8} "
+                f"{voice.size_bytes / 1e6:6.1f} MB  {'bundled' if voice.bundled else voice.where}"
+                for voice in installed(language)]
+        none = none_installed(language) if language else None
+    return rows, none if not rows and language else None

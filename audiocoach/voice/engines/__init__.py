@@ -37,7 +37,7 @@ def offline(voice: Voice, why: str) -> Engine:
     except AudiocoachError as error:
         first, *rest = error.problems
         raise AudiocoachError([dataclasses.replace(first, message=f"{why}, and {first.message}"),
-                               *rest], error.exit_code) from None
+                               *rest], error.kind) from None
 
 
 __all__ = ["ENGINES", "Engine", "choose_engine", "offline"]

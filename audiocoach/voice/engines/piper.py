@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiocoach.errors import AudiocoachError, ExitCode, Problem
+from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale, same_language, suggested_voice
 from audiocoach.voice.engines.piper_noise import SeededNoise, patch_noise_inputs
@@ -209,7 +209,7 @@ def read_config(config: Path) -> dict:
     except json.JSONDecodeError as error:
         raise AudiocoachError(Problem(f"the piper voice config is not valid JSON: {error.msg}", fix,
                                       str(config), error.lineno, error.colno, "voice"),
-                              ExitCode.ENGINE) from None
+                              Kind.ENGINE) from None
     except UnicodeDecodeError:
         raise AudiocoachError.engine("the piper voice config is not UTF-8 text", fix,
                                      str(config)) from None
