@@ -25,13 +25,12 @@ from audiocoach.cli_options import (
     say,
     with_options,
 )
+from audiocoach.cli_servers import serve_command, studio_command
 from audiocoach.cli_voices import voices_app
 from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.files import write_if_changed
 from audiocoach.options import Options
-from audiocoach.publish.collection import refuse_unshared
 from audiocoach.publish.outputs import AUDIO_FORMATS, in_folder, targets
-from audiocoach.publish.serve import lan_address, listen, qr_text, serve
 from audiocoach.publish.share import prepare, publish, summary
 from audiocoach.routine.catalog import (
     SCHEMA_FILE,
@@ -158,44 +157,8 @@ def share_command(
         typer.echo(line)
 
 
-@app.command("serve")
-def serve_command(
-    folder: Path = typer.Argument(Path("output/share"), help="The shared folder."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 lets "
-                             "phones on your network in."),
-    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-) -> None:
-    """Serve a shared folder over HTTP, with seeking, until Ctrl-C."""
-    refuse_unshared(folder)
-    listener = listen(host, port)  # before saying where: the port may be taken
-    shown_host = (lan_address() or "127.0.0.1") if host in ("0.0.0.0", "::") else host
-    url = f"http://{shown_host}:{port}/"
-    typer.echo(f"Serving {folder} at {url} (feed: {url}feed.xml). Ctrl-C stops.")
-    if shown_host != host or host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo("Open it on a phone on the same network by scanning this:")
-        typer.echo(qr_text(url))
-    try:
-        serve(folder, listener)
-    except KeyboardInterrupt:
-        pass
-    typer.echo("Stopped.")
-
-
-@app.command("studio")
-def studio_command(
-    file: Path = typer.Argument(Path("routine.yaml"),
-                                help="The routine file to edit (new or existing)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; any other than "
-                             "this machine's own asks for the token printed with the address."),
-    port: int = typer.Option(8765, "--port", min=0, max=65535,
-                             help="Port to listen on (0: any free one)."),
-    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
-) -> None:
-    """Compose a routine in the browser: catalog, forms, problems and plan as you type, preview,
-    build and share."""
-    from audiocoach.studio.server import run
-
-    run(file, host, port, not no_browser, typer.echo)
+app.command("serve")(serve_command)
+app.command("studio")(studio_command)
 
 
 @app.command("plan")

@@ -47,7 +47,7 @@ def test_build_writes_output_stem_by_default(run, write_routine, tmp_path):
         frames = track.getnframes()
     plan = json.loads(run("plan", path, "--json").stdout)  # the MP3's plan
     wav_plan = compile_routine(read_routine(path), Options(audio_format="wav")).timeline
-    assert frames == wav_plan.length  # exactly the routine: only an MP3 is padded for its encoder
+    assert frames == wav_plan.length_samples  # exactly the routine: only an MP3 is padded for its encoder
     assert 0 <= round(plan["duration_s"] * plan["sample_rate"]) - frames <= LAME_SHORT_PADDING
     assert f"Wrote output/short.wav ({plan['duration_s']:.1f} s, 6 clips synthesized; " in result.stdout
 

@@ -14,7 +14,7 @@ from test_timeline import assert_no_speech_overlaps, golden, plan, starts
 from audiocoach.audio.sounds import SoundSet
 from audiocoach.errors import AudiocoachError
 from audiocoach.routine.load import load_text
-from audiocoach.routine.model import build_routine
+from audiocoach.routine.validation import build_routine
 from audiocoach.speech.script import build_script
 from audiocoach.speech.timeline import lay_out
 

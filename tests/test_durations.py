@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from audiocoach.routine.durations import parse_duration, spoken, to_samples
+from audiocoach.routine.durations import parse_duration, to_samples
+from audiocoach.speech.languages import spoken
 
 
 @pytest.mark.parametrize("seconds, words", [

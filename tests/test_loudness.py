@@ -13,12 +13,12 @@ import pytest
 from conftest import decode
 
 import audiocoach
-from audiocoach.audio.mastering import Mastering, TooLoud
 from audiocoach.audio.loudness import (
     TruePeakMeter,
     sample_true_peaks,
     true_peak_db,
 )
+from audiocoach.audio.mastering import Mastering, TooLoud
 from audiocoach.errors import AudiocoachError
 from audiocoach.voice import engines
 

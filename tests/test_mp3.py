@@ -6,6 +6,9 @@ import io
 
 import numpy as np
 import pytest
+from conftest import decode
+from mutagen.mp3 import MP3
+
 from audiocoach.audio.mp3 import (
     ENCODER_DELAY,
     SEAM,
@@ -16,9 +19,6 @@ from audiocoach.audio.mp3 import (
     parts,
     write_in_parts,
 )
-from conftest import decode
-from mutagen.mp3 import MP3
-
 from audiocoach.errors import AudiocoachError
 
 

@@ -78,7 +78,7 @@ def test_only_an_mp3_has_its_length_padded_for_the_encoder(offline, monkeypatch)
     routine = audiocoach.load({"title": "T", "exercises": [{"name": "N", "hold": 3}]})
     mp3 = compile_routine(routine, Options(audio_format="mp3")).timeline
     wav = compile_routine(routine, Options(audio_format="wav")).timeline
-    assert mp3.length == wav.length + 1000
+    assert mp3.length_samples == wav.length_samples + 1000
 
 
 def test_a_wav_built_by_the_api_is_exactly_as_long_as_its_plan(offline, tmp_path):

@@ -11,6 +11,7 @@ import numpy as np
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.model import SoundChoice
+from audiocoach.speech.cues import CUE_ROLES, TICK
 from audiocoach.voice.clips import INAUDIBLE_PEAK
 
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
@@ -29,7 +30,6 @@ def _tone(sample_rate_hz: int, seconds: float, partials: list[tuple[float, float
     return (tone / np.max(np.abs(tone)) * SOUND_PEAK).astype(np.float32)
 
 
-TICK = "tick"
 
 
 def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
@@ -82,9 +82,6 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
 
 # The roles a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the
 # outro, and the countdown's sound marks both a hold's last seconds and the lead-in into a start.
-CUE_ROLES = {"start": ("start",), "end": ("end",), "finish": ("outro",),
-             "countdown": ("countdown", "lead_in")}
-EVENT_ROLES = {cue: roles[0] for cue, roles in CUE_ROLES.items()}
 
 
 class SoundSet:

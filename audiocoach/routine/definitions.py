@@ -9,10 +9,8 @@ that must exist) stay in `model`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import Any
 
-from audiocoach.routine.durations import spoken
 from audiocoach.routine.field_kinds import (
     Accent,
     Boolean,
@@ -58,7 +56,7 @@ DEFAULT_LUFS = -19.0
 # name its exercise and its place among the routine's exercises.
 EXERCISE_BLANKS: dict[str, object] = {"exercise": "Calf stretch", "number": 3, "total": 7}
 PHRASE_BLANKS: dict[str, dict[str, object]] = {
-    "reminder": {"time": spoken(Fraction(10))},
+    "reminder": {"time": "10 seconds"},  # as the script says a time
     "set": {"set": 1, "sets": 3},
     "more": {"count": "five"},
 }

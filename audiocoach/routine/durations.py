@@ -123,14 +123,6 @@ def to_samples(seconds: Fraction, sample_rate_hz: int) -> Samples:
     return round(seconds * sample_rate_hz)
 
 
-def spoken(seconds: Fraction) -> str:
-    """A duration as the English coach says it: `30 seconds`, `2.5 seconds`, `1 minute and 15
-    seconds`; never rounded (for messages; cues use the routine's language pack)."""
-    from audiocoach.speech.languages import load_pack
-
-    return load_pack("en").duration(seconds)
-
-
 def plural(count: int, noun: str) -> str:
     """`1 chapter`, `3 chapters`."""
     return f"{count} {noun}" + ("" if count == 1 else "s")

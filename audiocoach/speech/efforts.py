@@ -7,9 +7,8 @@ from collections import Counter
 from fractions import Fraction
 from typing import Mapping, Protocol
 
-from audiocoach.audio.sounds import TICK
 from audiocoach.routine.durations import Samples
-from audiocoach.speech.cues import COUNTDOWN_MARK, Line
+from audiocoach.speech.cues import COUNTDOWN_MARK, TICK, Line
 from audiocoach.speech.script import Window
 
 CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours

@@ -172,3 +172,9 @@ def suggested_voice(language: str) -> str | None:
         return None
     return next((voice for voice in load_pack(code).piper_voices if same_language(voice, language)),
                 None)
+
+
+def spoken(seconds: Fraction) -> str:
+    """A duration as the English coach says it: `30 seconds`, `2.5 seconds`, `1 minute and 15
+    seconds`; never rounded (for messages; cues use the routine's language pack)."""
+    return load_pack("en").duration(seconds)

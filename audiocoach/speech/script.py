@@ -22,6 +22,7 @@ from audiocoach.speech.cues import (
     sentence,
 )
 from audiocoach.speech.languages import Pack, load_pack, pack_for
+
 # "Rest" and "Get ready" are said only in rests long enough to rest in; a 3 s pause between
 # presses gets only the end phrase.
 REST_WORDS_MIN_S = Fraction(5)

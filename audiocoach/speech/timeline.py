@@ -8,14 +8,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 
-from audiocoach.audio.sounds import EVENT_ROLES, TICK, SoundSet
 from audiocoach.errors import AudiocoachError, Problem
-from audiocoach.routine.durations import Samples, display, plural, spoken, to_samples
+from audiocoach.routine.durations import Samples, display, plural, to_samples
 from audiocoach.routine.model import MAX_ROUTINE_S
-from audiocoach.speech.cues import LeadIn
+from audiocoach.speech.cues import EVENT_ROLES, TICK, LeadIn
 from audiocoach.speech.efforts import CUE_GAP_S, Effort, Warnings
+from audiocoach.speech.languages import spoken
 from audiocoach.speech.script import (
     SPEECH_GAP_S,
     Chapter,
@@ -29,6 +29,15 @@ from audiocoach.speech.script import (
 )
 
 MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
+
+
+class Sounds(Protocol):
+    """What the layout needs of a track's sounds (audio.sounds.SoundSet): which sound each cue
+    plays, and each sound's length in samples by (name, role)."""
+
+    names: Mapping[str, str]
+
+    def lengths(self) -> Mapping[tuple[str, str], Samples]: ...
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Sam
 class _Layout:
     """Walks the script once, keeping a cursor in samples, and places every event."""
 
-    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+    def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: Sounds,
                  sample_rate: int, engine: str, round_length: Callable[[Samples, int], Samples]):
         self.rate = sample_rate
         self.round_length = round_length
@@ -301,7 +310,7 @@ class _Layout:
         self.last_end_cue = t1
 
 
-def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: SoundSet,
+def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: Sounds,
             sample_rate: int, engine: str,
             round_length: Callable[[Samples, int], Samples] = lambda length, rate: length) -> Timeline:
     """Place every line and sound of the script at its sample index (SPEC §2).
