@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from audiocoach.api import Track, plan
-from audiocoach.errors import AudiocoachError, ExitCode
+from audiocoach.errors import AudiocoachError, ExitCode, Problem
 from audiocoach.publish.sidecars import write_sidecars
 from audiocoach.routine.durations import plural
+from audiocoach.routine.model import Routine
 from audiocoach.voice.synthesize import default_workers, worker_pool
 
 
@@ -35,7 +36,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Job:
-    routine: Path
+    routine: Path | Routine  # a file or bundled name, or a routine already read
     out: Path
     options: dict[str, Any]  # `audiocoach.plan`'s keywords: engine, voice, loudness...
     audio_format: str
@@ -61,17 +62,21 @@ def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
         track = plan(job.routine, progress=progress, on_voice=on_voice or outcome.notes.append,
                      pool=pool, **job.options)
     except AudiocoachError as error:
-        return _failed(outcome, error), None
+        return failed(outcome, error), None
     return outcome, track
 
 
-def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Outcome:
+def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1,
+               into: Path | None = None) -> Outcome:
+    """Write the track (and sidecars) to `job.out`, or under its name in the folder `into`
+    (the messages still name `job.out`, where the files will be put)."""
+    target = into / job.out.name if into else job.out
     try:
-        report = track.save(job.out, job.audio_format, threads)
+        report = track.save(target, job.audio_format, threads)
         if job.sidecars:
-            write_sidecars(track.timeline, job.out)
+            write_sidecars(track.timeline, target)
     except AudiocoachError as error:
-        return _failed(outcome, error)
+        return failed(outcome, error)
     written = [f"{track.duration_s:.1f} s"]
     if job.audio_format == "mp3":  # a WAV has nowhere to keep chapters
         written.append(plural(len(track.timeline.chapters), "chapter"))
@@ -81,7 +86,7 @@ def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Ou
     return outcome
 
 
-def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
+def failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
     outcome.notes += [str(p) if p.file else f"error: {p}" for p in error.problems]
     outcome.exit_code = int(error.exit_code)
     return outcome
@@ -89,6 +94,19 @@ def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
 
 def _render(work: tuple[Job, Outcome, Track]) -> Outcome:
     return render_one(*work)
+
+
+def in_folder(routines: list[Path], folder: Path, extension: str) -> list[Path]:
+    """`FOLDER/<stem>.<extension>` for each routine; two routines of one name are refused."""
+    targets = [folder / f"{routine.stem}.{extension}" for routine in routines]
+    first_for: dict[Path, Path] = {}
+    for routine, target in zip(routines, targets):
+        if target in first_for:
+            raise AudiocoachError(Problem(
+                f"{first_for[target]} and {routine} would both be written to {target}",
+                "rename one of them, or build them into different folders"), ExitCode.USAGE)
+        first_for[target] = routine
+    return targets
 
 
 def default_jobs() -> int:

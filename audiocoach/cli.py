@@ -13,7 +13,8 @@ from typing import Any, Callable, Optional
 import typer
 
 from audiocoach.api import Track, check_options, load, plan
-from audiocoach.batch import Job, build_all, default_jobs
+from audiocoach.batch import Job, build_all, default_jobs, in_folder
+from audiocoach.cluster import build_on_cluster
 from audiocoach.errors import AudiocoachError, ExitCode
 from audiocoach.files import write_if_changed
 from audiocoach.publish.serve import lan_address, listen, qr_text, serve
@@ -150,6 +151,10 @@ def build_command(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Encoders at once: routines built at once, "
                              "or parts of one routine's track. 0, the default, is one per core.",
                              show_default=False),
+    cluster: Optional[str] = typer.Option(
+        None, "--cluster", envvar="AUDIOCOACH_CLUSTER", show_default=False,
+        help="Build on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
+        "(--jobs then does not apply). Needs audiocoach\\[cluster]."),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file.
 
@@ -170,13 +175,16 @@ def build_command(
     on_voice = (lambda note: typer.echo(note, err=True)) if one_at_a_time else None
     worst = int(ExitCode.OK)
     try:
-        for outcome in build_all(work, workers, update, on_voice):
+        for outcome in (build_on_cluster(work, cluster) if cluster
+                        else build_all(work, workers, update, on_voice)):
             close()
             for note in outcome.notes:
                 typer.echo(note, err=True)
             for line in outcome.lines:
                 typer.echo(line)
             worst = max(worst, outcome.exit_code)
+    except AudiocoachError as error:  # the cluster cannot be used
+        raise _fail(error) from None
     finally:
         close()
     if worst:
@@ -329,15 +337,10 @@ def _targets(routines: list[Path], output: Path | None,
 
 
 def _in_folder(routines: list[Path], folder: Path, extension: str) -> list[Path]:
-    """`FOLDER/<stem>.<extension>` for each routine; two routines of one name are refused."""
-    targets = [folder / f"{routine.stem}.{extension}" for routine in routines]
-    first_for: dict[Path, Path] = {}
-    for routine, target in zip(routines, targets):
-        if target in first_for:
-            raise _usage(f"{first_for[target]} and {routine} would both be written to {target} "
-                         "(rename one of them, or build them into different folders)")
-        first_for[target] = routine
-    return targets
+    try:
+        return in_folder(routines, folder, extension)
+    except AudiocoachError as error:
+        raise _fail(error) from None
 
 
 @app.command("plan")

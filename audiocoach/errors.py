@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     ENGINE = 3  # a voice engine cannot be used
     ADDRESS = 4  # `serve` cannot listen on the address and port asked for
+    CLUSTER = 5  # the Dask cluster cannot be reached or cannot run audiocoach
 
 
 @dataclass(frozen=True)
