@@ -12,14 +12,13 @@ import threading
 import time
 from pathlib import Path
 
+import distributed
 import pytest
 from typer.testing import CliRunner
 
 import audiocoach
 from audiocoach import cluster as cluster_module
 from audiocoach.cli import app
-
-distributed = pytest.importorskip("distributed")
 
 ROUTINE = "title: {title}\nexercises:\n  - {{name: {name}, hold: {hold}, countdown: 0}}\n"
 NAMES = {"calf": ("Calf raise", 4), "heel": ("Heel walk", 5), "toe": ("Toe curls", 6),
@@ -29,7 +28,7 @@ NAMES = {"calf": ("Calf raise", 4), "heel": ("Heel walk", 5), "toe": ("Toe curls
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local, distributed.Client(local) as c:
+                                  dashboard_address=":0") as local, distributed.Client(local) as c:
         yield c
 
 
@@ -217,3 +216,41 @@ def test_workers_without_audiocoach_are_one_message_and_exit_code(client, folder
                              "not installed there) (install audiocoach on every worker (`pip "
                              "install 'audiocoach[cluster]'`) and restart them)\n")
     assert not (folder / "nowhere").exists()
+
+
+def put_clip_again_and_again(folder: str, times: int) -> int:
+    """On a worker: store one clip under one key `times` times, as every worker building a
+    routine that says it would."""
+    import numpy as np
+
+    from audiocoach.voice.cache import ClipCache
+
+    cache = ClipCache(Path(folder))
+    clip = (np.arange(48_000) % 2000 - 1000).astype(np.int16)
+    for _ in range(times):
+        cache.put("ab" + "0" * 62, 22_050, clip)
+    return os.getpid()
+
+
+def test_two_workers_writing_the_same_clip_at_once_leave_it_whole(client, tmp_path):
+    import numpy as np
+
+    from audiocoach.voice.cache import ClipCache
+
+    workers = sorted(client.scheduler_info()["workers"])
+    writing = [client.submit(put_clip_again_and_again, str(tmp_path), 300, workers=[w], pure=False)
+               for w in workers]
+    cache, key = ClipCache(tmp_path), "ab" + "0" * 62
+    seen, damaged = 0, 0
+    while not all(future.done() for future in writing):  # read as the workers write
+        try:
+            cache.path(key).stat()
+        except FileNotFoundError:
+            continue
+        seen += 1
+        damaged += cache.get(key, 22_050) is None  # the file is there, so it must read whole
+    assert len({future.result() for future in writing}) == 2  # two processes wrote
+    expected = (np.arange(48_000) % 2000 - 1000).astype(np.int16)
+    assert np.array_equal(cache.get(key, 22_050), expected)
+    assert seen > 0 and damaged == 0
+    assert [p.name for p in (tmp_path / "ab").iterdir()] == [f"{key}.clip"]  # no temporary left
