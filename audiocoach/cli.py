@@ -14,7 +14,7 @@ import typer
 
 from audiocoach.api import Track, check_options, load, plan
 from audiocoach.batch import Job, build_all, default_jobs, in_folder
-from audiocoach.cluster import build_on_cluster
+from audiocoach.cluster import ADDRESS_VARIABLE, build_on_cluster
 from audiocoach.errors import AudiocoachError, ExitCode
 from audiocoach.files import write_if_changed
 from audiocoach.publish.serve import lan_address, listen, qr_text, serve
@@ -152,7 +152,7 @@ def build_command(
                              "or parts of one routine's track. 0, the default, is one per core.",
                              show_default=False),
     cluster: Optional[str] = typer.Option(
-        None, "--cluster", envvar="AUDIOCOACH_CLUSTER", show_default=False,
+        None, "--cluster", envvar=ADDRESS_VARIABLE, show_default=False,
         help="Build on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
         "(--jobs then does not apply). Needs audiocoach\\[cluster]."),
 ) -> None:

@@ -155,6 +155,8 @@ def _portable(job: Job) -> tuple[Outcome, Job | None]:
     cache_dir = options.get("cache_dir") or os.environ.get(CACHE_VARIABLE)
     if cache_dir:
         options["cache_dir"] = Path(cache_dir).expanduser().absolute()
+    if str(options.get("voice") or "").endswith(".onnx"):  # a voice file, not a voice's name
+        options["voice"] = str(Path(options["voice"]).expanduser().absolute())
     return outcome, dataclasses.replace(job, routine=_absolute(routine), options=options)
 
 
