@@ -189,8 +189,8 @@ def _received(job: Job, future: Any) -> Outcome:
         outcome, files = future.result()
     except KilledWorker:
         return failed(Outcome(job.routine, job.out), AudiocoachError(Problem(
-            "the cluster's workers died while building it, time after time",
-            "look at the workers' logs (memory?), or build it alone without --cluster",
+            "the workers building it died each time it was tried",
+            "see the workers' logs, e.g. for too little memory, or build it here without --cluster",
             str(job.routine)), ExitCode.CLUSTER))
     outcome.routine = job.routine
     if files:

@@ -254,3 +254,23 @@ def test_two_workers_writing_the_same_clip_at_once_leave_it_whole(client, tmp_pa
     assert np.array_equal(cache.get(key, 22_050), expected)
     assert seen > 0 and damaged == 0
     assert [p.name for p in (tmp_path / "ab").iterdir()] == [f"{key}.clip"]  # no temporary left
+
+
+def test_a_routine_whose_workers_keep_dying_fails_alone_with_a_message(tmp_path):
+    from distributed.scheduler import KilledWorker
+
+    from audiocoach.batch import Job
+
+    class LostEveryTime:
+        """What a future gives once the scheduler has seen three workers die on its task."""
+
+        def result(self):
+            raise KilledWorker("audiocoach-task", "tcp://10.0.0.7:40111", 3)
+
+    job = Job(Path("legs.yaml"), tmp_path / "legs.mp3", {}, "mp3", False)
+    outcome = cluster_module._received(job, LostEveryTime())
+    assert outcome.exit_code == 5 and outcome.lines == []
+    assert outcome.notes == ["legs.yaml: the workers building it died each time it was tried (see "
+                             "the workers' logs, e.g. for too little memory, or build it here "
+                             "without --cluster)"]
+    assert not (tmp_path / "legs.mp3").exists()
