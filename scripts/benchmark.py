@@ -347,42 +347,52 @@ def cluster(folder: Path) -> list[str]:
     from audiocoach.batch import Job
     from audiocoach.cluster import _portable
 
+    load_before = os.getloadavg()[0]
     seconds: dict[str, float] = {}
     outputs: dict[str, list[bytes]] = {}
-    cpu_per_routine_s = 0.0
+    cpu_s: dict[str, float] = {}
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=":0") as local, Client(local) as client:
-            before = sum(client.run(worker_cpu_s).values())
-            out = folder / f"cluster-{workers}"
-            started = time.perf_counter()
-            outcomes = audiocoach.build_many(BUNDLED, out, client=client, engine="piper",
-                                             cache_dir=Path(tempfile.mkdtemp(dir=folder)))
-            seconds[f"cluster {workers}"] = time.perf_counter() - started
-            assert all(outcome.exit_code == 0 for outcome in outcomes), outcomes
-            if workers == 1:  # one worker's CPU: the voice loaded once, then the five routines
-                cpu_per_routine_s = (sum(client.run(worker_cpu_s).values()) - before) / len(BUNDLED)
-        outputs[f"cluster {workers}"] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
+            cache = Path(tempfile.mkdtemp(dir=folder))
+            runs = ("cold", "warm") if workers == 1 else ("cold",)
+            for run_kind in runs:  # warm: the same routines again, every clip in the cache
+                label = f"cluster {workers} {run_kind}"
+                out = folder / f"cluster-{workers}-{run_kind}"
+                before = sum(client.run(worker_cpu_s).values())
+                started = time.perf_counter()
+                outcomes = audiocoach.build_many(BUNDLED, out, client=client, engine="piper",
+                                                 cache_dir=cache)
+                seconds[label] = time.perf_counter() - started
+                cpu_s[label] = sum(client.run(worker_cpu_s).values()) - before
+                assert all(outcome.exit_code == 0 for outcome in outcomes), outcomes
+                outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
     for label, arguments, environment in (
-            ("--jobs 1", ["--jobs", "1"], {"AUDIOCOACH_WORKERS": "1", "AUDIOCOACH_THREADS": "1"}),
-            ("defaults", [], {})):
-        out = folder / label.replace(" ", "")
+            ("local --jobs 1", ["--jobs", "1"], {"AUDIOCOACH_WORKERS": "1", "AUDIOCOACH_THREADS": "1"}),
+            ("local defaults", [], {})):
+        out = folder / label.replace(" ", "-").replace("--", "")
         seconds[label] = command("build", *BUNDLED, "--engine", "piper", "-o", str(out), *arguments,
                                  cache=Path(tempfile.mkdtemp(dir=folder)), **environment)
         outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
-    mp3_bytes = sum(len(data) for data in outputs["defaults"])
-    sent_bytes = sum(len(pickle.dumps(_portable(Job(Path(name), Path(f"{name}.mp3"), {"engine": "piper"},
-                                                    "mp3", False))[1])) for name in BUNDLED)
+    count = len(BUNDLED)
+    mp3_bytes = sum(len(data) for data in outputs["local defaults"])
+    sent_bytes = sum(len(pickle.dumps(_portable(Job(Path(name), Path(f"{name}.mp3"),
+                                                    {"engine": "piper"}, "mp3", False))[1]))
+                     for name in BUNDLED)
     same = len({tuple(files) for files in outputs.values()}) == 1
-    one, two = seconds["cluster 1"], seconds["cluster 2"]
+    one, two, warm = (seconds[f"cluster {label}"] for label in ("1 cold", "2 cold", "1 warm"))
+    serial, default = seconds["local --jobs 1"], seconds["local defaults"]
     return [f"cluster, the five bundled routines from an empty cache: 1 worker {one:.1f} s, "
-            f"2 workers {two:.1f} s (x{one / two:.2f}); local --jobs 1 {seconds['--jobs 1']:.1f} s "
-            f"(1 worker / it x{one / seconds['--jobs 1']:.2f}), local defaults "
-            f"{seconds['defaults']:.1f} s (2 workers / it x{two / seconds['defaults']:.2f}); "
-            f"MP3s identical: {same}",
-            f"  per routine: {cpu_per_routine_s:.1f} s of one worker's CPU (its voice load shared), "
-            f"{sent_bytes / len(BUNDLED) / 1e3:.1f} kB sent, {mp3_bytes / len(BUNDLED) / 1e6:.2f} MB "
-            f"of MP3 back; {len(BUNDLED) / one * 3600:.0f} routines an hour per worker core"]
+            f"2 workers {two:.1f} s (x{one / two:.2f}); local --jobs 1 {serial:.1f} s "
+            f"(1 worker / it x{one / serial:.2f}), local defaults {default:.1f} s (2 workers / it "
+            f"x{two / default:.2f}); all MP3s identical: {same}",
+            f"  per routine on 1 worker: {cpu_s['cluster 1 cold'] / count:.1f} s CPU cold (its "
+            f"voice loaded once), {cpu_s['cluster 1 warm'] / count:.1f} s CPU and {warm / count:.1f}"
+            f" s wall warm; {sent_bytes / count / 1e3:.1f} kB sent, "
+            f"{mp3_bytes / count / 1e6:.2f} MB of MP3 back; per worker core "
+            f"{count / one * 3600:.0f} routines an hour cold, {count / warm * 3600:.0f} warm",
+            f"  (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+            f"{os.cpu_count()} cores)"]
 
 
 def main() -> None:
