@@ -371,8 +371,11 @@ def cluster(folder: Path) -> list[str]:
             ("local --jobs 1", ["--jobs", "1"], {"AUDIOCOACH_WORKERS": "1", "AUDIOCOACH_THREADS": "1"}),
             ("local defaults", [], {})):
         out = folder / label.replace(" ", "-").replace("--", "")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds[label] = command("build", *BUNDLED, "--engine", "piper", "-o", str(out), *arguments,
                                  cache=Path(tempfile.mkdtemp(dir=folder)), **environment)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_s[label] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
     count = len(BUNDLED)
     mp3_bytes = sum(len(data) for data in outputs["local defaults"])
@@ -387,8 +390,8 @@ def cluster(folder: Path) -> list[str]:
             f"(1 worker / it x{one / serial:.2f}), local defaults {default:.1f} s (2 workers / it "
             f"x{two / default:.2f}); all MP3s identical: {same}",
             f"  per routine on 1 worker: {cpu_s['cluster 1 cold'] / count:.1f} s CPU cold (its "
-            f"voice loaded once), {cpu_s['cluster 1 warm'] / count:.1f} s CPU and {warm / count:.1f}"
-            f" s wall warm; {sent_bytes / count / 1e3:.1f} kB sent, "
+            f"voice loaded once; local --jobs 1: {cpu_s['local --jobs 1'] / count:.1f} s), "
+            f"{cpu_s['cluster 1 warm'] / count:.1f} s CPU and {warm / count:.1f} s wall warm; {sent_bytes / count / 1e3:.1f} kB sent, "
             f"{mp3_bytes / count / 1e6:.2f} MB of MP3 back; per worker core "
             f"{count / one * 3600:.0f} routines an hour cold, {count / warm * 3600:.0f} warm",
             f"  (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
