@@ -274,3 +274,19 @@ def test_a_routine_whose_workers_keep_dying_fails_alone_with_a_message(tmp_path)
                              "the workers' logs, e.g. for too little memory, or build it here "
                              "without --cluster)"]
     assert not (tmp_path / "legs.mp3").exists()
+
+
+def test_workers_with_another_version_are_refused_before_anything_is_built(client, folder,
+                                                                           monkeypatch):
+    import importlib.metadata
+
+    ours = cluster_module.audiocoach_version()
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")  # here, not there
+    outcomes = None
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        outcomes = audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=client)
+    assert outcomes is None and not (folder / "nowhere").exists()
+    (problem,) = raised.value.problems
+    assert problem.field == "--cluster" and raised.value.exit_code == 5
+    assert problem.message.startswith("the workers tcp://127.0.0.1:")
+    assert problem.message.endswith(f" run audiocoach {ours}, this is 9.9.9: their tracks could differ")
