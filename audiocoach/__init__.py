@@ -1,7 +1,7 @@
 """audiocoach: compile exercise routines into voice-guided, exactly timed audio tracks.
 
-The Python API is `load`, `plan`, `build`, `build_many` and `Track` (see `audiocoach.api`); every problem a
-user can fix raises `AudiocoachError`.
+The Python API is `load`, `plan`, `build`, `build_many` and `Track` (see `audiocoach.api`);
+every problem a user can fix raises `AudiocoachError`.
 """
 
 from audiocoach.api import Track, build, build_many, load, plan

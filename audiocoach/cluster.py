@@ -230,6 +230,16 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
     if audio_format not in ("mp3", "wav"):
         raise AudiocoachError(Problem(f"cannot write {audio_format!r} files", "use 'mp3' or 'wav'",
                                       field="audio_format"), ExitCode.USAGE)
+    if isinstance(routines, (str, os.PathLike)):
+        routines = [routines]
+    for index, routine in enumerate(routines := list(routines)):
+        if not isinstance(routine, (str, os.PathLike)):
+            raise AudiocoachError(Problem(
+                f"expected a routine's file path or bundled name, got {type(routine).__name__}",
+                "pass paths such as 'legs.yaml'", field=f"routines[{index}]"), ExitCode.USAGE)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise AudiocoachError(Problem(f"expected a folder, got {type(out_dir).__name__}",
+                                      "pass a path such as 'tracks'", field="out_dir"), ExitCode.USAGE)
     paths = [Path(routine) for routine in routines]
     targets = in_folder(paths, Path(out_dir), audio_format)
     jobs = [Job(path, out, options, audio_format, sidecars) for path, out in zip(paths, targets)]

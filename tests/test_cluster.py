@@ -290,3 +290,17 @@ def test_workers_with_another_version_are_refused_before_anything_is_built(clien
     assert problem.field == "--cluster" and raised.value.exit_code == 5
     assert problem.message.startswith("the workers tcp://127.0.0.1:")
     assert problem.message.endswith(f" run audiocoach {ours}, this is 9.9.9: their tracks could differ")
+
+
+def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_named(tmp_path):
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(["legs.yaml", {"title": "x"}], tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "routines[1]: expected a routine's file path or bundled name, got dict (pass paths such "
+        "as 'legs.yaml')"]
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(["a/legs.yaml", "b/legs.yaml"], tmp_path, engine="piper")
+    assert str(raised.value) == (f"a/legs.yaml and b/legs.yaml would both be written to "
+                                 f"{tmp_path / 'legs.mp3'} (rename one of them, or build them "
+                                 "into different folders)")
+    assert raised.value.exit_code == 2
