@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -210,6 +210,20 @@ def _out_path(out: Any) -> Path:
     return Path(out)
 
 
+def build_many(routines: Iterable[str | Path], out_dir: str | Path, *, client: Any = None,
+               audio_format: str = "mp3", sidecars: bool = False, **options: Any) -> list:
+    """Build each routine into `out_dir/<name>.<format>`, on a Dask cluster (`client`: a
+    `distributed.Client` or a scheduler's address) or, without one, on every core here.
+
+    One outcome per routine, in order (`batch.Outcome`: `error` None when written, `lines`
+    and `notes` as `audiocoach build` prints them); a routine's mistake stops only itself."""
+    from audiocoach.cluster import build_many as build
+
+    _refuse_unknown(options, "build_many")
+    checked = dataclasses.replace(Options.checked(**options), audio_format=audio_format)
+    return build(routines, out_dir, client, sidecars, checked)
+
+
 def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
     """A usage error for each keyword that is not one of `plan`'s options."""
     known = [name for name, parameter in inspect.signature(plan).parameters.items()
@@ -221,4 +235,4 @@ def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
                                        field=name) for name in unknown], Kind.USAGE)
 
 
-__all__ = ["AudiocoachError", "Routine", "Track", "build", "load", "plan"]
+__all__ = ["AudiocoachError", "Routine", "Track", "build", "build_many", "load", "plan"]

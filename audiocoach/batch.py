@@ -21,6 +21,7 @@ from audiocoach.options import Options
 from audiocoach.publish.sidecars import write_sidecars
 from audiocoach.routine import readers as read
 from audiocoach.routine.durations import plural
+from audiocoach.routine.model import Routine
 from audiocoach.voice.synthesize import default_workers, worker_pool
 
 
@@ -39,7 +40,7 @@ class Outcome:
 class Job:
     """One routine to build into one file."""
 
-    routine: Path
+    routine: Path | Routine  # a file or bundled name, or a routine already read
     out: Path
     options: Options  # the audio format among them
     sidecars: bool
@@ -64,17 +65,21 @@ def compile_one(job: Job, progress: Callable[[int, int], None] | None = None,
         track = plan_with(job.routine, job.options, progress=progress,
                           on_voice=on_voice or outcome.notes.append, pool=pool)
     except AudiocoachError as error:
-        return _failed(outcome, error), None
+        return failed(outcome, error), None
     return outcome, track
 
 
-def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Outcome:
+def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1,
+               into: Path | None = None) -> Outcome:
+    """Write the track (and sidecars) to `job.out`, or under its name in the folder `into`
+    (the messages still name `job.out`, where the files will be put)."""
+    target = into / job.out.name if into else job.out
     try:
-        report = track.save(job.out, job.options.audio_format, threads)
+        report = track.save(target, job.options.audio_format, threads)
         if job.sidecars:
-            write_sidecars(track.timeline, job.out)
+            write_sidecars(track.timeline, target)
     except AudiocoachError as error:
-        return _failed(outcome, error)
+        return failed(outcome, error)
     written = [f"{track.duration_s:.1f} s"]
     if job.options.audio_format == "mp3":  # a WAV has nowhere to keep chapters
         written.append(plural(len(track.timeline.chapters), "chapter"))
@@ -84,7 +89,8 @@ def render_one(job: Job, outcome: Outcome, track: Track, threads: int = 1) -> Ou
     return outcome
 
 
-def _failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
+def failed(outcome: Outcome, error: AudiocoachError) -> Outcome:
+    """The outcome of a routine that stopped on `error`, said as the command line says it."""
     outcome.notes += error.lines()
     outcome.error = error
     return outcome

@@ -27,6 +27,7 @@ from audiocoach.cli_options import (
 )
 from audiocoach.cli_servers import serve_command, studio_command
 from audiocoach.cli_voices import voices_app
+from audiocoach.cluster import ADDRESS_VARIABLE, build_on_cluster
 from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.files import write_if_changed
 from audiocoach.options import Options
@@ -43,7 +44,7 @@ from audiocoach.routine.starter import write_new_routine
 from audiocoach.speech.proofread import script_json, script_rows
 from audiocoach.speech.script import build_script
 
-EXIT_CODES = {None: 0, Kind.ROUTINE: 1, Kind.USAGE: 2, Kind.ENGINE: 3, Kind.ADDRESS: 4}
+EXIT_CODES = {None: 0, Kind.ROUTINE: 1, Kind.USAGE: 2, Kind.ENGINE: 3, Kind.ADDRESS: 4, Kind.CLUSTER: 5}
 
 
 def _said(command: Callable) -> Callable:
@@ -93,6 +94,10 @@ def build_command(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Encoders at once: routines built at once, "
                              "or parts of one routine's track. 0, the default, is one per core.",
                              show_default=False),
+    cluster: Optional[str] = typer.Option(
+        None, "--cluster", envvar=ADDRESS_VARIABLE, show_default=False,
+        help="Build on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
+        "(--jobs then does not apply). Needs audiocoach\\[cluster]."),
     options: Options = Options(),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file.
@@ -109,7 +114,8 @@ def build_command(
     update, close = progress_bar() if one_at_a_time else (None, lambda: None)
     worst = 0
     try:
-        for outcome in build_all(work, workers, update, say if one_at_a_time else None):
+        for outcome in (build_on_cluster(work, cluster) if cluster
+                        else build_all(work, workers, update, say if one_at_a_time else None)):
             close()
             for note in outcome.notes:
                 say(note)

@@ -15,6 +15,7 @@ class Kind(Enum):
     USAGE = "usage"  # an option or argument the caller gave
     ENGINE = "engine"  # a voice engine cannot be used
     ADDRESS = "address"  # `serve` cannot listen on the address and port asked for
+    CLUSTER = "cluster"  # the Dask cluster cannot be reached or cannot run audiocoach
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How fast audiocoach builds, and how much memory it takes, as ratios against baselines measured
 in the same run (these machines are shared: only ratios of one run mean anything).
 
-Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music scaling]
+Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music scaling cluster]
 
 - warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
@@ -18,7 +18,10 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music
   file, against the same routine without music: only as much music as the track needs is read.
 - scaling: mixing and mastering of synthetic tracks of 10, 40 and 120 minutes, against the
   growing-track approach (`track = concat(track, clip)`), so linear growth shows as ratios.
-Every build runs the real command line in a fresh process, the offline voice included.
+- cluster: the five bundled routines from an empty cache on a local Dask cluster of 1 and of 2
+  single-threaded worker processes (`audiocoach.build_many`), against the local batch build with
+  `--jobs 1` (one worker) and the defaults; the workers' CPU per routine and the bytes moved.
+Every local build runs the real command line in a fresh process, the offline voice included.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from audiocoach.ffmpeg import executable  # noqa: E402
 BUNDLED = ["morning-feet", "feet-for-hips-knees-back", "hip-balancing", "legs-hips-low-back",
            "hip-to-heel"]
 FOOT_ROUND = ["heel-raises", "ankle-circles-lying", "towel-toe-curls", "tibialis-band-pull"]
-PART_NAMES = ["warm", "cold", "batch", "memory", "music", "scaling"]
+PART_NAMES = ["warm", "cold", "batch", "memory", "music", "scaling", "cluster"]
 
 
 def generated_routine(minutes: float, folder: Path, cache: Path) -> Path:
@@ -330,6 +333,72 @@ def scaling(folder: Path) -> list[str]:
     return lines
 
 
+def worker_cpu_s() -> float:
+    """On a Dask worker: the CPU time its process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cluster(folder: Path) -> list[str]:
+    import pickle
+
+    from distributed import Client, LocalCluster
+
+    import audiocoach
+    from audiocoach.batch import Job
+    from audiocoach.cluster import _portable
+
+    load_before = os.getloadavg()[0]
+    seconds: dict[str, float] = {}
+    outputs: dict[str, list[bytes]] = {}
+    cpu_s: dict[str, float] = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=":0") as local, Client(local) as client:
+            cache = Path(tempfile.mkdtemp(dir=folder))
+            runs = ("cold", "warm") if workers == 1 else ("cold",)
+            for run_kind in runs:  # warm: the same routines again, every clip in the cache
+                label = f"cluster {workers} {run_kind}"
+                out = folder / f"cluster-{workers}-{run_kind}"
+                before = sum(client.run(worker_cpu_s).values())
+                started = time.perf_counter()
+                outcomes = audiocoach.build_many(BUNDLED, out, client=client, engine="piper",
+                                                 cache_dir=cache)
+                seconds[label] = time.perf_counter() - started
+                cpu_s[label] = sum(client.run(worker_cpu_s).values()) - before
+                assert all(outcome.exit_code == 0 for outcome in outcomes), outcomes
+                outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
+    for label, arguments, environment in (
+            ("local --jobs 1", ["--jobs", "1"], {"AUDIOCOACH_WORKERS": "1", "AUDIOCOACH_THREADS": "1"}),
+            ("local defaults", [], {})):
+        out = folder / label.replace(" ", "-").replace("--", "")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds[label] = command("build", *BUNDLED, "--engine", "piper", "-o", str(out), *arguments,
+                                 cache=Path(tempfile.mkdtemp(dir=folder)), **environment)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_s[label] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
+    count = len(BUNDLED)
+    mp3_bytes = sum(len(data) for data in outputs["local defaults"])
+    sent_bytes = sum(len(pickle.dumps(_portable(Job(Path(name), Path(f"{name}.mp3"),
+                                                    {"engine": "piper"}, "mp3", False))[1]))
+                     for name in BUNDLED)
+    same = len({tuple(files) for files in outputs.values()}) == 1
+    one, two, warm = (seconds[f"cluster {label}"] for label in ("1 cold", "2 cold", "1 warm"))
+    serial, default = seconds["local --jobs 1"], seconds["local defaults"]
+    return [f"cluster, the five bundled routines from an empty cache: 1 worker {one:.1f} s, "
+            f"2 workers {two:.1f} s (x{one / two:.2f}); local --jobs 1 {serial:.1f} s "
+            f"(1 worker / it x{one / serial:.2f}), local defaults {default:.1f} s (2 workers / it "
+            f"x{two / default:.2f}); all MP3s identical: {same}",
+            f"  per routine on 1 worker: {cpu_s['cluster 1 cold'] / count:.1f} s CPU cold (its "
+            f"voice loaded once; local --jobs 1: {cpu_s['local --jobs 1'] / count:.1f} s), "
+            f"{cpu_s['cluster 1 warm'] / count:.1f} s CPU and {warm / count:.1f} s wall warm; {sent_bytes / count / 1e3:.1f} kB sent, "
+            f"{mp3_bytes / count / 1e6:.2f} MB of MP3 back; per worker core "
+            f"{count / one * 3600:.0f} routines an hour cold, {count / warm * 3600:.0f} warm",
+            f"  (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+            f"{os.cpu_count()} cores)"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", choices=PART_NAMES, default=PART_NAMES)
@@ -342,7 +411,7 @@ def main() -> None:
         for part in args.parts:
             if part == "warm":
                 lines = warm(folder, cache, args.no_pydub)
-            elif part in ("cold", "batch", "scaling"):
+            elif part in ("cold", "batch", "scaling", "cluster"):
                 lines = globals()[part](folder)
             elif part == "music":
                 lines = music(folder, cache)
