@@ -347,6 +347,7 @@ def cluster(folder: Path) -> list[str]:
     import audiocoach
     from audiocoach.batch import Job
     from audiocoach.cluster import _portable
+    from audiocoach.options import Options
 
     load_before = os.getloadavg()[0]
     seconds: dict[str, float] = {}
@@ -366,7 +367,7 @@ def cluster(folder: Path) -> list[str]:
                                                  cache_dir=cache)
                 seconds[label] = time.perf_counter() - started
                 cpu_s[label] = sum(client.run(worker_cpu_s).values()) - before
-                assert all(outcome.exit_code == 0 for outcome in outcomes), outcomes
+                assert all(outcome.error is None for outcome in outcomes), outcomes
                 outputs[label] = [(out / f"{name}.mp3").read_bytes() for name in BUNDLED]
     for label, arguments, environment in (
             ("local --jobs 1", ["--jobs", "1"], {"AUDIOCOACH_WORKERS": "1", "AUDIOCOACH_THREADS": "1"}),
@@ -381,7 +382,7 @@ def cluster(folder: Path) -> list[str]:
     count = len(BUNDLED)
     mp3_bytes = sum(len(data) for data in outputs["local defaults"])
     sent_bytes = sum(len(pickle.dumps(_portable(Job(Path(name), Path(f"{name}.mp3"),
-                                                    {"engine": "piper"}, "mp3", False))[1]))
+                                                    Options(engine="piper"), False))[1]))
                      for name in BUNDLED)
     same = len({tuple(files) for files in outputs.values()}) == 1
     one, two, warm = (seconds[f"cluster {label}"] for label in ("1 cold", "2 cold", "1 warm"))
