@@ -296,7 +296,7 @@ def test_workers_with_another_version_are_refused_before_anything_is_built(clien
         outcomes = audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=client)
     assert outcomes is None and not (folder / "nowhere").exists()
     (problem,) = raised.value.problems
-    assert problem.field == "--cluster" and raised.value.exit_code == 5
+    assert problem.field == "--cluster" and raised.value.kind == Kind.CLUSTER
     assert problem.message.startswith("the workers tcp://127.0.0.1:")
     assert problem.message.endswith(f" run audiocoach {ours}, this is 9.9.9: their tracks could differ")
 
@@ -312,4 +312,4 @@ def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_nam
     assert str(raised.value) == (f"a/legs.yaml and b/legs.yaml would both be written to "
                                  f"{tmp_path / 'legs.mp3'} (rename one of them, or build them "
                                  "into different folders)")
-    assert raised.value.exit_code == 2
+    assert raised.value.kind == Kind.USAGE
