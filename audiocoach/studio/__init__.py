@@ -1,0 +1,1 @@
+"""`audiocoach studio`: a routine composer in the browser, served from this machine only."""

@@ -1,0 +1,43 @@
+"""Server-sent events to every open page: synthesis and build progress, from any thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import AsyncIterator
+
+
+class Hub:
+    """Hands each event to every listening page; events sent with no page listening are dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
+        self.sent: list[tuple[str, dict]] = []  # the latest events, for a page that joins late
+        self.limit = 50
+
+    def send(self, event: str, data: dict) -> None:
+        """Safe from any thread."""
+        with self._lock:
+            self.sent = (self.sent + [(event, data)])[-self.limit:]
+            listeners = list(self._listeners)
+        for loop, queue in listeners:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (event, data))
+            except RuntimeError:  # that page's loop has closed
+                pass
+
+    async def listen(self) -> AsyncIterator[dict]:
+        """The events as sse-starlette sends them, until the page goes away."""
+        queue: asyncio.Queue = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._listeners.append(entry)
+        try:
+            while True:
+                event, data = await queue.get()
+                yield {"event": event, "data": json.dumps(data)}
+        finally:
+            with self._lock:
+                self._listeners.remove(entry)
