@@ -229,7 +229,7 @@
     up.disabled = index === 0;
     down.disabled = index === count - 1;
     tools.append(up, down,
-      button("⧉", `Duplicate ${name}`, "duplicate", () => duplicate(index)),
+      button("Copy", `Duplicate ${name}`, "duplicate", () => duplicate(index)),
       button("✕", `Delete ${name}`, "delete", () => remove(index)));
     head.append(handle, h3, tools);
     const problem = document.createElement("p");
@@ -363,8 +363,6 @@
       .filter(([key]) => key !== "exercises"))};
     const ctx = {lists: S.lists, set: change, inherited: () => undefined};
     const form = F.form(ctx, [], schema, S.routine);
-    const voice = form.querySelector('[data-field="voice"]');
-    if (voice) voice.open = true;
     $("routine-form").replaceChildren(...form.children);
     if (focus) {
       const target = document.querySelector(`#routine-form [data-control="${CSS.escape(focus)}"]`);
@@ -508,6 +506,12 @@
       const row = document.createElement("tr");
       const [name, start, length] = [0, 1, 2].map(() => document.createElement("td"));
       name.textContent = ex.name;
+      if (ex.hold_s !== null && ex.hold_s !== undefined) {
+        const hold = document.createElement("span");
+        hold.className = "dose small";
+        hold.textContent = `hold ${+ex.hold_s.toFixed(2)} s`;
+        name.append(document.createElement("br"), hold);
+      }
       start.textContent = clock(ex.start_s);
       start.dataset.seconds = ex.start_s;
       estimated(length, clock(ex.length_s), ex.estimated);
@@ -540,8 +544,8 @@
       name.firstChild.textContent = entry.name;
       const about = document.createElement("p");
       about.className = "small";
-      about.textContent = [entry.position, ...(entry.equipment || []), ...(entry.helps_with || []).slice(0, 3)]
-        .filter(Boolean).join(" · ");
+      about.textContent = [entry.position, (entry.equipment || []).join(", ") || "no equipment",
+        (entry.helps_with || []).slice(0, 3).join(", ")].filter(Boolean).join(" · ");
       text.append(name, about);
       const plus = button("Add", `Add ${entry.name}`, "add", () =>
         add(JSON.parse(JSON.stringify(entry.exercise || {use: entry.id})), false));
@@ -566,7 +570,9 @@
   async function preview(index) {
     const name = titleOf(exercises()[index], index);
     status(`Preparing ${name}…`);
-    const r = await api("POST", "/api/preview", {routine: S.routine, index});
+    // The server counts exercises only, as the track's chapters do: rests and announcements not.
+    const number = exercises().slice(0, index).filter(item => kindOf(item) === "exercise").length;
+    const r = await api("POST", "/api/preview", {routine: S.routine, index: number});
     if (!r.ok || !r.data || !r.data.url) return failed(`${name} cannot be played`, r);
     const audio = $("preview");
     $("preview-box").hidden = false;
