@@ -7,7 +7,7 @@
   const withToken = url => token ? `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}` : url;
   const S = {
     routine: {exercises: []}, schema: null, lists: {}, catalog: new Map(), undo: [], redo: [],
-    lastKey: null, lastTime: 0, source: "routine", seq: 0, problems: [], uid: 0, job: null,
+    lastKey: null, lastTime: 0, searches: 0, source: "routine", seq: 0, problems: [], uid: 0, job: null,
   };
   // Which of an exercise's fields apply: one dose (hold, counted reps, or steps); the side worked
   // first only with two sides; the rest between sets only with sets. Others always apply.
@@ -302,14 +302,14 @@
     (target || li.querySelector("[data-action=edit]")).focus();
   }
 
-  function move(from, to) {
+  /** Move an item; the focus stays on `control` (a button's action or a field's name) in it. */
+  function move(from, to, control) {
     const items = exercises();
     if (to < 0 || to >= items.length || from === to) return;
     record(null);
     const [item] = items.splice(from, 1);
     items.splice(to, 0, item);
-    const action = to < from ? "up" : "down";
-    renderList({uid: ui(item).uid, control: action});
+    renderList({uid: ui(item).uid, control: control || (to < from ? "up" : "down")});
     announce(`${titleOf(item, to)} moved to position ${to + 1} of ${items.length}.`);
     scheduleCheck();
   }
@@ -330,14 +330,15 @@
     announce(`${titleOf(item, index)} deleted. Undo brings it back.`);
     scheduleCheck();
   }
+  /** Add an item at the end; one made here opens with the focus in it, while one from the
+   *  catalog leaves the focus in the catalog, to add the next. */
   function add(item, open) {
     record(null);
     exercises().push(item);
     ui(item).open = open;
     renderList();
     const li = document.querySelector(`#exercise-list [data-uid="${ui(item).uid}"]`);
-    const first = open && li.querySelector("input, textarea");
-    (first || li.querySelector("[data-action=edit]")).focus();
+    if (open) li.querySelector("input, textarea, select").focus();
     announce(`${titleOf(item, exercises().length - 1)} added as number ${exercises().length}.`);
     scheduleCheck();
   }
@@ -532,8 +533,9 @@
     for (const [key, id] of [["q", "catalog-q"], ["position", "catalog-position"], ["equipment", "catalog-equipment"]]) {
       if ($(id).value) params.set(key, $(id).value);
     }
+    const seq = ++S.searches;
     const r = await api("GET", `/api/catalog?${params}`);
-    if (!r.ok || !r.data) return;
+    if (!r.ok || !r.data || seq !== S.searches) return;  // a later search answers instead
     const entries = r.data.entries || [];
     $("catalog-count").textContent = entries.length === 1 ? "1 exercise found." : `${entries.length} exercises found.`;
     $("catalog-results").replaceChildren(...entries.map(entry => {
@@ -677,7 +679,7 @@
       if (!li) return;
       e.preventDefault();
       const index = [...$("exercise-list").children].indexOf(li);
-      move(index, index + (e.key === "ArrowUp" ? -1 : 1));
+      move(index, index + (e.key === "ArrowUp" ? -1 : 1), e.target.dataset.action || e.target.dataset.control);
     });
     document.addEventListener("keydown", e => {
       if (!(e.ctrlKey || e.metaKey)) return;

@@ -1,0 +1,456 @@
+"""The studio's page in a real headless Chromium against the real server: what a person composes
+by the page alone is what `validate` and `plan` say of the saved file."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FakeEngine
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREENSHOT_ENV = "AUDIOCOACH_STUDIO_SCREENSHOT"  # where to copy the README's screenshot
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+
+COMMENTED = """\
+# Knees, every morning
+title: Knee morning   # said first
+exercises:
+  # warm up before anything else
+  - name: Heel press
+    hold: 30s       # not longer
+    sides: both
+  - use: quad-stretch
+    hold: 20s
+outro: Well done.
+"""
+
+
+@pytest.fixture(scope="module")
+def voice(tmp_path_factory):
+    """The fake voice for the server and the command line alike, with one clip cache."""
+    from audiocoach.voice import engines
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(engines.ENGINES, "piper", FakeEngine)
+        patch.setitem(engines.ENGINES, "gtts", FakeEngine)
+        patch.setattr("audiocoach.pipeline.google_reachable", lambda: False)
+        patch.setenv("AUDIOCOACH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+def cli(*args):
+    from audiocoach.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@contextmanager
+def studio(path: Path, driver) -> Iterator[str]:
+    """The studio for `path` on a free port of 127.0.0.1, in a thread; yields its address.
+    The browser leaves the page before the server stops, closing the page's event stream."""
+    import uvicorn
+
+    from audiocoach.studio.guard import own_hosts
+    from audiocoach.studio.server import studio_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = studio_app(path, token=None, allowed_hosts=own_hosts("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        driver.get("about:blank")
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser(voice):
+    """Debian's headless Chromium, desktop-sized, logging every request it makes."""
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    driver_path = shutil.which("chromedriver") or (CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else None)
+    if not binary or not driver_path:
+        pytest.skip("no Chromium here: install Debian's chromium and chromium-driver (.ci/run does)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--mute-audio", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    except WebDriverException as error:
+        pytest.skip(f"Chromium would not start: {error.msg}")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(browser):
+    """The browser, left on a blank page afterwards so the studio's event stream closes."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    yield browser
+    browser.get("about:blank")
+
+
+def wait(driver, condition, seconds: float = 20):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds, poll_frequency=0.05).until(condition)
+
+
+def settled(driver) -> None:
+    """Until the page has checked its latest change with the server."""
+    wait(driver, lambda d: d.execute_script(
+        "return document.getElementById('studio').getAttribute('aria-busy') === 'false'"))
+
+
+def exact(driver) -> None:
+    """Until the plan is exact: every clip synthesized, nothing marked estimated."""
+    wait(driver, lambda d: d.execute_script(
+        "const t = document.getElementById('plan-total');"
+        "return t.dataset.estimated === 'false' && "
+        "document.getElementById('studio').getAttribute('aria-busy') === 'false'"), 60)
+
+
+def control(driver, field: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, f'[data-control="{field}"]')
+
+
+def retype(element, text: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.DELETE)
+    element.send_keys(text)
+
+
+def problem_at(driver, field: str) -> str:
+    """The problem the page shows at a field, with the field's own invalid state and link."""
+    return driver.execute_script("""
+        const input = document.querySelector(`[data-control="${arguments[0]}"]`);
+        const message = input.closest('.field').querySelector(':scope > .problem');
+        const described = (input.getAttribute('aria-describedby') || '').split(' ');
+        const invalid = input.getAttribute('aria-invalid') === 'true';
+        if (invalid !== Boolean(message.textContent) || invalid !== described.includes(message.id))
+            return 'inconsistent: ' + invalid + ' ' + described + ' ' + message.textContent;
+        return message.textContent;""", field)
+
+
+def item_names(driver) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#exercise-list .item h3')]"
+        ".map(h => h.textContent.replace(/^\\d+\\. /, ''))")
+
+
+def plan_shown(driver) -> dict:
+    """The plan as the page shows it: total, and each exercise's name, start, length and hold."""
+    return driver.execute_script("""
+        const seconds = text => text.split(':').reduce((m, s) => 60 * m + Number(s), 0);
+        const clean = cell => cell.textContent.replace(/^≈ estimated /, '');
+        return {
+          total: seconds(clean(document.getElementById('plan-total'))),
+          rows: [...document.querySelectorAll('#plan-table tbody tr')].map(row => ({
+            name: row.cells[0].firstChild.textContent,
+            hold: row.querySelector('.dose') ? parseFloat(row.querySelector('.dose')
+              .textContent.replace('hold ', '')) : null,
+            start: seconds(row.cells[1].textContent), length: seconds(clean(row.cells[2])),
+            estimated: row.cells[2].dataset.estimated === 'true'}))};""")
+
+
+def requested(driver) -> list[str]:
+    """Every URL the page asked for since the last call (Chromium's network log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    from audiocoach.api import load
+
+    path = tmp_path / "my knees.yaml"  # a new file: the studio writes it on Save
+    with studio(path, page) as base:
+        requested(page)
+        page.get(base)
+        settled(page)
+        assert page.find_element(By.ID, "status").text == "my knees.yaml is new: it is written when you save."
+        control(page, "title").send_keys("Knees in the morning")
+
+        page.find_element(By.ID, "catalog-q").send_keys("knee")
+        Select(page.find_element(By.ID, "catalog-position")).select_by_value("chair")
+        listed = json.loads(cli("catalog", "knee", "--position", "chair", "--json").stdout)
+        wait(page, lambda d: d.find_element(By.ID, "catalog-count").text
+             == f"{len(listed)} exercises found.")
+        found = page.find_elements(By.CSS_SELECTOR, "#catalog-results li")
+        assert [li.find_element(By.TAG_NAME, "strong").text for li in found] == [
+            entry["name"] for entry in listed]
+        assert all("\nchair · " in li.text for li in found)
+        picked = [entry["name"] for entry in listed[:2]]
+        for li in found[:2]:
+            li.find_element(By.CSS_SELECTOR, "button[data-action=add]").click()
+        assert item_names(page) == picked
+
+        page.find_element(By.ID, "add-own").click()
+        name = page.switch_to.active_element  # the new exercise's name, ready to type over
+        assert name.get_attribute("data-control") == "exercises[2].name"
+        retype(name, "Wall sit")
+        hold = control(page, "exercises[2].hold")
+        retype(hold, "30 secs")
+        settled(page)
+        shown = problem_at(page, "exercises[2].hold")
+        assert shown == "'30 secs' is not a duration (try 30s)"
+        assert page.find_element(By.ID, "problem-count").text == "1 problem."
+        page.find_element(By.ID, "save").click()  # an unfinished routine may be saved
+        wait(page, lambda d: d.find_element(By.ID, "status").text.startswith("Saved my knees.yaml"))
+        validated = cli("validate", path)
+        assert validated.exit_code == 1
+        assert validated.output.strip().endswith(f"exercises[2].hold: {shown}")
+
+        retype(hold, "45s")
+        settled(page)
+        assert problem_at(page, "exercises[2].hold") == ""
+        assert page.find_element(By.ID, "problem-count").text == "No problems."
+
+        wall_sit = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[2]
+        edit = wall_sit.find_element(By.CSS_SELECTOR, "[data-action=edit]")
+        edit.send_keys("")  # focus it
+        ActionChains(page).key_down(Keys.ALT).send_keys(Keys.ARROW_UP).key_up(Keys.ALT).perform()
+        wait(page, lambda d: d.find_element(By.ID, "announce").get_attribute("textContent")
+             == "Wall sit moved to position 2 of 3.")
+        assert item_names(page) == [picked[0], "Wall sit", picked[1]]
+        assert page.switch_to.active_element.get_attribute("data-action") == "edit"
+
+        exact(page)
+        shown_plan = plan_shown(page)
+        page.find_element(By.ID, "save").click()
+        wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved my knees.yaml.")
+        urls = requested(page)
+
+    assert cli("validate", path).exit_code == 0
+    planned = cli("plan", path, "--json")
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(planned.stdout)
+    assert [row["name"] for row in shown_plan["rows"]] == [c["title"] for c in plan["chapters"]]
+    assert [row["name"] for row in shown_plan["rows"]] == [picked[0], "Wall sit", picked[1]]
+    assert shown_plan["total"] == pytest.approx(plan["duration_s"], abs=1)
+    for row, chapter in zip(shown_plan["rows"], plan["chapters"]):
+        assert row["start"] == pytest.approx(chapter["start_s"], abs=1)
+        assert row["length"] == pytest.approx(chapter["end_s"] - chapter["start_s"], abs=1)
+        assert not row["estimated"]
+    holds = [float(e.hold_s) if e.hold_s is not None else None for e in load(path).exercises]
+    assert [row["hold"] for row in shown_plan["rows"]] == holds
+    assert holds[1] == 45
+    assert urls and all(url.startswith(base) or url.startswith("data:") for url in urls), urls
+
+
+def test_a_commented_routine_saved_after_one_hold_changed_differs_in_that_line_alone(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "Übungen am Morgen.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        first = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[0]
+        first.find_element(By.CSS_SELECTOR, "[data-action=edit]").click()
+        retype(control(page, "exercises[0].hold"), "40s")
+        settled(page)
+        page.find_element(By.ID, "save").click()
+        wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved Übungen am Morgen.yaml.")
+    before, after = COMMENTED.splitlines(), path.read_text(encoding="utf-8").splitlines()
+    changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2, changed
+    assert changed[0] == "-    hold: 30s       # not longer"
+    assert changed[1].startswith("+    hold: 40s")
+
+
+def test_an_exercise_played_in_the_page_lasts_its_chapter(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    plan = json.loads(cli("plan", path, "--json").stdout)
+    second = plan["chapters"][1]
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        item = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[1]
+        item.find_element(By.CSS_SELECTOR, "[data-action=play]").click()
+        duration = wait(page, lambda d: d.execute_script(
+            "const a = document.getElementById('preview');"
+            "return a.readyState >= 1 && a.duration > 0 ? a.duration : null"))
+        label = page.find_element(By.ID, "preview-label").text
+    assert duration == pytest.approx(second["end_s"] - second["start_s"], abs=0.01)
+    assert label.startswith(second["title"] + ", ")
+
+
+def test_a_build_ends_in_a_player_that_plays_the_mp3(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        page.find_element(By.ID, "build").click()
+        wait(page, lambda d: d.find_element(By.ID, "player-box").is_displayed(), 60)
+        page.execute_script("document.getElementById('player').play()")
+        wait(page, lambda d: d.execute_script(
+            "const a = document.getElementById('player'); return a.readyState >= 2 && a.currentTime > 0.3"))
+        duration = page.execute_script("return document.getElementById('player').duration")
+        source = page.execute_script("return document.getElementById('player').currentSrc")
+    plan = json.loads(cli("plan", path, "--json").stdout)
+    assert source == base + "files/output/knees.mp3"
+    assert (tmp_path / "output" / "knees.mp3").stat().st_size > 0
+    assert duration == pytest.approx(plan["duration_s"], abs=0.1)
+
+
+def test_undo_and_redo_bring_back_and_take_away_a_deleted_exercise(page, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        names = item_names(page)
+        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=delete]")[0].click()
+        assert item_names(page) == names[1:]
+        ActionChains(page).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+        assert item_names(page) == names
+        ActionChains(page).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("z") \
+            .key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform()
+        assert item_names(page) == names[1:]
+        page.find_element(By.ID, "undo").click()
+        settled(page)
+        yaml = page.find_element(By.ID, "yaml").get_attribute("value")
+    assert yaml == COMMENTED  # undone all the way: the file's own text
+
+
+def test_an_edit_in_the_yaml_view_reaches_the_form_and_the_plan(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        text = page.find_element(By.ID, "yaml")
+        page.execute_script("arguments[0].value = arguments[1];"
+                            "arguments[0].dispatchEvent(new Event('input'))",
+                            text, COMMENTED.replace("hold: 30s", "hold: 1m"))
+        settled(page)
+        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]")[0].click()
+        hold = control(page, "exercises[0].hold").get_attribute("value")
+        rows = plan_shown(page)["rows"]
+        page.execute_script("arguments[0].value = arguments[1];"
+                            "arguments[0].dispatchEvent(new Event('input'))",
+                            text, COMMENTED.replace("hold: 30s", "hold: [1m"))
+        settled(page)
+        problems = page.find_element(By.ID, "yaml-problems").text
+    assert hold == "1m" and rows[0]["hold"] == 60
+    assert problems.startswith("line 6, column")
+
+
+@pytest.mark.parametrize("scheme, paper", [("light", "rgb(251, 250, 246)"), ("dark", "rgb(18, 25, 28)")])
+def test_axe_finds_no_serious_violation(page, tmp_path, scheme, paper):
+    from axe_selenium_python import Axe
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED.replace("hold: 20s", "hold: 20 secs"), encoding="utf-8")
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                         {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        for button in page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]"):
+            button.click()
+        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=play]")[0].click()
+        wait(page, lambda d: d.find_element(By.ID, "preview-box").is_displayed())
+        settled(page)
+        assert page.execute_script("return getComputedStyle(document.body).backgroundColor") == paper
+        assert page.find_element(By.ID, "problem-count").text == "1 problem."
+        axe = Axe(page)
+        axe.inject()
+        results = axe.run()
+        if scheme == "light":
+            keep_screenshot(page, tmp_path)
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+           for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == []
+
+
+def keep_screenshot(driver, tmp_path: Path) -> None:
+    """The README's picture of the studio, copied where $AUDIOCOACH_STUDIO_SCREENSHOT says."""
+    from PIL import Image
+
+    driver.execute_script("window.scrollTo(0, 0)")
+    shot = tmp_path / "studio.png"
+    assert driver.save_screenshot(str(shot))
+    with Image.open(shot) as image:
+        assert image.size == (DESKTOP["width"], DESKTOP["height"])
+    if os.environ.get(SCREENSHOT_ENV):
+        shutil.copyfile(shot, os.environ[SCREENSHOT_ENV])
+
+
+def test_a_phone_sized_window_needs_no_sideways_scrolling(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "a routine with a long name, to see where it wraps.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        for button in page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]"):
+            button.click()
+        settled(page)
+        sizes = page.execute_script(
+            "return [innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth]")
+        wide = page.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => "
+            "e.getBoundingClientRect().right > innerWidth + 0.5 && e.offsetParent !== null)"
+            ".map(e => e.id || e.className || e.tagName).slice(0, 5)")
+    assert sizes == [390, 390, 390] and wide == []
