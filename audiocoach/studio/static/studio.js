@@ -657,6 +657,9 @@
     try { localStorage.setItem("studio-theme", dark ? "dark" : "light"); } catch (_) { /* private mode */ }
   }
   function wire() {
+    for (const id of ["preview", "player"]) {
+      $(id).addEventListener("error", () => status(`This browser cannot play ${$(id).currentSrc || "it"}.`));
+    }
     $("undo").addEventListener("click", () => step(S.undo, S.redo, "Undone"));
     $("redo").addEventListener("click", () => step(S.redo, S.undo, "Redone"));
     $("save").addEventListener("click", save);
