@@ -140,6 +140,11 @@ def dose_fields(entry: Entry) -> dict:
     return {key: _plain(entry.fields[key]) for key in keep if key in entry.fields}
 
 
+def routine_exercise(entry: Entry) -> dict:
+    """The exercise a routine gets for the entry: its id, with the catalog's dose to change."""
+    return {"use": entry.id, **dose_fields(entry)}
+
+
 def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -241,7 +246,7 @@ def new_routine_text(ids: list[str], title: str) -> str:
         "title": title,
         "intro": " ".join(_said_once([c for entry in chosen for c in entry.cautions] + [SAFETY])),
         "sounds": "chime",
-        "exercises": [{"use": entry.id, **dose_fields(entry)} for entry in chosen],
+        "exercises": [routine_exercise(entry) for entry in chosen],
         "outro": "That is the routine. Well done.",
     }
     header = (MODELINE + "# Made from the audiocoach catalog. Each exercise takes its catalog entry (`use`);\n"

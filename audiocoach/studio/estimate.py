@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 from audiocoach import pipeline
 from audiocoach.api import Track
@@ -32,10 +33,10 @@ class Layout:
     missing: set[str] = field(default_factory=set)
 
 
-def estimated_layout(routine: Routine) -> Layout:
+def estimated_layout(routine: Routine, reachable: Callable[[], bool]) -> Layout:
     """The routine laid out with the voice a build would choose, estimating missing clips."""
     voice = pipeline.Options().voice(routine)
-    engine, _ = choose_engine(voice, pipeline.google_reachable)
+    engine, _ = choose_engine(voice, reachable)
     script = build_script(routine, voice.language, engine.voice_name)
     cache = ClipCache(default_dir())
     settings = engine.settings()

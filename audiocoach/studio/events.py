@@ -14,13 +14,10 @@ class Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
-        self.sent: list[tuple[str, dict]] = []  # the latest events, for a page that joins late
-        self.limit = 50
 
     def send(self, event: str, data: dict) -> None:
         """Safe from any thread."""
         with self._lock:
-            self.sent = (self.sent + [(event, data)])[-self.limit:]
             listeners = list(self._listeners)
         for loop, queue in listeners:
             try:

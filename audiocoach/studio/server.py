@@ -17,7 +17,13 @@ from starlette.staticfiles import StaticFiles
 
 from audiocoach import __version__
 from audiocoach.errors import AudiocoachError, Problem
-from audiocoach.routine.catalog import EQUIPMENT, POSITIONS, schema_text, search
+from audiocoach.routine.catalog import (
+    EQUIPMENT,
+    POSITIONS,
+    routine_exercise,
+    schema_text,
+    search,
+)
 from audiocoach.routine.definitions import BUILTIN_SOUNDS, ENGINES
 from audiocoach.studio.guard import Guard, is_loopback, new_token, own_hosts
 from audiocoach.studio.session import Session, inside, problems_json
@@ -136,7 +142,7 @@ def catalog_entry(entry) -> dict:
     return {"id": entry.id, "name": entry.name, "helps_with": list(entry.helps_with),
             "position": entry.position, "equipment": list(entry.equipment),
             "instructions": entry.exercise.instructions, "cautions": list(entry.cautions),
-            "exercise": {"name": entry.name, "use": entry.id}}
+            "exercise": routine_exercise(entry)}
 
 
 def run(file: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_browser: bool = True,
@@ -171,3 +177,4 @@ def run(file: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_brow
         uvicorn.Server(config).run(sockets=[listener])
     except KeyboardInterrupt:
         pass
+    say("Stopped.")

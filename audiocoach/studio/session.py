@@ -8,16 +8,17 @@ audiocoach's own reader on the text it would be saved as, so the problems are `v
 from __future__ import annotations
 
 import io
-import shlex
 import itertools
+import shlex
 import threading
+import time
 import uuid
 import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audiocoach import api
+from audiocoach import api, pipeline
 from audiocoach.errors import AudiocoachError, ExitCode, Problem
 from audiocoach.routine.catalog import catalog_fields
 from audiocoach.routine.load import load_text
@@ -27,6 +28,7 @@ from audiocoach.studio.estimate import estimated_layout, plan_json
 from audiocoach.studio.events import Hub
 
 SERVE_PORT = 8000  # `audiocoach serve`'s port unless told
+PROBE_KEPT_S = 120  # Google's answer to the `auto` voice's probe, and a voice's failure, kept so long
 PREVIEWS_KEPT = 8  # the latest previews stay playable; older ones are dropped from memory
 
 
@@ -60,8 +62,25 @@ class Session:
         self._lock = threading.Lock()
         self._synthesis: threading.Thread | None = None
         self._wanted: Routine | None = None  # the latest routine whose clips are wanted
+        # the clips the voice could not make, why, and when: not asked for again at every
+        # check, only once the probe's time has passed (the voice may have been added since)
+        self._failed: tuple[frozenset[str], list[Problem], float] | None = None
         self._jobs = itertools.count(1)
         self.previews: dict[str, bytes] = {}
+        self._probe: tuple[bool, float] | None = None
+
+    def reachable(self) -> bool:
+        """Whether Google answers, for the `auto` voice: asked once in a while, not at every
+        keystroke (the probe can take seconds when it does not)."""
+        now = time.monotonic()
+        if self._probe is None or now - self._probe[1] > PROBE_KEPT_S:
+            self._probe = (pipeline.google_reachable(), now)
+        return self._probe[0]
+
+    def track(self, routine: Routine, progress=None) -> api.Track:
+        """The routine planned as `audiocoach.plan` plans it, missing clips synthesized."""
+        return api.Track(pipeline.compile_routine(routine, pipeline.Options(), progress,
+                                                  reachable=self.reachable))
 
     # -- reading what the page sent
 
@@ -130,9 +149,13 @@ class Session:
 
     def plan(self, routine: Routine) -> dict:
         """Exact when every clip is cached; else estimated, and the missing clips are started."""
-        layout = estimated_layout(routine)
+        layout = estimated_layout(routine, self.reachable)
         if not layout.missing:
-            return plan_json(routine, track=api.plan(routine))
+            return plan_json(routine, track=self.track(routine))
+        failed = self._failed
+        if (failed is not None and failed[0] == frozenset(layout.missing)
+                and time.monotonic() - failed[2] < PROBE_KEPT_S):
+            raise AudiocoachError(failed[1])
         self.synthesize(routine)
         return plan_json(routine, layout)
 
@@ -153,7 +176,7 @@ class Session:
             raise request_problem(f"there is no exercise {index!r} to preview (the routine has "
                                   f"{count})", f"give an index from 0 to {count - 1}" if count
                                   else "add an exercise first", "index")
-        track = api.plan(routine)
+        track = self.track(routine)
         chapter = track.timeline.chapters[index + (1 if routine.intro else 0)]
         samples = track.pcm()[chapter.start:chapter.end]
         out = io.BytesIO()
@@ -190,17 +213,15 @@ class Session:
 
         try:
             self.hub.send("build", {"job": job, "done": 0, "total": 1, "stage": "voice"})
-            track = api.plan(routine, progress=progress)
+            track = self.track(routine, progress)
             self.hub.send("build", {"job": job, "done": 0, "total": 1, "stage": "encoding"})
             track.save(out, chosen)
         except AudiocoachError as error:
             self.hub.send("failed", {"job": job, "problems": problems_json(error)})
             return
         except Exception as error:  # noqa: BLE001 - the page must hear of it, not wait for ever
-            self.hub.send("failed", {"job": job, "problems": [{
-                "message": f"the build stopped: {error}", "fix": "try again; if it happens "
-                "again, build from the command line to see more", "field": None,
-                "line": None, "col": None}]})
+            self.hub.send("failed", {"job": job, "problems": problems_json(
+                AudiocoachError(stopped(error)))})
             return
         self.hub.send("build", {"job": job, "done": 1, "total": 1, "stage": "encoding"})
         self.hub.send("built", {"job": job, "url": files_url(out.relative_to(self.folder))})
@@ -218,7 +239,7 @@ class Session:
             raise AudiocoachError(Problem(f"{name!r} is not a folder inside {self.folder}",
                                           "give a folder name such as shared", field="folder"))
         collection = prepare(folder, [self.path.stem], None, None, False)
-        result = publish(collection, [(self.path.stem, api.plan(routine).compiled)], False)
+        result = publish(collection, [(self.path.stem, self.track(routine).compiled)], False)
         address = f"http://{lan_address() or '127.0.0.1'}:{SERVE_PORT}/"
         relative = folder.relative_to(self.folder).as_posix()
         return {"folder": relative, "address": address, "qr_svg": qr_svg(address),
@@ -244,13 +265,20 @@ class Session:
                 if routine is None:
                     self._synthesis = None
                     return
-            total = len(estimated_layout(routine).missing)
-            self.hub.send("clips", {"done": 0, "total": total})
+            missing, total = frozenset(), 0
             try:
-                api.plan(routine, progress=lambda done, of: self.hub.send(
+                missing = frozenset(estimated_layout(routine, self.reachable).missing)
+                total = len(missing)
+                self.hub.send("clips", {"done": 0, "total": total})
+                self.track(routine, lambda done, of: self.hub.send(
                     "clips", {"done": done, "total": of}))
             except AudiocoachError as error:
+                self._failed = (missing, error.problems, time.monotonic())
                 self.hub.send("failed", {"job": "clips", "problems": problems_json(error)})
+            except Exception as error:  # noqa: BLE001 - said once on the page, not retried
+                self._failed = (missing, [stopped(error)], time.monotonic())
+                self.hub.send("failed", {"job": "clips", "problems": problems_json(
+                    AudiocoachError(self._failed[1]))})
             self.hub.send("clips", {"done": total, "total": total, "finished": True})
 
     def wait(self, timeout_s: float = 120) -> None:
@@ -258,6 +286,13 @@ class Session:
         thread = self._synthesis
         if thread is not None:
             thread.join(timeout_s)
+
+
+def stopped(error: Exception) -> Problem:
+    """An unexpected failure of work running in the background, for the page to show."""
+    return Problem(f"the voice or the encoder stopped: {type(error).__name__}: {error}",
+                   "try again; if it happens again, run `audiocoach build` on the saved file "
+                   "to see more")
 
 
 def qr_svg(address: str) -> str:
@@ -270,6 +305,8 @@ def inside(folder: Path, relative: str) -> Path | None:
     """`relative` resolved inside `folder` (symbolic links followed), or None if it leads out."""
     if not relative or "\x00" in relative or Path(relative).is_absolute():
         return None
+    if any(part.startswith(".") and part not in (".", "..") for part in Path(relative).parts):
+        return None  # hidden files: a share folder's manifest, a save's temporary file
     target = (folder / relative).resolve()
     return target if target.is_relative_to(folder) and target != folder else None
 
