@@ -24,6 +24,7 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENSHOT_ENV = "AUDIOCOACH_STUDIO_SCREENSHOT"  # where to copy the README's screenshot
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+WIDE = {"width": 1480, "height": 940, "deviceScaleFactor": 1, "mobile": False}
 
 COMMENTED = """\
 # Knees, every morning
@@ -356,6 +357,28 @@ def test_a_build_ends_in_a_player_that_plays_the_mp3(page, tmp_path):
     assert duration == pytest.approx(plan["duration_s"], abs=0.1)
 
 
+def test_share_writes_the_folder_and_shows_its_address_and_a_qr_code_that_loads(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        page.find_element(By.ID, "share").click()
+        wait(page, lambda d: d.find_element(By.ID, "share-box").is_displayed(), 60)
+        folder = page.find_element(By.ID, "share-folder").text
+        link = page.find_element(By.ID, "share-address")
+        address, href = link.text, link.get_attribute("href")
+        qr = wait(page, lambda d: d.execute_script(
+            "const q = document.getElementById('share-qr');"
+            "return q.complete && q.naturalWidth ? [q.naturalWidth, q.alt] : null"))
+    assert folder == "shared" and (tmp_path / "shared" / "knees.html").is_file()
+    assert "knees.mp3" in (tmp_path / "shared" / "index.html").read_text(encoding="utf-8")
+    assert address == href and address.startswith("http://") and address.endswith(":8000/")
+    assert qr[0] > 100 and qr[1] == f"QR code of {address}"
+
+
 def test_undo_and_redo_bring_back_and_take_away_a_deleted_exercise(page, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -441,14 +464,16 @@ def test_axe_finds_no_serious_violation(page, tmp_path, scheme, paper):
 
 
 def keep_screenshot(driver, tmp_path: Path) -> None:
-    """The README's picture of the studio, copied where $AUDIOCOACH_STUDIO_SCREENSHOT says."""
+    """The README's picture of the studio, wide enough for its three columns, at the exercise
+    list; copied where $AUDIOCOACH_STUDIO_SCREENSHOT says."""
     from PIL import Image
 
-    driver.execute_script("window.scrollTo(0, 0)")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", WIDE)
+    driver.execute_script("document.getElementById('exercises-heading').scrollIntoView()")
     shot = tmp_path / "studio.png"
     assert driver.save_screenshot(str(shot))
     with Image.open(shot) as image:
-        assert image.size == (DESKTOP["width"], DESKTOP["height"])
+        assert image.size == (WIDE["width"], WIDE["height"])
     if os.environ.get(SCREENSHOT_ENV):
         shutil.copyfile(shot, os.environ[SCREENSHOT_ENV])
 

@@ -495,6 +495,7 @@
   function showPlan(plan) {
     const body = $("plan-table").tBodies[0];
     const warnings = $("plan-warnings");
+    $("plan-note").textContent = plan ? "" : "The plan follows once the problems are fixed.";
     if (!plan) {
       estimated($("plan-total"), "–", false);
       body.replaceChildren();
@@ -613,7 +614,10 @@
     $("share-folder").textContent = r.data.folder;
     $("share-address").textContent = r.data.address;
     $("share-address").href = r.data.address;
-    $("share-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.data.qr_svg || "")}`;
+    // The QR code is SVG made for inlining, without the namespace a picture file needs.
+    let svg = r.data.qr_svg || "";
+    if (!svg.includes("xmlns=")) svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+    $("share-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
     $("share-qr").alt = `QR code of ${r.data.address}`;
     status(`Shared in ${r.data.folder}: ${r.data.address}`);
   }
