@@ -71,7 +71,7 @@ def cli(*args):
 
 
 @contextmanager
-def studio(path: Path, driver) -> Iterator[str]:
+def studio(path: Path, driver, token: str | None = None) -> Iterator[str]:
     """The studio for `path` on a free port of 127.0.0.1, in a thread; yields its address.
     The browser leaves the page before the server stops, closing the page's event stream."""
     import uvicorn
@@ -82,7 +82,7 @@ def studio(path: Path, driver) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = studio_app(path, token=None, allowed_hosts=own_hosts("127.0.0.1", port))
+    app = studio_app(path, token=token, allowed_hosts=own_hosts("127.0.0.1", port))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -355,6 +355,29 @@ def test_a_build_ends_in_a_player_that_plays_the_mp3(page, tmp_path):
     assert source == base + "files/output/knees.mp3"
     assert (tmp_path / "output" / "knees.mp3").stat().st_size > 0
     assert duration == pytest.approx(plan["duration_s"], abs=0.1)
+
+
+def test_with_a_token_the_page_sends_it_with_every_request_it_makes(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    with studio(path, page, token="let-me-in") as base:
+        requested(page)
+        page.get(base + "?token=let-me-in")
+        settled(page)
+        shown = page.find_element(By.ID, "problem-count").text, item_names(page)
+        styled = page.execute_script("return getComputedStyle(document.body).backgroundColor")
+        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=play]")[0].click()
+        playable = wait(page, lambda d: d.execute_script(
+            "return document.getElementById('preview').readyState >= 1"))
+        urls = requested(page)
+        page.get(base)
+        refused = page.execute_script("return document.body.textContent")
+    assert shown == ("No problems.", ["Heel press", "Quad stretch"])
+    assert styled == "rgb(251, 250, 246)" and playable
+    assert any("/api/events?token=let-me-in" in url for url in urls)
+    assert "the studio's token is missing or wrong" in refused  # the page without it
 
 
 def test_share_writes_the_folder_and_shows_its_address_and_a_qr_code_that_loads(page, tmp_path):

@@ -140,6 +140,7 @@
     control.id = id;
     control.dataset.control = name;
     const help = described(document.createElement("p"), schema.description);
+    if (control.tagName === "TEXTAREA") help.append(" (one per line)");
     help.className = "help";
     help.id = `${id}-help`;
     const problem = document.createElement("p");
