@@ -201,6 +201,11 @@ def plan_shown(driver) -> dict:
             estimated: row.cells[2].dataset.estimated === 'true'}))};""")
 
 
+def shown_plan_total_text(plan: dict) -> str:
+    seconds = round(plan["total"])
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def requested(driver) -> list[str]:
     """Every URL the page asked for since the last call (Chromium's network log)."""
     urls = []
@@ -225,6 +230,10 @@ def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page
         page.get(base)
         settled(page)
         assert page.find_element(By.ID, "status").text == "my knees.yaml is new: it is written when you save."
+        page.execute_script(  # every total the page shows, as a screen reader would read it
+            "window.totals = [];"
+            "new MutationObserver(() => totals.push(document.getElementById('plan-total').textContent))"
+            ".observe(document.getElementById('plan-total'), {childList: true, subtree: true});")
         control(page, "title").send_keys("Knees in the morning")
 
         page.find_element(By.ID, "catalog-q").send_keys("knee")
@@ -273,6 +282,7 @@ def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page
 
         exact(page)
         shown_plan = plan_shown(page)
+        totals = page.execute_script("return totals")
         page.find_element(By.ID, "save").click()
         wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved my knees.yaml.")
         urls = requested(page)
@@ -291,6 +301,9 @@ def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page
     holds = [float(e.hold_s) if e.hold_s is not None else None for e in load(path).exercises]
     assert [row["hold"] for row in shown_plan["rows"]] == holds
     assert holds[1] == 45
+    # Clips not yet spoken by the voice make an estimate, marked so, until the exact plan
+    assert any(total.startswith("≈ estimated ") for total in totals), totals
+    assert totals[-1] == shown_plan_total_text(shown_plan), totals
     assert urls and all(url.startswith(base) or url.startswith("data:") for url in urls), urls
 
 
