@@ -1,4 +1,4 @@
-"""The studio refuses what is not its own page's: other hosts, other sites, paths out of its folder."""
+"""The studio refuses what is not its own page's: other hosts and sites, paths out of its folder."""
 
 from __future__ import annotations
 

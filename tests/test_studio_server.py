@@ -56,6 +56,41 @@ def test_saving_keeps_comments_key_order_and_quoting_of_what_did_not_change(stud
         assert kept in saved
 
 
+def test_a_moved_exercise_takes_its_comments_and_quoting_along(studio):
+    client, path = studio()
+    routine = routine_of(client)
+    routine["exercises"].insert(0, routine["exercises"].pop(1))
+    del routine["exercises"][2]
+    client.post("/api/save", json={"routine": routine})
+    assert path.read_text(encoding="utf-8").split("exercises:\n")[1] == (
+        "  # warm up first\n"
+        '  - name: "Calf raise"\n'
+        "    hold: 8s\n"
+        "    sides: both\n"
+        "  - name: Neck roll\n"
+        "    hold: 10s      # gentle\n"
+        "    rest: 5s\n")
+
+
+@pytest.mark.parametrize(("text", "changed", "added"), [
+    ("title: T\nvoice:\n    engine: piper\nexercises:\n- name: A\n  hold: 5s\n",
+     "  hold: 7s", ["- name: C", "  hold: 1s"]),
+    ("title: T\nexercises:\n    -   name: A\n        hold: 5s\n",
+     "        hold: 7s", ["    -   name: C", "        hold: 1s"]),
+    ("title: T\nexercises:\n  - {name: A, hold: 5s}\n",
+     "  - {name: A, hold: 7s}", ["  - name: C", "    hold: 1s"]),
+], ids=["dashes-at-the-margin", "wide", "flow"])
+def test_a_file_keeps_its_own_indentation(studio, text, changed, added):
+    client, path = studio(text=text)
+    routine = routine_of(client)
+    routine["exercises"][0]["hold"] = "7s"
+    routine["exercises"].append({"name": "C", "hold": "1s"})
+    client.post("/api/save", json={"routine": routine})
+    diff = one_line_changed(text, path.read_text(encoding="utf-8"))
+    assert [line[1:] for line in diff if line.startswith("+")] == [changed, *added]
+    assert len(diff) == 4
+
+
 def test_a_second_save_into_the_same_file_builds_on_the_first(studio):
     client, path = studio()
     routine = routine_of(client)
@@ -92,7 +127,8 @@ def test_a_save_that_fails_leaves_no_half_file(studio, monkeypatch):
     monkeypatch.setattr("audiocoach.files.os.replace", full_disk)
     answer = client.post("/api/save", json={"routine": {"title": "T", "exercises": []}})
     assert answer.status_code == 422
-    assert answer.json()["problems"][0]["message"] == "cannot write new.yaml: No space left on device"
+    [problem] = answer.json()["problems"]
+    assert problem["message"] == "cannot write new.yaml: No space left on device"
     assert list(path.parent.iterdir()) == []
 
 
@@ -165,7 +201,8 @@ def test_the_plan_is_estimated_first_then_exact_and_agrees_with_plan_json(studio
     assert shown["warnings"] == planned["warnings"]
     # the estimate was the same layout with guessed clip lengths: near, not equal
     assert first["plan"]["total_s"] != shown["total_s"]
-    assert [e["name"] for e in first["plan"]["exercises"]] == [e["name"] for e in shown["exercises"]]
+    assert [e["name"] for e in first["plan"]["exercises"]] == \
+        [e["name"] for e in shown["exercises"]]
 
 
 def test_synthesis_progress_reaches_the_page_as_events(studio):
@@ -242,6 +279,17 @@ def test_a_request_that_is_not_json_is_answered_with_a_problem(studio, route):
     answer = client.post(route, data=b"{not json", headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
     assert answer.json()["problems"][0]["message"].startswith("the request is not JSON")
+    assert path.read_text() == COMMENTED
+
+
+def test_json_nested_too_deep_or_too_big_is_answered_with_a_problem(studio):
+    client, path = studio()
+    deep = client.post("/api/check", data=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status_code == 400
+    assert "nests thousands of levels deep" in deep.json()["problems"][0]["message"]
+    big = client.post("/api/save", data=b'{"yaml": "' + b"x" * 5_000_000 + b'"}')
+    assert big.status_code == 400
+    assert big.json()["problems"][0]["message"] == "the request is over 4 MB, more than any routine"
     assert path.read_text() == COMMENTED
 
 
@@ -395,3 +443,16 @@ def test_clips_the_voice_cannot_make_are_a_problem_and_not_asked_for_again(studi
                                    "line": None, "col": None, "field": "voice"}]
     client.session.wait()
     assert len(fake_engine.calls) == tried
+
+
+def test_a_file_the_studio_cannot_show_whole_is_refused_before_it_starts(tmp_path, run):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("title: Übungen\nexercises: []\n".encode("latin-1"))
+    result = run("studio", latin, "--no-browser", "--port", "0")
+    assert result.exit_code == 1
+    assert result.output.strip() == validate_lines(run, latin)[0]
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 1_000_001 + "\ntitle: T\n")
+    result = run("studio", big, "--no-browser", "--port", "0")
+    assert result.exit_code == 1 and "over 1000 kB" in result.output
+    assert big.stat().st_size > 1_000_000

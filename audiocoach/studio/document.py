@@ -17,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.files import write_atomically
-from audiocoach.routine.load import MAX_FILE_BYTES, load_text
+from audiocoach.routine.load import MAX_FILE_BYTES, _not_utf8, load_text
 
 NEW_ROUTINE = {"title": "My routine", "exercises": []}
 
@@ -36,7 +36,8 @@ def _yaml(text: str = "") -> YAML:
 def _indents(text: str) -> dict[str, int]:
     """How far `text` indents a mapping inside a mapping, and a list and its dashes."""
     mapping, sequence, offset = 2, 4, 2
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
     for above, below in zip(lines, lines[1:]):
         outer = len(above) - len(above.lstrip())
         inner = len(below) - len(below.lstrip())
@@ -185,8 +186,14 @@ class Document:
         if not self.path.is_file():
             raise AudiocoachError(Problem("is not a routine file", "name a .yaml file",
                                           str(self.path)))
-        data = self.path.read_bytes()[: MAX_FILE_BYTES + 1]
-        return data.decode("utf-8", errors="replace")
+        data = self.path.read_bytes()
+        if len(data) > MAX_FILE_BYTES:  # the studio would save only what it shows
+            raise AudiocoachError(Problem(f"the file is over {MAX_FILE_BYTES // 1000} kB",
+                                          "split the routine", str(self.path)))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:  # said as `validate` says it
+            raise _not_utf8(data, error, str(self.path)) from None
 
     def base(self) -> Any:
         """A fresh round-trip copy of the file as opened or last saved, or None if it does not

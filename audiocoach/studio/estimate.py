@@ -43,7 +43,8 @@ def estimated_layout(routine: Routine, reachable: Callable[[], bool]) -> Layout:
     known: dict[str, int] = {}
     missing: list[str] = []
     for text in script.texts():
-        clip = cache.get(clip_key(engine.name, settings, engine.sample_rate, text), engine.sample_rate)
+        key = clip_key(engine.name, settings, engine.sample_rate, text)
+        clip = cache.get(key, engine.sample_rate)
         if clip is None:
             missing.append(text)
         else:

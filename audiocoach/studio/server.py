@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import webbrowser
 from importlib import resources
 from pathlib import Path
@@ -25,11 +26,13 @@ from audiocoach.routine.catalog import (
     search,
 )
 from audiocoach.routine.definitions import BUILTIN_SOUNDS, ENGINES
+from audiocoach.routine.load import MAX_FILE_BYTES
 from audiocoach.studio.guard import Guard, is_loopback, new_token, own_hosts
-from audiocoach.studio.session import Session, inside, problems_json
+from audiocoach.studio.session import Session, inside, problems_json, stopped
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PORT = 8765
+MAX_BODY_BYTES = 4 * MAX_FILE_BYTES  # a routine file's limit, with room for JSON's quoting
 
 
 def _package_folder(name: str) -> Path:
@@ -40,16 +43,26 @@ def _package_folder(name: str) -> Path:
 
 
 def refused(error: AudiocoachError, status: int = 422) -> JSONResponse:
-    return JSONResponse({"problems": problems_json(error)}, status_code=status)
+    return JSONResponse({"problems": problems_json(error.problems)}, status_code=status)
 
 
 async def _body(request: Request) -> Any:
-    raw = await request.body()
+    """The request's JSON; AudiocoachError when it is not JSON, or too big to be a routine."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise AudiocoachError(Problem(
+                f"the request is over {MAX_BODY_BYTES // 1_000_000} MB, more than any routine",
+                "send one routine"))
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise AudiocoachError(Problem(f"the request is not JSON: {error}",
                                       "send a JSON object")) from None
+    except RecursionError:
+        raise AudiocoachError(Problem("the request is not JSON a routine can be: it nests "
+                                      "thousands of levels deep", "send one routine")) from None
 
 
 def studio_app(path: Path, *, token: str | None, allowed_hosts: Iterable[str]) -> Starlette:
@@ -62,11 +75,14 @@ def studio_app(path: Path, *, token: str | None, allowed_hosts: Iterable[str]) -
         async def route(request: Request) -> Response:
             try:
                 body = await _body(request)
+            except AudiocoachError as error:
+                return refused(error, 400)
+            try:
                 return JSONResponse(await run_in_threadpool(method, body))
             except AudiocoachError as error:
-                return refused(error, 400 if not error.problems[0].field and
-                               error.problems[0].message.startswith("the request is not JSON")
-                               else 422)
+                return refused(error)
+            except Exception as error:  # noqa: BLE001 - an answer the page can show, not a trace
+                return refused(AudiocoachError(stopped(error)), 500)
         return route
 
     async def page(request: Request) -> Response:
@@ -162,7 +178,9 @@ def run(file: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_brow
     also: list[str] = []
     if host in ("0.0.0.0", "::"):
         shown = lan_address() or "127.0.0.1"
-        also.append(shown)
+        # the names a device on the network may use for this machine (the token is asked too)
+        name = socket.gethostname().lower()
+        also += [shown, name, f"{name}.local"]
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     url += f"?token={token}" if token else ""
     app = studio_app(file, token=token, allowed_hosts=own_hosts(host, port, also))

@@ -28,13 +28,14 @@ from audiocoach.studio.estimate import estimated_layout, plan_json
 from audiocoach.studio.events import Hub
 
 SERVE_PORT = 8000  # `audiocoach serve`'s port unless told
-PROBE_KEPT_S = 120  # Google's answer to the `auto` voice's probe, and a voice's failure, kept so long
+PROBE_KEPT_S = 120  # so long the `auto` voice's probe of Google, and a voice's failure, are kept
 PREVIEWS_KEPT = 8  # the latest previews stay playable; older ones are dropped from memory
 
 
-def problems_json(error: AudiocoachError) -> list[dict]:
+def problems_json(problems: list[Problem]) -> list[dict]:
+    """Each problem as the page shows it at its field: the file is always the studio's."""
     return [{key: value for key, value in asdict(problem).items() if key != "file"}
-            for problem in error.problems]
+            for problem in problems]
 
 
 def request_problem(message: str, fix: str, field: str | None = None) -> AudiocoachError:
@@ -48,7 +49,7 @@ class Edit:
     text: str
     data: Any  # the plain mapping, or None when the text is not YAML
     routine: Routine | None
-    problems: list[dict]
+    problems: list[Problem]
 
 
 class Session:
@@ -95,9 +96,9 @@ class Session:
                 raise request_problem("`yaml` must be text", "send the routine's YAML as text",
                                       "yaml")
             try:
-                data = plain(parse(text, self.name))
+                data = plain(parse(text, str(self.path)))
             except AudiocoachError as error:
-                return Edit(text, None, None, problems_json(error))
+                return Edit(text, None, None, error.problems)
         else:
             data = body["routine"]
             if not isinstance(data, dict):
@@ -107,12 +108,12 @@ class Session:
             try:
                 text = self.document.with_routine(api._plain(data, ""))
             except AudiocoachError as error:
-                return Edit("", None, None, problems_json(error))
+                return Edit("", None, None, error.problems)
         try:
             routine = build_routine(load_text(text, str(self.path)), str(self.path),
                                     catalog_fields())
         except AudiocoachError as error:
-            return Edit(text, data, None, problems_json(error))
+            return Edit(text, data, None, error.problems)
         return Edit(text, data, routine, [])
 
     @property
@@ -123,8 +124,7 @@ class Session:
         """The routine of the body, or its problems raised."""
         edit = self.edit(body)
         if edit.routine is None:
-            raise AudiocoachError([Problem(p["message"], p["fix"], None, p["line"], p["col"],
-                                           p["field"]) for p in edit.problems])
+            raise AudiocoachError(edit.problems)
         return edit.routine
 
     # -- the routes' work
@@ -132,7 +132,7 @@ class Session:
     def state(self) -> dict:
         text = self.document.text
         try:
-            data = plain(parse(text, self.name))
+            data = plain(parse(text, str(self.path)))
         except AudiocoachError:
             data = None
         return {"file": self.name, "exists": self.document.exists, "routine": data, "yaml": text}
@@ -144,8 +144,10 @@ class Session:
             try:
                 plan = self.plan(edit.routine)
             except AudiocoachError as error:  # a voice that is not there, a start cue too long
-                edit.problems = problems_json(error)
-        return {"routine": edit.data, "yaml": edit.text, "problems": edit.problems, "plan": plan}
+                edit.problems = error.problems
+        return {"routine": edit.data, "yaml": edit.text,
+                "problems": problems_json(edit.problems),
+                "plan": plan}
 
     def plan(self, routine: Routine) -> dict:
         """Exact when every clip is cached; else estimated, and the missing clips are started."""
@@ -161,11 +163,11 @@ class Session:
 
     def save(self, body: Any) -> dict:
         edit = self.edit(body)
-        if not edit.text:
-            raise AudiocoachError([Problem(p["message"], p["fix"], None, p["line"], p["col"],
-                                           p["field"]) for p in edit.problems])
+        if not edit.text:  # a mapping that cannot be written as YAML
+            raise AudiocoachError(edit.problems)
         self.document.save(edit.text)
-        return {"saved": self.name, "yaml": edit.text, "problems": edit.problems}
+        return {"saved": self.name, "yaml": edit.text,
+                "problems": problems_json(edit.problems)}
 
     def preview(self, body: Any) -> dict:
         """Exercise `index` as the track will have it: its chapter cut from the mastered track."""
@@ -217,11 +219,10 @@ class Session:
             self.hub.send("build", {"job": job, "done": 0, "total": 1, "stage": "encoding"})
             track.save(out, chosen)
         except AudiocoachError as error:
-            self.hub.send("failed", {"job": job, "problems": problems_json(error)})
+            self.hub.send("failed", {"job": job, "problems": problems_json(error.problems)})
             return
         except Exception as error:  # noqa: BLE001 - the page must hear of it, not wait for ever
-            self.hub.send("failed", {"job": job, "problems": problems_json(
-                AudiocoachError(stopped(error)))})
+            self.hub.send("failed", {"job": job, "problems": problems_json([stopped(error)])})
             return
         self.hub.send("build", {"job": job, "done": 1, "total": 1, "stage": "encoding"})
         self.hub.send("built", {"job": job, "url": files_url(out.relative_to(self.folder))})
@@ -274,11 +275,11 @@ class Session:
                     "clips", {"done": done, "total": of}))
             except AudiocoachError as error:
                 self._failed = (missing, error.problems, time.monotonic())
-                self.hub.send("failed", {"job": "clips", "problems": problems_json(error)})
+                self.hub.send("failed", {"job": "clips", "problems": problems_json(error.problems)})
             except Exception as error:  # noqa: BLE001 - said once on the page, not retried
                 self._failed = (missing, [stopped(error)], time.monotonic())
-                self.hub.send("failed", {"job": "clips", "problems": problems_json(
-                    AudiocoachError(self._failed[1]))})
+                self.hub.send("failed", {"job": "clips",
+                                         "problems": problems_json(self._failed[1])})
             self.hub.send("clips", {"done": total, "total": total, "finished": True})
 
     def wait(self, timeout_s: float = 120) -> None:
