@@ -333,3 +333,30 @@ def test_a_phone_sized_window_needs_no_sideways_scrolling(page, tmp_path):
             "e.getBoundingClientRect().right > innerWidth + 0.5 && e.offsetParent !== null)"
             ".map(e => e.id || e.className || e.tagName).slice(0, 5)")
     assert sizes == [390, 390, 390] and wide == []
+
+
+def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    broken = COMMENTED.replace("hold: 30s", "hold: [30s")
+    path.write_text(broken, encoding="utf-8")
+    said = cli("validate", path).output.strip()
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        problems = page.find_element(By.ID, "yaml-problems").text
+        closed = page.execute_script("return [editor.inert, catalog.inert]")
+        warned = page.find_element(By.ID, "yaml-broken").is_displayed()
+        text = page.find_element(By.ID, "yaml")
+        page.execute_script("arguments[0].value = arguments[1];"
+                            "arguments[0].dispatchEvent(new Event('input'))", text, COMMENTED)
+        settled(page)
+        opened = page.execute_script("return [editor.inert, catalog.inert]"), item_names(page)
+        page.find_element(By.ID, "save").click()
+        wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved knees.yaml.")
+    line, col, words = said.split(":", 3)[1:]
+    assert problems == f"line {line}, column {col}:{words}"
+    assert closed == [True, True] and warned
+    assert opened == ([False, False], ["Heel press", "Quad stretch"])
+    assert path.read_text(encoding="utf-8") == COMMENTED

@@ -24,7 +24,9 @@
     }
     S.problems = r.data.problems || [];
     if (S.source === "yaml") {
-      if (r.data.routine && typeof r.data.routine === "object" && !Array.isArray(r.data.routine)) {
+      const usable = !!r.data.routine && typeof r.data.routine === "object" && !Array.isArray(r.data.routine);
+      formsUsable(usable);
+      if (usable) {
         const before = JSON.stringify(S.routine);
         if (before !== JSON.stringify(r.data.routine)) {
           S.routine = r.data.routine;
@@ -41,6 +43,12 @@
   }
 
   /** A problem shows at its own field, or at the nearest enclosing one on the page. */
+  /** The forms and the catalog only while the YAML text is a routine they can show: edits made
+   *  in them while it is not would replace the text with what little they hold. */
+  function formsUsable(usable) {
+    for (const id of ["editor", "catalog"]) $(id).inert = !usable;
+    $("yaml-broken").hidden = usable;
+  }
   function targetOf(field) {
     let path = field || "";
     while (path) {
@@ -152,5 +160,5 @@
     }));
   }
 
-  Object.assign(A, {scheduleCheck, check, targetOf, showProblems, estimated, showPlan});
+  Object.assign(A, {formsUsable, scheduleCheck, check, targetOf, showProblems, estimated, showPlan});
 })();

@@ -12,7 +12,7 @@
         const item = A.exercises()[index];
         const entry = A.entryOf(item);
         if (path[2] === "name" && entry) return entry.name;
-        const inherited = entry && (entry.dose || {})[path[2]];
+        const inherited = A.catalogFields(item)[path[2]];
         return inherited !== undefined ? inherited : (S.routine.defaults || {})[path[2]];
       },
       applies: (path, value) => path.length !== 3 || !APPLIES[path[2]] || APPLIES[path[2]](value),

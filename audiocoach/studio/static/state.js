@@ -137,16 +137,20 @@
       !(s.required || []).includes("rest") && !("name" in s.properties)) || shapes[0];
   }
   function entryOf(item) { return item && S.catalog.get(item.use); }
+  /** The fields a `use:` exercise takes from its catalog entry where it does not give them. */
+  function catalogFields(item) {
+    const entry = entryOf(item);
+    return (entry && entry.exercise) || {};
+  }
   function valueOf(item, key) {
     if (item[key] !== undefined) return item[key];
-    const entry = entryOf(item);
-    const fromEntry = entry && (entry.dose || {})[key];
+    const fromEntry = catalogFields(item)[key];
     if (fromEntry !== undefined) return fromEntry;
     return (S.routine.defaults || {})[key];
   }
   function doseOf(item) {
     if (item._ui && item._ui.dose) return item._ui.dose;
-    for (const source of [item, (entryOf(item) || {}).dose || {}, S.routine.defaults || {}]) {
+    for (const source of [item, catalogFields(item), S.routine.defaults || {}]) {
       if ("steps" in source) return "steps";
       if ("tempo" in source) return "reps";
       if ("hold" in source) return "hold";
@@ -161,5 +165,5 @@
     return F.shown(item.name) || (entry ? entry.name : "") || `Exercise ${index + 1}`;
   }
 
-  Object.assign(A, {api, status, announce, say, clock, ui, snapshot, restore, record, step, updateHistoryButtons, exercises, setAt, kindOf, shapeOf, entryOf, valueOf, doseOf, titleOf, F, $, token, withToken, S, DOSES, APPLIES});
+  Object.assign(A, {api, status, announce, say, clock, ui, snapshot, restore, record, step, updateHistoryButtons, exercises, setAt, kindOf, shapeOf, entryOf, catalogFields, valueOf, doseOf, titleOf, F, $, token, withToken, S, DOSES, APPLIES});
 })();

@@ -197,6 +197,11 @@
       "voice.engine": state.engines || []};
     $("yaml").value = state.yaml || "";
     A.status(state.exists ? `Opened ${state.file}.` : `${state.file} is new: it is written when you save.`);
+    if (state.routine === null && state.yaml) {
+      // A file that is not YAML yet: its text is what is checked and saved, never an empty form.
+      S.source = "yaml";
+      A.formsUsable(false);
+    }
     A.renderRoutine();
     A.renderList();
     listen();
