@@ -295,13 +295,16 @@ def serve_command(
 
 @app.command("studio")
 def studio_command(
-    file: Path = typer.Argument(Path("routine.yaml"), help="The routine file to edit (new or existing)."),
+    file: Path = typer.Argument(Path("routine.yaml"),
+                                help="The routine file to edit (new or existing)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; any other than "
                              "this machine's own asks for the token printed with the address."),
-    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port to listen on (0: any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535,
+                             help="Port to listen on (0: any free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
 ) -> None:
-    """Compose a routine in the browser: catalog, forms, live problems and plan, preview, build, share."""
+    """Compose a routine in the browser: catalog, forms, problems and plan as you type, preview,
+    build and share."""
     from audiocoach.studio.server import run
 
     try:

@@ -111,3 +111,24 @@ def test_hidden_files_of_the_folder_are_not_served(studio):
     (path.parent / "shared" / ".audiocoach-share.json").write_text("{}")
     assert client.get("/files/.secret").status_code == 404
     assert client.get("/files/shared/.audiocoach-share.json").status_code == 404
+
+
+def test_a_file_the_routine_names_outside_the_folder_is_not_read(studio, tmp_path):
+    from audiocoach.audio.cover import draw_cover
+
+    picture = draw_cover("Elsewhere", 60.0, ["One"], "en")
+    (tmp_path / "elsewhere.png").write_bytes(picture)
+    (tmp_path / "work").mkdir(exist_ok=True)
+    (tmp_path / "work" / "inside.png").write_bytes(picture)
+    client, path = studio(text="title: T\ncover: ../elsewhere.png\nexercises:\n"
+                               "  - name: A\n    hold: 5s\n")
+    routine = routine_of(client)
+    answer = client.post("/api/check", json={"routine": routine}).json()
+    assert answer["plan"] is None
+    [problem] = answer["problems"]
+    assert (problem["field"], problem["line"], problem["col"]) == ("cover", 2, 8)
+    assert problem["message"].startswith("'../elsewhere.png' is outside the studio's folder")
+    assert client.post("/api/build", json={"routine": routine}).status_code == 422
+    assert client.post("/api/preview", json={"routine": routine, "index": 0}).status_code == 422
+    routine["cover"] = "inside.png"
+    assert client.post("/api/check", json={"routine": routine}).json()["problems"] == []

@@ -25,15 +25,21 @@ class Hub:
             except RuntimeError:  # that page's loop has closed
                 pass
 
-    async def listen(self) -> AsyncIterator[dict]:
-        """The events as sse-starlette sends them, until the page goes away."""
-        queue: asyncio.Queue = asyncio.Queue()
-        entry = (asyncio.get_running_loop(), queue)
+    def listen(self) -> AsyncIterator[dict]:
+        """The events from now on, as sse-starlette sends them, until the page goes away.
+
+        The page is listening from this call on, before the response has started, so that an
+        event sent right after the page sees the stream open is not lost."""
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
         with self._lock:
             self._listeners.append(entry)
+        return self._drain(entry)
+
+    async def _drain(self, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue]
+                     ) -> AsyncIterator[dict]:
         try:
             while True:
-                event, data = await queue.get()
+                event, data = await entry[1].get()
                 yield {"event": event, "data": json.dumps(data)}
         finally:
             with self._lock:

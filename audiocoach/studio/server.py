@@ -121,10 +121,9 @@ def studio_app(path: Path, *, token: str | None, allowed_hosts: Iterable[str]) -
 
     async def preview_file(request: Request) -> Response:
         audio = session.previews.get(request.path_params["key"])
-        if audio is None:
-            return JSONResponse({"problems": [{"message": "no such preview", "fix": "press play "
-                                               "again", "field": None, "line": None, "col": None}]},
-                                status_code=404)
+        if audio is None:  # only the latest few are kept
+            return refused(AudiocoachError(Problem("this preview is no longer kept",
+                                                   "press play again")), 404)
         return Response(audio, media_type="audio/wav")
 
     async def files(request: Request) -> Response:

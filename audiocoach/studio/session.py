@@ -114,7 +114,21 @@ class Session:
                                     catalog_fields())
         except AudiocoachError as error:
             return Edit(text, data, None, error.problems)
-        return Edit(text, data, routine, [])
+        outside = self.outside(routine)
+        return Edit(text, data, None if outside else routine, outside)
+
+    def outside(self, routine: Routine) -> list[Problem]:
+        """The files the routine names (music, cover, sounds) that lie outside the folder: the
+        studio reads nothing there, so that no page can have it read other files."""
+        named = [("music.file", routine.music), ("cover", routine.cover)]
+        named += [(f"sounds.{cue}", choice) for cue, choice in routine.sounds.items()]
+        return [Problem(f"'{choice.name}' is outside the studio's folder {self.folder}",
+                        "copy the file into that folder and name it relative to the routine, or "
+                        f"build from the command line: `audiocoach build {shlex.quote(self.name)}`",
+                        str(self.path), choice.line, choice.col, field)
+                for field, choice in named
+                if choice is not None and getattr(choice, "path", None) is not None
+                and not choice.path.resolve().is_relative_to(self.folder)]
 
     @property
     def name(self) -> str:
