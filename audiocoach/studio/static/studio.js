@@ -123,6 +123,7 @@
     });
     events.addEventListener("failed", e => {
       const d = data(e);
+      if (d.job === "clips") return failed("The voice could not speak every line", {data: d, status: 0});
       if (d.job !== S.job) return;
       $("build-box").hidden = true;
       failed("The build failed", {data: d, status: 0});
