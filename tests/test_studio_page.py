@@ -360,3 +360,21 @@ def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(pa
     assert closed == [True, True] and warned
     assert opened == ([False, False], ["Heel press", "Quad stretch"])
     assert path.read_text(encoding="utf-8") == COMMENTED
+
+
+def test_an_item_that_is_no_mapping_shows_validates_problem_at_its_place(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "knees.yaml"
+    path.write_text(COMMENTED.replace("  - use: quad-stretch\n", "  - Plank\n  - use: quad-stretch\n"),
+                    encoding="utf-8")
+    said = cli("validate", path).output.strip()
+    with studio(path, page) as base:
+        page.get(base)
+        settled(page)
+        shown = page.execute_script(
+            "return document.querySelectorAll('#exercise-list .item')[1].querySelector('.problem')"
+            ".textContent")
+        count = len(item_names(page))
+        severe = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    assert said.endswith(f"exercises[1]: {shown}") and count == 3 and severe == []

@@ -50,7 +50,9 @@
   }
 
   // ---- the routine and its history --------------------------------------------------------
+  /** The page's own notes on an item (its key, open or closed), kept out of the routine. */
   function ui(item) {
+    if (!item || typeof item !== "object") return {uid: ++S.uid, open: false};  // `- Plank`, `-`
     if (!Object.prototype.hasOwnProperty.call(item, "_ui")) {
       Object.defineProperty(item, "_ui", {value: {uid: ++S.uid, open: false}, writable: true});
     }
@@ -149,8 +151,9 @@
     return (S.routine.defaults || {})[key];
   }
   function doseOf(item) {
-    if (item._ui && item._ui.dose) return item._ui.dose;
-    for (const source of [item, catalogFields(item), S.routine.defaults || {}]) {
+    if (item && item._ui && item._ui.dose) return item._ui.dose;
+    for (const source of [item, catalogFields(item), S.routine.defaults]) {
+      if (!source || typeof source !== "object") continue;
       if ("steps" in source) return "steps";
       if ("tempo" in source) return "reps";
       if ("hold" in source) return "hold";
