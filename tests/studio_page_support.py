@@ -125,9 +125,12 @@ def chromium(voice):
 
 @pytest.fixture(name="page")
 def chromium_page(browser):
-    """The browser, left on a blank page afterwards so the studio's event stream closes."""
+    """The browser with its console and network logs emptied of earlier tests', left on a blank
+    page afterwards so the studio's event stream closes."""
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    for log in ("browser", "performance"):
+        browser.get_log(log)
     yield browser
     browser.get("about:blank")
 

@@ -377,4 +377,5 @@ def test_an_item_that_is_no_mapping_shows_validates_problem_at_its_place(page, t
             ".textContent")
         count = len(item_names(page))
         severe = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
-    assert said.endswith(f"exercises[1]: {shown}") and count == 3 and severe == []
+    assert said.endswith(f"exercises[1]: {shown}") and count == 3
+    assert severe == [], severe

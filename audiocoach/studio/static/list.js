@@ -177,7 +177,8 @@
    *  catalog leaves the focus in the catalog, to add the next. */
   function add(item, open) {
     A.record(null);
-    A.exercises().push(item);
+    if (!Array.isArray(S.routine.exercises)) S.routine.exercises = [];
+    S.routine.exercises.push(item);
     A.ui(item).open = open;
     renderList();
     const li = document.querySelector(`#exercise-list [data-uid="${A.ui(item).uid}"]`);

@@ -98,9 +98,10 @@
     $("redo").disabled = !S.redo.length;
   }
 
+  /** The routine's items; none (and nothing changed) while `exercises` is missing or no list,
+   *  so that `validate` still says so of the file. */
   function exercises() {
-    if (!Array.isArray(S.routine.exercises)) S.routine.exercises = [];
-    return S.routine.exercises;
+    return Array.isArray(S.routine.exercises) ? S.routine.exercises : [];
   }
   function setAt(path, value) {
     let target = S.routine;

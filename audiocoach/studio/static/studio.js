@@ -193,7 +193,6 @@
     const state = r.data;
     S.schema = state.schema;
     S.routine = state.routine && typeof state.routine === "object" ? state.routine : {};
-    if (!Array.isArray(S.routine.exercises)) S.routine.exercises = [];
     S.lists = {"voice.model": state.voices || [], "voice.language": state.languages || [],
       "voice.engine": state.engines || []};
     $("yaml").value = state.yaml || "";
