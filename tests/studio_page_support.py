@@ -219,11 +219,12 @@ def requested(driver) -> list[str]:
 
 def keep_screenshot(driver, tmp_path: Path) -> None:
     """The README's picture of the studio, wide enough for its three columns, at the exercise
-    list; copied where $AUDIOCOACH_STUDIO_SCREENSHOT says."""
+    with a problem; copied where $AUDIOCOACH_STUDIO_SCREENSHOT says."""
     from PIL import Image
 
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", WIDE)
-    driver.execute_script("document.getElementById('exercises-heading').scrollIntoView()")
+    driver.execute_script("document.querySelector('#exercise-list [aria-invalid=true]')"
+                          ".closest('.item').scrollIntoView()")
     shot = tmp_path / "studio.png"
     assert driver.save_screenshot(str(shot))
     with Image.open(shot) as image:

@@ -127,13 +127,14 @@
   function showPlan(plan) {
     const body = $("plan-table").tBodies[0];
     const warnings = $("plan-warnings");
-    $("plan-note").textContent = plan ? "" : "The plan follows once the problems are fixed.";
-    if (!plan) {
-      estimated($("plan-total"), "–", false);
-      body.replaceChildren();
-      warnings.replaceChildren();
-      return;
-    }
+    // While a problem stands, the last plan stays in sight, marked as from before it: a
+    // duration half typed does not make the whole plan vanish and come back.
+    const before = body.rows.length > 0;
+    $("plan-note").textContent = plan ? "" : before ?
+      "As before the latest change: the plan follows again once the problems are fixed." :
+      "The plan follows once the problems are fixed.";
+    $("plan").classList.toggle("stale", !plan && before);
+    if (!plan) return;
     estimated($("plan-total"), A.clock(plan.total_s), plan.estimated);
     $("plan-total").dataset.seconds = plan.total_s;
     body.replaceChildren(...plan.exercises.map(ex => {

@@ -74,7 +74,10 @@
     tools.append(up, down,
       button("Copy", `Duplicate ${name}`, "duplicate", () => duplicate(index)),
       button("✕", `Delete ${name}`, "delete", () => remove(index)));
-    head.append(handle, h3, tools);
+    const dose = document.createElement("p");
+    dose.className = "small item-dose";
+    dose.textContent = doseSummary(item);
+    head.append(handle, h3, tools, dose);
     const problem = document.createElement("p");
     problem.className = "problem";
     problem.id = `item-${meta.uid}-problem`;
@@ -88,6 +91,21 @@
       li.append(body);
     }
     return li;
+  }
+  /** An exercise's dose in a few words for the closed list, as the fields (own, catalog's or
+   *  the defaults') give it: "hold 30s · 3 times · both sides". */
+  function doseSummary(item) {
+    if (A.kindOf(item) !== "exercise") return "";
+    const get = key => F.shown(A.valueOf(item, key));
+    const dose = A.doseOf(item);
+    const words = [];
+    if (dose === "hold" && get("hold")) words.push(`hold ${get("hold")}`);
+    if (dose === "reps") words.push(`${get("reps") || 1} reps, ${get("tempo") || "?"} each`);
+    if (dose === "steps") words.push(`${(A.valueOf(item, "steps") || []).length} steps`);
+    if (dose !== "reps" && Number(get("reps")) > 1) words.push(`${get("reps")} times`);
+    if (Number(get("sets")) > 1) words.push(`${get("sets")} sets`);
+    if (get("sides") && get("sides") !== "none") words.push(`sides: ${get("sides")}`);
+    return words.join(" · ");
   }
   function doseAnchor(body) {
     return [...body.children].find(el => /\.(hold|tempo|steps|reps)$/.test(el.dataset.field || ""))
@@ -192,7 +210,10 @@
     if (path[0] === "exercises" && typeof path[1] === "number") {
       const item = A.exercises()[path[1]];
       const h3 = document.querySelector(`#exercise-list [data-uid="${A.ui(item).uid}"] h3`);
-      if (h3) h3.textContent = `${path[1] + 1}. ${A.titleOf(item, path[1])}`;
+      if (h3) {
+        h3.textContent = `${path[1] + 1}. ${A.titleOf(item, path[1])}`;
+        h3.parentElement.querySelector(".item-dose").textContent = doseSummary(item);
+      }
       if (structural || ["sides", "sets", "use"].includes(path[2])) {
         rerenderItem(path[1], F.pathText(path));
       }
