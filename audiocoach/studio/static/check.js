@@ -3,7 +3,6 @@
 (() => {
   const A = window.Studio;
   const {$, S} = A;
-  // ---- checking: problems at their fields, the plan, the YAML -----------------------------
   let timer = null;
   function scheduleCheck() {
     S.pending = true;
@@ -42,13 +41,13 @@
     if (!S.pending) $("studio").setAttribute("aria-busy", "false");
   }
 
-  /** A problem shows at its own field, or at the nearest enclosing one on the page. */
   /** The forms and the catalog only while the YAML text is a routine they can show: edits made
    *  in them while it is not would replace the text with what little they hold. */
   function formsUsable(usable) {
     for (const id of ["editor", "catalog"]) $(id).inert = !usable;
     $("yaml-broken").hidden = usable;
   }
+  /** A problem shows at its own field, or at the nearest enclosing one on the page. */
   function targetOf(field) {
     let path = field || "";
     while (path) {

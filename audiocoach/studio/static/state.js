@@ -124,7 +124,7 @@
     }
   }
 
-  // ---- the exercise list ------------------------------------------------------------------
+  // ---- what an item of the exercise list is -----------------------------------------------
   function kindOf(item) {
     if (!item || typeof item !== "object") return "exercise";
     if ("name" in item || "use" in item) return "exercise";
