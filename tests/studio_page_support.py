@@ -155,10 +155,45 @@ def exact(driver) -> None:
         "document.getElementById('studio').getAttribute('aria-busy') === 'false'"), 60)
 
 
-def control(driver, field: str):
+def named(scope, name: str):
+    """The button a screen reader calls `name`, inside `scope` (the page or a part of it)."""
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.CSS_SELECTOR, f'[data-control="{field}"]')
+    for button in scope.find_elements(By.TAG_NAME, "button"):
+        if button.accessible_name == name:
+            return button
+    raise AssertionError(f"no button named {name!r}")
+
+
+def labelled(scope, text: str):
+    """The field whose label says `text`, inside `scope`."""
+    from selenium.webdriver.common.by import By
+
+    label = scope.find_element(By.XPATH, f".//label[normalize-space()='{text}']")
+    return scope.find_element(By.ID, label.get_attribute("for")) if label.get_attribute("for") \
+        else label.find_element(By.XPATH, ".//input|.//select|.//textarea")
+
+
+def exercise(driver, name: str):
+    """The exercise list's item headed `name` (after its number)."""
+    from selenium.webdriver.common.by import By
+
+    for item in driver.find_elements(By.CSS_SELECTOR, "#exercise-list > li"):
+        if item.find_element(By.TAG_NAME, "h3").text.split(". ", 1)[1] == name:
+            return item
+    raise AssertionError(f"no exercise {name!r} in the list")
+
+
+def problem_of(driver, field) -> str:
+    """The problem a field is described by, as a screen reader reaches it (aria-describedby),
+    after checking that the field says it is invalid exactly when there is one."""
+    return driver.execute_script("""
+        const input = arguments[0];
+        const said = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+          .map(id => document.getElementById(id)).filter(e => e.classList.contains('problem'))
+          .map(e => e.textContent).join(' ');
+        const invalid = input.getAttribute('aria-invalid') === 'true';
+        return invalid === Boolean(said) ? said : 'inconsistent: ' + invalid + ' ' + said;""", field)
 
 
 def retype(element, text: str) -> None:
@@ -167,18 +202,6 @@ def retype(element, text: str) -> None:
     element.send_keys(Keys.CONTROL, "a")
     element.send_keys(Keys.DELETE)
     element.send_keys(text)
-
-
-def problem_at(driver, field: str) -> str:
-    """The problem the page shows at a field, with the field's own invalid state and link."""
-    return driver.execute_script("""
-        const input = document.querySelector(`[data-control="${arguments[0]}"]`);
-        const message = input.closest('.field').querySelector(':scope > .problem');
-        const described = (input.getAttribute('aria-describedby') || '').split(' ');
-        const invalid = input.getAttribute('aria-invalid') === 'true';
-        if (invalid !== Boolean(message.textContent) || invalid !== described.includes(message.id))
-            return 'inconsistent: ' + invalid + ' ' + described + ' ' + message.textContent;
-        return message.textContent;""", field)
 
 
 def item_names(driver) -> list[str]:

@@ -7,19 +7,22 @@ import difflib
 import json
 
 import pytest
+
 from studio_page_support import (  # chromium, chromium_page, fake_voice: the fixtures
     COMMENTED,
     PHONE,
     chromium,  # noqa: F401
     chromium_page,  # noqa: F401
     cli,
-    control,
     exact,
+    exercise,
     fake_voice,  # noqa: F401
     item_names,
     keep_screenshot,
+    labelled,
+    named,
     plan_shown,
-    problem_at,
+    problem_of,
     requested,
     retype,
     settled,
@@ -47,33 +50,35 @@ def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page
             "window.totals = [];"
             "new MutationObserver(() => totals.push(document.getElementById('plan-total').textContent))"
             ".observe(document.getElementById('plan-total'), {childList: true, subtree: true});")
-        control(page, "title").send_keys("Knees in the morning")
+        routine = page.find_element(By.XPATH, "//section[h2='Routine']")
+        labelled(routine, "Title").send_keys("Knees in the morning")
 
-        page.find_element(By.ID, "catalog-q").send_keys("knee")
-        Select(page.find_element(By.ID, "catalog-position")).select_by_value("chair")
+        catalog = page.find_element(By.XPATH, "//section[h2='Catalog']")
+        labelled(catalog, "Search").send_keys("knee")
+        Select(labelled(catalog, "Position")).select_by_visible_text("chair")
         listed = json.loads(cli("catalog", "knee", "--position", "chair", "--json").stdout)
         wait(page, lambda d: d.find_element(By.ID, "catalog-count").text
              == f"{len(listed)} exercises found.")
-        found = page.find_elements(By.CSS_SELECTOR, "#catalog-results li")
+        found = catalog.find_elements(By.CSS_SELECTOR, "li")
         assert [li.find_element(By.TAG_NAME, "strong").text for li in found] == [
             entry["name"] for entry in listed]
         assert all("\nchair · " in li.text for li in found)
         picked = [entry["name"] for entry in listed[:2]]
-        for li in found[:2]:
-            li.find_element(By.CSS_SELECTOR, "button[data-action=add]").click()
+        for name in picked:
+            named(catalog, f"Add {name}").click()
         assert item_names(page) == picked
 
-        page.find_element(By.ID, "add-own").click()
+        named(page, "Add an exercise of my own").click()
         name = page.switch_to.active_element  # the new exercise's name, ready to type over
-        assert name.get_attribute("data-control") == "exercises[2].name"
+        assert name == labelled(exercise(page, "My exercise 3"), "Name")
         retype(name, "Wall sit")
-        hold = control(page, "exercises[2].hold")
+        hold = labelled(exercise(page, "Wall sit"), "Hold")
         retype(hold, "30 secs")
         settled(page)
-        shown = problem_at(page, "exercises[2].hold")
+        shown = problem_of(page, hold)
         assert shown == "'30 secs' is not a duration (try 30s)"
         assert page.find_element(By.ID, "problem-count").text == "1 problem."
-        page.find_element(By.ID, "save").click()  # an unfinished routine may be saved
+        named(page, "Save").click()  # an unfinished routine may be saved
         wait(page, lambda d: d.find_element(By.ID, "status").text.startswith("Saved my knees.yaml"))
         validated = cli("validate", path)
         assert validated.exit_code == 1
@@ -81,22 +86,21 @@ def test_a_routine_composed_by_the_page_alone_is_what_validate_and_plan_say(page
 
         retype(hold, "45s")
         settled(page)
-        assert problem_at(page, "exercises[2].hold") == ""
+        assert problem_of(page, hold) == ""
         assert page.find_element(By.ID, "problem-count").text == "No problems."
 
-        wall_sit = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[2]
-        edit = wall_sit.find_element(By.CSS_SELECTOR, "[data-action=edit]")
+        edit = named(exercise(page, "Wall sit"), "Close Wall sit")  # its fields are open
         edit.send_keys("")  # focus it
         ActionChains(page).key_down(Keys.ALT).send_keys(Keys.ARROW_UP).key_up(Keys.ALT).perform()
         wait(page, lambda d: d.find_element(By.ID, "announce").get_attribute("textContent")
              == "Wall sit moved to position 2 of 3.")
         assert item_names(page) == [picked[0], "Wall sit", picked[1]]
-        assert page.switch_to.active_element.get_attribute("data-action") == "edit"
+        assert page.switch_to.active_element.accessible_name == "Close Wall sit"
 
         exact(page)
         shown_plan = plan_shown(page)
         totals = page.execute_script("return totals")
-        page.find_element(By.ID, "save").click()
+        named(page, "Save").click()
         wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved my knees.yaml.")
         urls = requested(page)
         errors = [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"]
@@ -130,11 +134,10 @@ def test_a_commented_routine_saved_after_one_hold_changed_differs_in_that_line_a
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        first = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[0]
-        first.find_element(By.CSS_SELECTOR, "[data-action=edit]").click()
-        retype(control(page, "exercises[0].hold"), "40s")
+        named(page, "Edit Heel press").click()
+        retype(labelled(exercise(page, "Heel press"), "Hold"), "40s")
         settled(page)
-        page.find_element(By.ID, "save").click()
+        named(page, "Save").click()
         wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved Übungen am Morgen.yaml.")
     before, after = COMMENTED.splitlines(), path.read_text(encoding="utf-8").splitlines()
     changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
@@ -154,8 +157,7 @@ def test_an_exercise_played_in_the_page_lasts_its_chapter(page, tmp_path):
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        item = page.find_elements(By.CSS_SELECTOR, "#exercise-list .item")[1]
-        item.find_element(By.CSS_SELECTOR, "[data-action=play]").click()
+        named(page, "Play Quad stretch").click()
         duration = wait(page, lambda d: d.execute_script(
             "const a = document.getElementById('preview');"
             "return a.readyState >= 1 && a.duration > 0 ? a.duration : null"))
@@ -172,7 +174,7 @@ def test_a_build_ends_in_a_player_that_plays_the_mp3(page, tmp_path):
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        page.find_element(By.ID, "build").click()
+        named(page, "Build MP3").click()
         wait(page, lambda d: d.find_element(By.ID, "player-box").is_displayed(), 60)
         page.execute_script("document.getElementById('player').play()")
         wait(page, lambda d: d.execute_script(
@@ -196,7 +198,7 @@ def test_with_a_token_the_page_sends_it_with_every_request_it_makes(page, tmp_pa
         settled(page)
         shown = page.find_element(By.ID, "problem-count").text, item_names(page)
         styled = page.execute_script("return getComputedStyle(document.body).backgroundColor")
-        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=play]")[0].click()
+        named(page, "Play Heel press").click()
         playable = wait(page, lambda d: d.execute_script(
             "return document.getElementById('preview').readyState >= 1"))
         urls = requested(page)
@@ -216,7 +218,7 @@ def test_share_writes_the_folder_and_shows_its_address_and_a_qr_code_that_loads(
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        page.find_element(By.ID, "share").click()
+        named(page, "Share").click()
         wait(page, lambda d: d.find_element(By.ID, "share-box").is_displayed(), 60)
         folder = page.find_element(By.ID, "share-folder").text
         link = page.find_element(By.ID, "share-address")
@@ -241,14 +243,14 @@ def test_undo_and_redo_bring_back_and_take_away_a_deleted_exercise(page, tmp_pat
         page.get(base)
         settled(page)
         names = item_names(page)
-        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=delete]")[0].click()
+        named(page, "Delete Heel press").click()
         assert item_names(page) == names[1:]
         ActionChains(page).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
         assert item_names(page) == names
         ActionChains(page).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("z") \
             .key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform()
         assert item_names(page) == names[1:]
-        page.find_element(By.ID, "undo").click()
+        named(page, "Undo").click()
         settled(page)
         yaml = page.find_element(By.ID, "yaml").get_attribute("value")
     assert yaml == COMMENTED  # undone all the way: the file's own text
@@ -267,8 +269,8 @@ def test_an_edit_in_the_yaml_view_reaches_the_form_and_the_plan(page, tmp_path):
                             "arguments[0].dispatchEvent(new Event('input'))",
                             text, COMMENTED.replace("hold: 30s", "hold: 1m"))
         settled(page)
-        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]")[0].click()
-        hold = control(page, "exercises[0].hold").get_attribute("value")
+        named(page, "Edit Heel press").click()
+        hold = labelled(exercise(page, "Heel press"), "Hold").get_attribute("value")
         rows = plan_shown(page)["rows"]
         broken = COMMENTED.replace("hold: 30s", "hold: [1m")
         page.execute_script("arguments[0].value = arguments[1];"
@@ -294,14 +296,16 @@ def test_axe_finds_no_serious_violation(page, tmp_path, scheme, paper):
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        for button in page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]"):
-            button.click()
-        page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=play]")[0].click()
-        page.find_element(By.ID, "share").click()
+        for name in item_names(page):
+            named(page, f"Edit {name}").click()
+        named(page, "Play Heel press").click()
+        named(page, "Share").click()
         wait(page, lambda d: d.find_element(By.ID, "preview-box").is_displayed()
              and d.find_element(By.ID, "share-box").is_displayed(), 60)
-        retype(control(page, "exercises[1].hold"), "20 secs")  # a problem shown at its field
+        hold = labelled(exercise(page, "Quad stretch"), "Hold")
+        retype(hold, "20 secs")  # a problem shown at its field
         settled(page)
+        assert problem_of(page, hold) == "'20 secs' is not a duration (try 20s)"
         assert page.execute_script("return getComputedStyle(document.body).backgroundColor") == paper
         assert page.find_element(By.ID, "problem-count").text == "1 problem."
         axe = Axe(page)
@@ -315,7 +319,6 @@ def test_axe_finds_no_serious_violation(page, tmp_path, scheme, paper):
 
 
 def test_a_phone_sized_window_needs_no_sideways_scrolling(page, tmp_path):
-    from selenium.webdriver.common.by import By
 
     path = tmp_path / "a routine with a long name, to see where it wraps.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
@@ -323,8 +326,8 @@ def test_a_phone_sized_window_needs_no_sideways_scrolling(page, tmp_path):
     with studio(path, page) as base:
         page.get(base)
         settled(page)
-        for button in page.find_elements(By.CSS_SELECTOR, "#exercise-list [data-action=edit]"):
-            button.click()
+        for name in item_names(page):
+            named(page, f"Edit {name}").click()
         settled(page)
         sizes = page.execute_script(
             "return [innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth]")
@@ -353,7 +356,7 @@ def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(pa
                             "arguments[0].dispatchEvent(new Event('input'))", text, COMMENTED)
         settled(page)
         opened = page.execute_script("return [editor.inert, catalog.inert]"), item_names(page)
-        page.find_element(By.ID, "save").click()
+        named(page, "Save").click()
         wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved knees.yaml.")
     line, col, words = said.split(":", 3)[1:]
     assert problems == f"line {line}, column {col}:{words}"
@@ -363,7 +366,6 @@ def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(pa
 
 
 def test_an_item_that_is_no_mapping_shows_validates_problem_at_its_place(page, tmp_path):
-    from selenium.webdriver.common.by import By
 
     path = tmp_path / "knees.yaml"
     path.write_text(COMMENTED.replace("  - use: quad-stretch\n", "  - Plank\n  - use: quad-stretch\n"),

@@ -3,6 +3,12 @@
 (() => {
   const A = window.Studio;
   const {F, $, S, DOSES, APPLIES} = A;
+  // What each of an item's buttons is called for a screen reader: its action and the item's name.
+  const WORDS = {
+    edit: (name, open) => `${open ? "Close" : "Edit"} ${name}`, play: name => `Play ${name}`,
+    up: name => `Move ${name} up`, down: name => `Move ${name} down`,
+    duplicate: name => `Duplicate ${name}`, delete: name => `Delete ${name}`,
+  };
   function context(index) {
     return {
       lists: S.lists,
@@ -56,7 +62,7 @@
     h3.textContent = `${index + 1}. ${name}`;
     const tools = document.createElement("div");
     tools.className = "item-tools";
-    const edit = button(meta.open ? "Close" : "Edit", `${meta.open ? "Close" : "Edit"} ${name}`, "edit",
+    const edit = button(meta.open ? "Close" : "Edit", WORDS.edit(name, meta.open), "edit",
       () => {
         meta.open = !meta.open;
         rerenderItem(index, "edit");
@@ -65,15 +71,15 @@
     if (meta.open) edit.setAttribute("aria-controls", `item-${meta.uid}-form`);
     tools.append(edit);
     if (A.kindOf(item) === "exercise") {
-      tools.append(button("▶ Play", `Play ${name}`, "play", () => A.preview(index)));
+      tools.append(button("▶ Play", WORDS.play(name), "play", () => A.preview(index)));
     }
-    const up = button("↑", `Move ${name} up`, "up", () => move(index, index - 1));
-    const down = button("↓", `Move ${name} down`, "down", () => move(index, index + 1));
+    const up = button("↑", WORDS.up(name), "up", () => move(index, index - 1));
+    const down = button("↓", WORDS.down(name), "down", () => move(index, index + 1));
     up.disabled = index === 0;
     down.disabled = index === count - 1;
     tools.append(up, down,
-      button("Copy", `Duplicate ${name}`, "duplicate", () => duplicate(index)),
-      button("✕", `Delete ${name}`, "delete", () => remove(index)));
+      button("Copy", WORDS.duplicate(name), "duplicate", () => duplicate(index)),
+      button("✕", WORDS.delete(name), "delete", () => remove(index)));
     const dose = document.createElement("p");
     dose.className = "small item-dose";
     dose.textContent = doseSummary(item);
@@ -210,9 +216,13 @@
     if (path[0] === "exercises" && typeof path[1] === "number") {
       const item = A.exercises()[path[1]];
       const h3 = document.querySelector(`#exercise-list [data-uid="${A.ui(item).uid}"] h3`);
-      if (h3) {
-        h3.textContent = `${path[1] + 1}. ${A.titleOf(item, path[1])}`;
+      if (h3) {  // a new name is the buttons' new name too, without drawing the item again
+        const name = A.titleOf(item, path[1]);
+        h3.textContent = `${path[1] + 1}. ${name}`;
         h3.parentElement.querySelector(".item-dose").textContent = doseSummary(item);
+        for (const b of h3.parentElement.querySelectorAll(".item-tools button")) {
+          b.querySelector(".visually-hidden").textContent = WORDS[b.dataset.action](name, A.ui(item).open);
+        }
       }
       if (structural || ["sides", "sets", "use"].includes(path[2])) {
         rerenderItem(path[1], F.pathText(path));

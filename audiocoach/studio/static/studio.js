@@ -154,7 +154,10 @@
       A.scheduleCheck();
     });
     let searching = null;
-    $("catalog-filter").addEventListener("input", () => { clearTimeout(searching); searching = setTimeout(searchCatalog, 200); });
+    // `change` too: a select set by a script or some assistive tools fires no `input`.
+    for (const kind of ["input", "change"]) {
+      $("catalog-filter").addEventListener(kind, () => { clearTimeout(searching); searching = setTimeout(searchCatalog, 200); });
+    }
     $("catalog-filter").addEventListener("submit", e => { e.preventDefault(); searchCatalog(); });
     $("exercise-list").addEventListener("keydown", e => {
       if (!e.altKey || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
