@@ -33,8 +33,11 @@
           A.renderList();
         }
       }
-    } else if (document.activeElement !== $("yaml") && typeof r.data.yaml === "string") {
-      $("yaml").value = r.data.yaml;
+    } else {
+      formsUsable(true);  // an undo back to a routine from the forms opens them again
+      if (document.activeElement !== $("yaml") && typeof r.data.yaml === "string") {
+        $("yaml").value = r.data.yaml;
+      }
     }
     showProblems();
     showPlan(r.data.plan);
