@@ -37,6 +37,18 @@ def test_saving_keeps_comments_key_order_and_quoting_of_what_did_not_change(stud
         assert kept in saved
 
 
+def test_a_comment_typed_in_the_yaml_view_stays_when_a_form_changes_next(studio):
+    client, path = studio()
+    typed = COMMENTED.replace("    hold: 8s\n", "    hold: 8s  # two more next week\n")
+    assert client.post("/api/check", json={"yaml": typed}).json()["problems"] == []
+    routine = routine_of(client)
+    routine["exercises"][0]["rest"] = "7s"
+    client.post("/api/save", json={"routine": routine})
+    saved = path.read_text(encoding="utf-8")
+    assert one_line_changed(COMMENTED, saved) == [
+        "-    rest: 5s", "+    rest: 7s", "-    hold: 8s", "+    hold: 8s  # two more next week"]
+
+
 def test_a_moved_exercise_takes_its_comments_and_quoting_along(studio):
     client, path = studio()
     routine = routine_of(client)

@@ -210,6 +210,11 @@ class Document:
             return dump(_fresh(routine))
         return dump(merge(base, routine), self.text)
 
+    def edited(self, text: str) -> None:
+        """Make `text`, typed in the page's YAML view, the base of the next edit, unsaved: a
+        form's change then keeps the comments and layout typed there."""
+        self.text = text
+
     def save(self, text: str) -> None:
         """Write `text` into the file atomically; it is the base of the next edit."""
         write_atomically(self.path, lambda temporary: temporary.write_text(text, encoding="utf-8"))

@@ -98,6 +98,7 @@ class Session:
                 data = plain(parse(text, str(self.path)))
             except AudiocoachError as error:
                 return Edit(text, None, None, error.problems)
+            self.document.edited(text)  # what is typed there, comments too, is what forms change
         else:
             data = body["routine"]
             if not isinstance(data, dict):
