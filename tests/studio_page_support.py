@@ -161,6 +161,8 @@ def named(scope, name: str):
 
     for button in scope.find_elements(By.TAG_NAME, "button"):
         if button.accessible_name == name:
+            # in the middle of the window, as a user scrolls to it, not under the sticky bar
+            button.parent.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
             return button
     raise AssertionError(f"no button named {name!r}")
 
