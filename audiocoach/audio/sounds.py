@@ -1,6 +1,7 @@
 """The short sounds of a track at its rate: built-in tones or the routine's own files for the
 start, end, finish and countdown cues, and the tick that marks a counted beat when its count word
-cannot fit (SPEC §2 rule 4) and each beat of a lead-in into counted reps (SPEC §6.1)."""
+cannot fit and each beat of a lead-in into counted reps (docs/routine-format.md, "Timing" rules 3
+and 7)."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
         raise problem(f"the sound '{choice.name}' is silent", "choose a file you can hear")
     audio = audio * np.float32(SOUND_PEAK / peak)
     loud = np.flatnonzero(np.abs(audio) > FILE_SILENCE)
-    audio = audio[loud[0]:loud[-1] + 1]  # the sound begins exactly on its cue (SPEC §2 rule 1)
+    audio = audio[loud[0]:loud[-1] + 1]  # the sound begins exactly on its cue ("Timing" rule 1)
     if audio.size > MAX_SOUND_S * sample_rate_hz:
         raise problem(f"the sound '{choice.name}' lasts {audio.size / sample_rate_hz:.1f} s, "
                       f"longer than the {MAX_SOUND_S:g} s a cue sound may last", "trim the file")
@@ -80,8 +81,9 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     return audio.astype(np.float32)
 
 
-# The roles a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the
-# outro, and the countdown's sound marks both a hold's last seconds and the lead-in into a start.
+# The roles a cue's sound has in the timeline (routine format, "What comes out"): the finish
+# sound follows the outro, and the countdown's sound marks both a hold's last seconds and the
+# lead-in into a start.
 
 
 class SoundSet:

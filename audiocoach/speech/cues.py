@@ -1,5 +1,5 @@
 """The cues a listener can tune: each cue's words with their blanks filled in, the count into each
-effort (the lead-in) and what comes next at the end of a rest (SPEC §6.1)."""
+effort (the lead-in) and what comes next at the end of a rest ("Timing" rules 7 and 8)."""
 
 from __future__ import annotations
 

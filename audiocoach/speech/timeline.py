@@ -28,7 +28,7 @@ from audiocoach.speech.script import (
     Window,
 )
 
-MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
+MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest ("Timing" rule 5)
 
 
 class Sounds(Protocol):
@@ -79,7 +79,7 @@ class Timeline:
         return round(samples / self.sample_rate, 6)
 
     def to_json(self) -> dict:
-        """The `plan --json` document of SPEC §3."""
+        """The `plan --json` document described in docs/routine-format.md, "What comes out"."""
         return {
             "title": self.title,
             "duration_s": self.seconds(self.length_samples),
@@ -120,8 +120,9 @@ class Timeline:
 
 
 def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Samples]]) -> None:
-    """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
-    begins, the last until the end; every event belongs to the chapter it starts in."""
+    """Chapters that cover the whole track ("The sound of the track"): the first from 0 s, each
+    until the next begins, the last until the end; every event belongs to the chapter it starts
+    in."""
     if not chapter_starts:
         return
     starts = [0] + [start for _, start in chapter_starts[1:]]
@@ -217,7 +218,7 @@ class _Layout:
         return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.samples(SPEECH_GAP_S)
 
     def gap(self, gap: Gap, end_cue: Samples | None) -> None:
-        """Lay out the time before a start cue: the gap rule (SPEC §2 rule 6, and §6.1).
+        """Lay out the time before a start cue: the gap rule ("Timing" rules 5, 7 and 8).
 
         A gap runs from its anchor to the next start cue, exactly `nominal_s` later. The anchor
         is the previous end cue, or the cursor where there was none, or (switching sides,
@@ -313,7 +314,7 @@ class _Layout:
 def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: Sounds,
             sample_rate: int, engine: str,
             round_length: Callable[[Samples, int], Samples] = lambda length, rate: length) -> Timeline:
-    """Place every line and sound of the script at its sample index (SPEC §2).
+    """Place every line and sound of the script at its sample index (routine format, "Timing").
 
     `clip_lengths` maps each text to its clip's length; `sounds` says which sound each cue
     plays and how long it is; `round_length(length, rate)` may lengthen the silence at the end
