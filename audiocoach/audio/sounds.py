@@ -13,7 +13,7 @@ from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.model import SoundChoice
 from audiocoach.speech.cues import CUE_ROLES, TICK
-from audiocoach.voice.clips import INAUDIBLE_PEAK
+from audiocoach.voice.clips import INAUDIBLE_PEAK, fade_out, trim_silence
 
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
 MAX_SOUND_S = 3.0  # a cue sound longer than this would run into what follows it
@@ -70,15 +70,12 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak < INAUDIBLE_PEAK:
         raise problem(f"the sound '{choice.name}' is silent", "choose a file you can hear")
-    audio = audio * np.float32(SOUND_PEAK / peak)
-    loud = np.flatnonzero(np.abs(audio) > FILE_SILENCE)
-    audio = audio[loud[0]:loud[-1] + 1]  # the sound begins exactly on its cue ("Timing" rule 1)
+    # No margin before the onset: the sound begins exactly on its cue ("Timing" rule 1).
+    audio = trim_silence(audio * np.float32(SOUND_PEAK / peak), FILE_SILENCE)
     if audio.size > MAX_SOUND_S * sample_rate_hz:
         raise problem(f"the sound '{choice.name}' lasts {audio.size / sample_rate_hz:.1f} s, "
                       f"longer than the {MAX_SOUND_S:g} s a cue sound may last", "trim the file")
-    fade = min(audio.size, int(0.01 * sample_rate_hz))  # no click where a long file was cut
-    audio[audio.size - fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
-    return audio.astype(np.float32)
+    return fade_out(audio.astype(np.float32), int(0.01 * sample_rate_hz))
 
 
 # The roles a cue's sound has in the timeline (routine format, "What comes out"): the finish
