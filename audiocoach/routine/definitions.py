@@ -36,7 +36,8 @@ from audiocoach.routine.field_kinds import (
     Without,
 )
 
-ENGINES = ("auto", "piper", "gtts")
+AUTO, PIPER, GTTS = "auto", "piper", "gtts"  # the engines a routine may name
+ENGINES = (AUTO, PIPER, GTTS)
 # The Google domains whose voice has an accent of its own (gTTS's "Localized accents"): English
 # from Australia to Nigeria, French, Portuguese and Spanish on both sides of the Atlantic.
 ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng", "fr", "com.br",
@@ -143,7 +144,7 @@ SAY_ITEM: dict[str, Field] = {"say": Field(Text(), "an announcement", required=T
 
 VOICE: dict[str, Field] = {
     "engine": Field(Choice(ENGINES), "`piper` (offline), `gtts` (online) or `auto` (gTTS when "
-                    "Google answers)", "auto"),
+                    "Google answers)", AUTO),
     "language": Field(LanguageCode(), "language of the words and cues, e.g. `en`, `de`, `pt-BR`", "en"),
     "accent": Field(Accent(ACCENTS), "gTTS accent: the Google domain, e.g. `co.uk`", "com"),
     "model": Field(VoiceModel(), "piper voice: a voice name or the path of its .onnx file"),

@@ -11,6 +11,7 @@ import numpy as np
 
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError
+from audiocoach.routine.definitions import GTTS
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale
 from audiocoach.voice.engines.piper import offline_fix
@@ -61,7 +62,7 @@ def google_reachable() -> bool:
 
 
 class GttsEngine:
-    name = "gtts"
+    name = GTTS
     sample_rate = SAMPLE_RATE
 
     def __init__(self, voice: Voice, sleep: Callable[[float], None] | None = None):

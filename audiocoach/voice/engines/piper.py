@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.routine.definitions import PIPER
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale, same_language, suggested_voice
 from audiocoach.voice.engines.piper_noise import SeededNoise, patch_noise_inputs
@@ -241,7 +242,7 @@ def file_digest(path: Path) -> str:
 
 
 class PiperEngine:
-    name = "piper"
+    name = PIPER
     parallel = True  # clips may be synthesized in several processes at once
 
     def __init__(self, voice: Voice):
