@@ -13,7 +13,7 @@ from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError
 from audiocoach.routine.definitions import GTTS
 from audiocoach.routine.model import Voice
-from audiocoach.speech.languages import locale
+from audiocoach.speech.languages import locale, web_language
 from audiocoach.voice.engines.piper import offline_fix
 
 SAMPLE_RATE = 24_000  # what Google sends; decoding keeps it, so nothing is resampled
@@ -44,7 +44,7 @@ def google_language(language: str) -> str | None:
 
     known = {code.lower(): code for code in tts_langs()}
     code, region = locale(language)
-    for candidate in (language.replace("_", "-").lower(), f"{code}-{region}".lower(), code):
+    for candidate in (web_language(language).lower(), f"{code}-{region}".lower(), code):
         if candidate in known:
             return known[candidate]
     return None
