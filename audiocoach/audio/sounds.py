@@ -11,8 +11,9 @@ import numpy as np
 
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError, Problem
+from audiocoach.routine.definitions import BEEP, CHIME, GONG, TICK
 from audiocoach.routine.model import SoundChoice
-from audiocoach.speech.cues import CUE_ROLES, TICK
+from audiocoach.speech.cues import CUE_ROLES
 from audiocoach.voice.clips import INAUDIBLE_PEAK, fade_out, trim_silence
 
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
@@ -40,15 +41,15 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
         # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
         # blurs into the next beat even at fast tempos.
         return _tone(sample_rate_hz, 0.06, [(1600.0, 1.0), (3900.0, 0.4)], 60.0)
-    if kind == "gong":
+    if kind == GONG:
         # Low and long, with inharmonic partials: unlike any cue, so it can only mean "done".
         return _tone(sample_rate_hz, 2.5, [(196.0, 1.0), (293.0, 0.5), (415.0, 0.35), (587.0, 0.2)],
                      1.6)
-    if kind == "chime":
+    if kind == CHIME:
         # A bell-like partial series; the start rings higher than the end.
         base = 880.0 if role == "start" else 660.0
         return _tone(sample_rate_hz, 0.6, [(base, 1.0), (base * 2.76, 0.3), (base * 5.4, 0.1)], 6.0)
-    if kind == "beep":
+    if kind == BEEP:
         if role in ("countdown", "lead_in"):
             # Shorter and between the two cue beeps: a count, never mistaken for "go" or "stop".
             return _tone(sample_rate_hz, 0.12, [(880.0, 1.0)], 6.0)

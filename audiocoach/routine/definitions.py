@@ -42,9 +42,12 @@ ENGINES = (AUTO, PIPER, GTTS)
 # from Australia to Nigeria, French, Portuguese and Spanish on both sides of the Atlantic.
 ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng", "fr", "com.br",
            "pt", "com.mx", "es")
-SOUNDS = ("chime", "beep", "none")  # one sound for every start and end cue
-BUILTIN_SOUNDS = ("chime", "beep", "gong")
-COUNTDOWN_SOUNDS = ("beep", "tick", "chime")  # short enough to mark one second each
+# The built-in sounds; the tick marks a beat of counted reps whose word cannot fit, or of a lead-in.
+CHIME, BEEP, GONG, TICK = "chime", "beep", "gong", "tick"
+NO_SOUND, SPOKEN = "none", "voice"  # a cue without a sound; a countdown whose numbers are said
+SOUNDS = (CHIME, BEEP, NO_SOUND)  # one sound for every start and end cue
+BUILTIN_SOUNDS = (CHIME, BEEP, GONG)
+COUNTDOWN_SOUNDS = (BEEP, TICK, CHIME)  # short enough to mark one second each
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 COVER_TYPES = (".jpg", ".jpeg", ".png")
@@ -162,10 +165,10 @@ MUSIC: dict[str, Field] = {
 }
 
 CUE_SOUNDS: dict[str, Field] = {
-    "start": Field(CueSound(BUILTIN_SOUNDS), "under each start cue"),
-    "end": Field(CueSound(BUILTIN_SOUNDS), "under each end cue"),
-    "finish": Field(CueSound(BUILTIN_SOUNDS), "once, after the outro"),
-    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, off="voice"),
+    "start": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each start cue"),
+    "end": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each end cue"),
+    "finish": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "once, after the outro"),
+    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, SPOKEN),
                        "each countdown number and lead-in mark, instead of the spoken number"),
 }
 SOUND_CUES = tuple(CUE_SOUNDS)
@@ -183,7 +186,7 @@ ROUTINE: dict[str, Field] = {
     "voice": Field(Fields(VOICE), "who speaks, in which language, how fast"),
     "sounds": Field(OneOf((Choice(SOUNDS), Fields(CUE_SOUNDS))),
                     "`chime`, `beep` or `none` for every start and end cue, or a sound per cue",
-                    "chime"),
+                    CHIME),
     "defaults": Field(Fields(DEFAULTS), "exercise fields for every exercise that does not give them"),
     "intro": Field(Text(), "said after the title"),
     "exercises": _exercises(EXERCISE),
