@@ -3,7 +3,7 @@
 `model` reads routines with these fields' readers, `json_schema()` is the JSON Schema editors
 check routines with, and the README's field table is `field_table()`: a field added here is known
 to all three. The rules that tie fields together (one dose per exercise, the 4-hour limit, files
-that must exist) stay in `model`.
+that must exist) are checked by `exercise_reader` and `validation`, with the keys named here.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng
            "pt", "com.mx", "es")
 # The built-in sounds; the tick marks a beat of counted reps whose word cannot fit, or of a lead-in.
 CHIME, BEEP, GONG, TICK = "chime", "beep", "gong", "tick"
+# An exercise has exactly one dose, from one layer (its own fields, the catalog's or `defaults`);
+# a step has one of the first two.
+DOSE_KEYS = ("hold", "tempo", "steps")
+STEP_DOSE_KEYS = DOSE_KEYS[:2]
 NO_SOUND, SPOKEN = "none", "voice"  # a cue without a sound; a countdown whose numbers are said
 SOUNDS = (CHIME, BEEP, NO_SOUND)  # one sound for every start and end cue
 BUILTIN_SOUNDS = (CHIME, BEEP, GONG)
@@ -114,7 +118,7 @@ EXERCISE: dict[str, Field] = {
     "hold": Field(Hold(MIN_HOLD_S), f"length of each timed effort (at least {MIN_HOLD_S} s)"),
     "reps": Field(Count(1, 1000), "efforts per side per set; with `tempo`, counted repetitions", 1),
     "tempo": Field(PositiveDuration(), "seconds per counted repetition"),
-    "steps": Field(ListOf(Fields(STEP, needs=("hold", "tempo")), minimum=1),
+    "steps": Field(ListOf(Fields(STEP, needs=STEP_DOSE_KEYS), minimum=1),
                    "sub-parts of one effort, each `{say, hold}` or `{say, reps, tempo}`"),
     "rest": Field(Duration(), "pause between efforts, from one end cue to the next start cue", "10s"),
     "sets": Field(Count(1, 100), "number of sets", 1),

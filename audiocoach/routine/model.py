@@ -15,7 +15,6 @@ from audiocoach.routine.readers import MAX_ROUTINE_S
 
 __all__ = ["MAX_ROUTINE_S"]  # the longest a routine may last, here beside the routine
 
-DOSE_KEYS = ("hold", "tempo", "steps")
 
 
 @dataclass(frozen=True)
