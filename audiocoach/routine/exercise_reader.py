@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,10 +13,10 @@ from audiocoach.routine.model import Exercise, Step
 from audiocoach.routine.problems import Problems, join
 from audiocoach.routine.readers import type_name
 
-_MODEL_NAMES = {
-    "hold": "hold_s", "tempo": "tempo_s", "rest": "rest_s", "set_rest": "set_rest_s",
-    "prepare": "prepare_s", "reminders": "reminders_s",
-}
+# A field that is a time in seconds keeps its unit in the model's name: `hold` -> `hold_s`.
+_MODEL_NAMES = {key: f"{key}_s" for key in EXERCISE
+                if f"{key}_s" in {f.name for f in dataclasses.fields(Exercise)}}
+
 
 def unknown_catalog_id(name: str, ids: Iterable[str]) -> tuple[str, str]:
     """What is wrong with a catalog id that names no exercise, and the fix, as (message, fix)."""
