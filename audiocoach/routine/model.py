@@ -11,10 +11,6 @@ from fractions import Fraction
 from pathlib import Path
 
 from audiocoach.routine.definitions import EXERCISE, MUSIC, NO_SOUND, ROUTINE, VOICE
-from audiocoach.routine.readers import MAX_ROUTINE_S
-
-__all__ = ["MAX_ROUTINE_S"]  # the longest a routine may last, here beside the routine
-
 
 
 @dataclass(frozen=True)

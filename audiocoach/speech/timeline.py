@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Protocol
 
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.durations import Samples, display, plural, to_samples
-from audiocoach.routine.model import MAX_ROUTINE_S
+from audiocoach.routine.readers import MAX_ROUTINE_S
 from audiocoach.speech.cues import EVENT_ROLES, TICK, LeadIn
 from audiocoach.speech.efforts import CUE_GAP_S, Effort, Warnings
 from audiocoach.speech.languages import spoken
