@@ -29,7 +29,7 @@ class _Walk:
         self.script = script
         self.cue_sounds = set(sounds)  # the cue roles that have a sound
         self.timeline = timeline
-        self.rate = timeline.sample_rate
+        self.rate = timeline.sample_rate_hz
         self.speech = [e for e in timeline.events if e.kind == "speech"]
         self.sounds = [e for e in timeline.events if e.kind == "sound"]
         self.next = 0  # index of the next speech event to account for

@@ -99,7 +99,7 @@ class IslandMaster:
 
     def __init__(self, mixer: Mixer):
         self.mixer = mixer
-        self.rate = mixer.timeline.sample_rate
+        self.rate = mixer.timeline.sample_rate_hz
         self.step = step_samples(self.rate)
         self.islands = find_islands(mixer, round(PAD_S * self.rate))
         self.ends = [island.end_sample for island in self.islands]  # in order: islands never overlap

@@ -58,7 +58,7 @@ class Mixer:
               end: Samples | None = None) -> Iterator[tuple[Samples, Samples]]:
         """Consecutive (start, end) blocks that cover the track, or its part from `start` to `end`."""
         end = self.length if end is None else end
-        block = block_s * self.timeline.sample_rate
+        block = block_s * self.timeline.sample_rate_hz
         for first in range(start, end, block):
             yield first, min(first + block, end)
 

@@ -32,7 +32,7 @@ class MusicBed:
     """The music layer of one track, set relative to the voice's loudness `voice_lufs`."""
 
     def __init__(self, music: Music, timeline: Timeline, routine_file: str, voice_lufs: float):
-        rate = timeline.sample_rate
+        rate = timeline.sample_rate_hz
         self.music = music
         self.rate = rate
         self.length = timeline.length_samples

@@ -80,7 +80,7 @@ class Report:
 
 def measure_mix(mixer: Mixer) -> tuple[float, float]:
     """The integrated loudness of the whole mix in LUFS, and its loudest sample (linear)."""
-    meter = LoudnessMeter(mixer.timeline.sample_rate)
+    meter = LoudnessMeter(mixer.timeline.sample_rate_hz)
     peak = 0.0
     for start, end in mixer.spans():
         block = mixer.mix(start, end)
@@ -126,7 +126,7 @@ class Master:
         if target_lufs is None:
             return
         pause_at("mixing")
-        limiter = Limiter(mixer.timeline.sample_rate, ceiling_dbtp)
+        limiter = Limiter(mixer.timeline.sample_rate_hz, ceiling_dbtp)
         self.islands = IslandMaster(mixer) if mixer.music is None else None
         if self.islands is not None:
             islands = self.islands
@@ -151,7 +151,7 @@ class Master:
 
     def silences(self) -> list[tuple[int, int]]:
         """Where the mastered track is digital silence, clear of every island: none with music."""
-        return self.mixer.silences(round(PAD_S * self.mixer.timeline.sample_rate))
+        return self.mixer.silences(round(PAD_S * self.mixer.timeline.sample_rate_hz))
 
     def blocks(self, start: int = 0, end: int | None = None) -> Iterator[np.ndarray]:
         """The mastered samples from `start` to `end` (a part, or the whole track)."""
@@ -176,7 +176,7 @@ class Master:
             yield limiter.apply(self.mixer.mix(first - context, last + context) * gain, context)
 
     def _limited_lufs(self, limiter: Limiter, gain_db: float) -> float:
-        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate_hz)
         for limited, _ in self._limited(10 ** (gain_db / 20), limiter):
             meter.add(limited)
         return meter.integrated_lufs()
@@ -184,7 +184,7 @@ class Master:
     def _limited_blocks(self, start: int, end: int | None) -> Iterator[np.ndarray]:
         if (start, end) not in ((0, None), (0, self.mixer.length)):
             raise ValueError("a track with music is mastered whole: its loudness meter runs on")
-        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate_hz)
         peak = 0.0
         for limited, block_peak in self._limited(self.gain, self.limiter):
             peak = max(peak, block_peak)
@@ -211,7 +211,7 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
     The parts depend only on the track, so the MP3 is the same however many threads make it.
     """
     mixer = master.mixer
-    rate = mixer.timeline.sample_rate
+    rate = mixer.timeline.sample_rate_hz
     spans = parts(mixer.length, master.silences(), rate, PART_S * rate)
 
     def blocks(start: int, end: int) -> Iterator[np.ndarray]:
@@ -245,7 +245,7 @@ def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None
     def write(temporary: Path) -> None:
         if audio_format == "wav":
             master = Master(mixer, target_lufs, report)
-            _encode_wav(master.blocks(), mixer.timeline.sample_rate, temporary)
+            _encode_wav(master.blocks(), mixer.timeline.sample_rate_hz, temporary)
             master.finish()  # the WAV holds the mastered samples themselves: their figures
             return
         if target_lufs is None:
@@ -270,7 +270,7 @@ def _encode_mp3_at(mixer: Mixer, target_lufs: float, temporary: Path, threads: i
         if report.mastering is not None:  # the target is the file's; the PCM's is `aim`
             report.mastering = dataclasses.replace(report.mastering, target_lufs=target_lufs)
         _encode_mp3(master, temporary, threads)
-        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate)
+        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate_hz)
         if not math.isfinite(report.output_lufs):  # a silent track: no loudness to meet
             return
         missed = target_lufs - report.output_lufs
