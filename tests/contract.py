@@ -29,7 +29,7 @@ class _Walk:
         self.script = script
         self.cue_sounds = set(sounds)  # the cue roles that have a sound
         self.timeline = timeline
-        self.rate = timeline.sample_rate_hz
+        self.sample_rate_hz = timeline.sample_rate_hz
         self.speech = [e for e in timeline.events if e.kind == "speech"]
         self.sounds = [e for e in timeline.events if e.kind == "sound"]
         self.next = 0  # index of the next speech event to account for
@@ -41,7 +41,7 @@ class _Walk:
         self.lead_in = (None, [])  # the pending gap's lead-in and the words said of it
 
     def s(self, seconds) -> int:
-        return to_samples(Fraction(seconds), self.rate)
+        return to_samples(Fraction(seconds), self.sample_rate_hz)
 
     def take(self, line):
         event = self.speech[self.next]

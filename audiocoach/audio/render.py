@@ -92,9 +92,9 @@ def measure_mix(mixer: Mixer) -> tuple[float, float]:
 def measure_mp3(path: Path, sample_rate_hz: int) -> tuple[float, float]:
     """A finished MP3's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
     decodes it, block by block; `sample_rate_hz` is the track's."""
-    rate = mp3_rate(sample_rate_hz)
-    meter, peaks = LoudnessMeter(rate), TruePeakMeter()
-    for block in decoded_blocks(path, rate, 10 * rate):
+    mp3_rate_hz = mp3_rate(sample_rate_hz)
+    meter, peaks = LoudnessMeter(mp3_rate_hz), TruePeakMeter()
+    for block in decoded_blocks(path, mp3_rate_hz, 10 * mp3_rate_hz):
         meter.add(block)
         peaks.add(block)
     return meter.integrated_lufs(), peaks.peak_db()
@@ -211,8 +211,8 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
     The parts depend only on the track, so the MP3 is the same however many threads make it.
     """
     mixer = master.mixer
-    rate = mixer.timeline.sample_rate_hz
-    spans = parts(mixer.length, master.silences(), rate, PART_S * rate)
+    sample_rate_hz = mixer.timeline.sample_rate_hz
+    spans = parts(mixer.length, master.silences(), sample_rate_hz, PART_S * sample_rate_hz)
 
     def blocks(start: int, end: int) -> Iterator[np.ndarray]:
         for number, block in enumerate(master.blocks(start, end)):
@@ -221,14 +221,15 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
             yield block
 
     with open(target, "wb") as file:
-        write_in_parts(file, rate, MP3_KBPS, MP3_QUALITY, spans, blocks, threads, target.parent)
+        write_in_parts(file, sample_rate_hz, MP3_KBPS, MP3_QUALITY, spans, blocks, threads,
+                       target.parent)
 
 
-def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
+def _encode_wav(blocks: Iterator[np.ndarray], sample_rate_hz: int, target: Path) -> None:
     with wave.open(str(target), "wb") as writer:
         writer.setnchannels(1)
         writer.setsampwidth(2)
-        writer.setframerate(rate)
+        writer.setframerate(sample_rate_hz)
         for block in blocks:
             writer.writeframes(block.astype("<i2").tobytes())
 

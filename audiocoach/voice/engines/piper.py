@@ -215,13 +215,13 @@ def read_config(config: Path) -> dict:
         raise AudiocoachError.engine("the piper voice config is not UTF-8 text", fix,
                                      str(config)) from None
     try:
-        rate = document["audio"]["sample_rate"]
+        rate_hz = document["audio"]["sample_rate"]
     except (KeyError, TypeError):
         raise AudiocoachError.engine("the piper voice config has no audio.sample_rate",
                                      fix, str(config)) from None
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 8000 <= rate <= 192_000:
-        raise AudiocoachError.engine(f"the piper voice config's audio.sample_rate {rate!r} is not a "
-                                     "sample rate", fix, str(config))
+    if isinstance(rate_hz, bool) or not isinstance(rate_hz, int) or not 8000 <= rate_hz <= 192_000:
+        raise AudiocoachError.engine(f"the piper voice config's audio.sample_rate {rate_hz!r} is "
+                                     "not a sample rate", fix, str(config))
     return document
 
 
