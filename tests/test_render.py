@@ -87,7 +87,7 @@ def test_mastering_is_one_gain_to_the_target_with_peaks_held_under_the_ceiling(
 def test_blocks_mix_like_the_whole(fake_engine, write_routine, tmp_path):
     track = compiled(write_routine, tmp_path)
     mix = mixer(track)
-    whole = mix.mix(0, mix.length)
+    whole = mix.mix(0, mix.length_samples)
     joined = np.concatenate([mix.mix(start, end) for start, end in mix.spans()])
     assert np.array_equal(whole, joined)
     assert np.array_equal(mix.mix(-100, 0), np.zeros(100))  # outside the track: silence

@@ -104,14 +104,15 @@ class IslandMaster:
         self.islands = find_islands(mixer, round(PAD_S * self.sample_rate_hz))
         self.ends = [island.end_sample for island in self.islands]  # in order: islands never overlap
         self.kept = _Kept(CACHE_BYTES)
-        self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
+        # the loudness steps of what `blocks` gave
+        self.output_steps = np.zeros(self.mixer.length_samples // self.step)
         self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
         self.raw_peak = 0.0  # the loudest sample of the mix (linear), once measured
         self.lock = threading.Lock()
 
     def measure(self) -> float:
         """The integrated loudness of the mix, in LUFS; `raw_peak` is then its loudest sample."""
-        steps = np.zeros(self.mixer.length // self.step)
+        steps = np.zeros(self.mixer.length_samples // self.step)
         for island in self.islands:
             squares, peak = self.kept.get(("measure", island.key), lambda: self._measured(island),
                                           lambda measured: measured[0].nbytes)
@@ -121,7 +122,7 @@ class IslandMaster:
 
     def limited_lufs(self, gain: float, limiter: Limiter) -> float:
         """The integrated loudness of the track mastered with `gain` and `limiter`, in LUFS."""
-        steps = np.zeros(self.mixer.length // self.step)
+        steps = np.zeros(self.mixer.length_samples // self.step)
         for island in self.islands:
             self._add_steps(steps, island.start_sample, self._mastered(island, gain, limiter).squares)
         return gated_lufs(steps, self.step)

@@ -35,7 +35,7 @@ class MusicBed:
         sample_rate_hz = timeline.sample_rate_hz
         self.music = music
         self.sample_rate_hz = sample_rate_hz
-        self.length = timeline.length_samples
+        self.length_samples = timeline.length_samples
         self.audio = self._decode(music, sample_rate_hz, routine_file)
         # The loudness of what plays, not of the whole file.
         self.music_lufs = integrated_lufs(self.audio, sample_rate_hz)
@@ -63,7 +63,7 @@ class MusicBed:
     def _decode(self, music: Music, sample_rate_hz: int, routine_file: str) -> np.ndarray:
         # the track plays its first `length` samples; a crossfade more means a longer file
         # never loops, and the rest of it is never read
-        seconds = min(MAX_MUSIC_S, self.length / sample_rate_hz + CROSSFADE_S)
+        seconds = min(MAX_MUSIC_S, self.length_samples / sample_rate_hz + CROSSFADE_S)
         try:
             audio = ffmpeg.decode(music.path, sample_rate_hz, max_seconds=seconds)
         except ffmpeg.DecodeError as error:
@@ -105,7 +105,8 @@ class MusicBed:
         positions = np.arange(start, end, dtype=np.float64)
         fade_in = np.clip(positions / (FADE_IN_S * self.sample_rate_hz), 0.0, 1.0)
         out_start = self.last_speech_end
-        out_length = max(1, min(round(FADE_OUT_S * self.sample_rate_hz), self.length - out_start))
+        fade_samples = round(FADE_OUT_S * self.sample_rate_hz)
+        out_length = max(1, min(fade_samples, self.length_samples - out_start))
         fade_out = np.clip(1.0 - (positions - out_start) / out_length, 0.0, 1.0)
         return fade_in * fade_out
 
@@ -113,7 +114,7 @@ class MusicBed:
         """The music layer for samples `start` to `end`, outside the track silent."""
         if self.voice_lufs is None:
             raise RuntimeError("set voice_lufs first: the music's level is relative to the voice")
-        lo, hi = max(start, 0), min(end, self.length)
+        lo, hi = max(start, 0), min(end, self.length_samples)
         out = np.zeros(end - start)
         if lo >= hi:
             return out

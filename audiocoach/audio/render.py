@@ -182,7 +182,7 @@ class Master:
         return meter.integrated_lufs()
 
     def _limited_blocks(self, start: int, end: int | None) -> Iterator[np.ndarray]:
-        if (start, end) not in ((0, None), (0, self.mixer.length)):
+        if (start, end) not in ((0, None), (0, self.mixer.length_samples)):
             raise ValueError("a track with music is mastered whole: its loudness meter runs on")
         meter = LoudnessMeter(self.mixer.timeline.sample_rate_hz)
         peak = 0.0
@@ -212,7 +212,7 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
     """
     mixer = master.mixer
     sample_rate_hz = mixer.timeline.sample_rate_hz
-    spans = parts(mixer.length, master.silences(), sample_rate_hz, PART_S * sample_rate_hz)
+    spans = parts(mixer.length_samples, master.silences(), sample_rate_hz, PART_S * sample_rate_hz)
 
     def blocks(start: int, end: int) -> Iterator[np.ndarray]:
         for number, block in enumerate(master.blocks(start, end)):
