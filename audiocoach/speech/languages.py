@@ -146,7 +146,7 @@ def load_pack(code: str) -> Pack:
                 spelling.get("sentence_starts") or {}, code)
 
 
-def pack_for(language: str, voice: str | None = None) -> tuple[Pack, str | None]:
+def pack_for(language: str, voice_name: str | None = None) -> tuple[Pack, str | None]:
     """The pack for a language code (`de`, `de-DE`, `pt_BR`: the language part picks it), and a
     warning when there is none and English stands in.
 
@@ -158,7 +158,7 @@ def pack_for(language: str, voice: str | None = None) -> tuple[Pack, str | None]
         return load_pack(FALLBACK), (
             f"there are no cue words for language '{language}', so they are English; write your "
             f"own in `phrases` (packs: {', '.join(pack_codes())})")
-    voice_code, voice_region = locale(voice) if voice else ("", None)
+    voice_code, voice_region = locale(voice_name) if voice_name else ("", None)
     if voice_code == code and voice_region:
         region = voice_region
     pack = load_pack(code)

@@ -327,13 +327,16 @@ def _exercise(exercise: Exercise, phrases: Phrases, countdown_sound: bool) -> li
     return steps
 
 
-def build_script(routine: Routine, language: str | None = None, voice: str | None = None) -> Script:
+def build_script(routine: Routine, language: str | None = None,
+                 voice_name: str | None = None) -> Script:
     """Turn a validated routine into the ordered script the timeline lays out.
 
     The cue words are in `language` (default: the routine's voice language) where a pack has it;
-    numbers follow the region of `voice`, the piper voice's name (default: the routine's `model`).
+    numbers follow the region of `voice_name`, the piper voice's name (default: the routine's
+    `voice.model`).
     """
-    pack, warning = pack_for(language or routine.voice.language, voice or routine.voice.model)
+    pack, warning = pack_for(language or routine.voice.language,
+                              voice_name or routine.voice.model)
     script = Script(routine.title, routine.file)
     if warning:
         script.warnings.append(warning)

@@ -29,6 +29,8 @@ Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 @dataclass(frozen=True)
 class InstalledVoice:
+    """A piper voice's files on this machine: `name` is what `voice.model` and `--voice` take."""
+
     name: str
     language: str
     quality: str
