@@ -63,7 +63,7 @@ def google_reachable() -> bool:
 
 class GttsEngine:
     name = GTTS
-    sample_rate = SAMPLE_RATE
+    sample_rate_hz = SAMPLE_RATE
 
     def __init__(self, voice: Voice, sleep: Callable[[float], None] | None = None):
         language = google_language(voice.language)

@@ -249,7 +249,7 @@ class PiperEngine:
         self.voice_name, self.model_path, self.config_path = resolve_voice(voice)
         self.speed = voice.speed
         config = read_config(self.config_path)
-        self.sample_rate = int(config["audio"]["sample_rate"])
+        self.sample_rate_hz = int(config["audio"]["sample_rate"])
         self.language = spoken_language(config)
         inference = config.get("inference") if isinstance(config.get("inference"), dict) else {}
         # The voice's own liveliness and pace, as its author tuned them.
@@ -281,7 +281,7 @@ class PiperEngine:
         """The clip for `text`: one run of the voice per sentence, joined by short pauses."""
         voice, noise_inputs = _load(self.model_path, self.config_path, self.threads)
         noise = SeededNoise(noise_inputs, text, self.settings())
-        pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate), dtype=np.float32)
+        pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate_hz), dtype=np.float32)
         parts: list[np.ndarray] = []
         for phonemes in voice.phonemize(text):
             if not phonemes:
