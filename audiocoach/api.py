@@ -98,7 +98,7 @@ class Track:
 
     @property
     def sample_rate(self) -> int:
-        return self.timeline.sample_rate
+        return self.timeline.sample_rate_hz
 
     @property
     def duration_s(self) -> float:

@@ -20,6 +20,7 @@ from audiocoach.audio.sounds import SoundSet
 from audiocoach.audio.track import Compiled
 from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.options import Options
+from audiocoach.routine.definitions import AUTO, GTTS
 from audiocoach.routine.catalog import catalog_fields, resolve_routine
 from audiocoach.routine.load import load_file, load_text
 from audiocoach.routine.model import Routine, Voice
@@ -80,7 +81,7 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
     try:
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
     except AudiocoachError as error:
-        if voice.engine != "auto" or engine.name != "gtts" or error.kind != Kind.ENGINE:
+        if voice.engine != AUTO or engine.name != GTTS or error.kind != Kind.ENGINE:
             raise
         # Google answered the probe, then stopped: the whole track uses the offline voice, as
         # voices are never mixed; what Google did send stays cached for next time.
@@ -91,10 +92,10 @@ def compile_routine(routine: Routine, options: Options, progress: Progress | Non
         # The offline voice's region may say the numbers otherwise (pt_BR).
         script = build_script(routine, voice.language, engine.voice_name)
         synthesis = synthesize_all(script.texts(), engine, cache, progress, pool=pool)
-    sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
+    sounds = SoundSet(routine.sounds, engine.sample_rate_hz, routine.file)
     # An MP3 decodes to its planned length only if that length suits the encoder's frames.
     rounding = (encodable_length,) if options.audio_format == "mp3" else ()
-    timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate, engine.name,
+    timeline = lay_out(script, synthesis.lengths(), sounds, engine.sample_rate_hz, engine.name,
                        *rounding)
     # what the build found besides the routine's words: said with the plan, after the script's
     timeline.warnings.extend(_build_warnings(routine, options, voice, engine, cache))

@@ -240,7 +240,7 @@ def memory(folder: Path, cache: Path) -> list[str]:
         peak = peak_build(routine, folder / f"memory-{minutes}.mp3", cache)
         alone = peak_build(routine, folder / f"memory-{minutes}.mp3", cache, AUDIOCOACH_WORKERS="1")
         track = audiocoach.plan(audiocoach.load(routine), engine="piper", cache_dir=cache)
-        rows[minutes] = (peak, alone, track.timeline.length * 2)
+        rows[minutes] = (peak, alone, track.timeline.length_samples * 2)
     (peak_60, alone_60, pcm_60), (peak_240, alone_240, pcm_240) = rows[60], rows[235]
     mib = 2 ** 20
     return [f"peak memory of a warm build: 60 min {peak_60 / mib:.0f} MiB (PCM {pcm_60 / mib:.0f}"
@@ -290,7 +290,7 @@ def scaling(folder: Path) -> list[str]:
     def mixer(minutes: float, music: bool) -> Mixer:
         timeline = Timeline("bench", rate, "synthetic", int(minutes * 60 * rate))
         position, index = rate, 0
-        while position < timeline.length - 3 * rate:
+        while position < timeline.length_samples - 3 * rate:
             text = f"clip {index % 40}"
             timeline.events.append(Event(position, clips[text].size, "speech", "tip", text, 0))
             if index % 4 == 0:
@@ -310,7 +310,8 @@ def scaling(folder: Path) -> list[str]:
         return time.perf_counter() - started
 
     def mastered(mix: Mixer) -> None:
-        assert sum(block.size for block in mastered_blocks(mix, -19.0, Report())) == mix.length
+        blocks = mastered_blocks(mix, -19.0, Report())
+        assert sum(block.size for block in blocks) == mix.length_samples
 
     def growing(mix: Mixer) -> None:
         track = np.zeros(0, dtype=np.int16)

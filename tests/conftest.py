@@ -36,7 +36,7 @@ class FakeEngine:
 
     name = "fake"
     voice_name = "fake voice"
-    sample_rate = FAKE_RATE
+    sample_rate_hz = FAKE_RATE
     calls: list[str] = []
 
     def __init__(self, voice: Voice):
@@ -48,7 +48,7 @@ class FakeEngine:
 
     def synthesize(self, text: str) -> np.ndarray:
         FakeEngine.calls.append(text)
-        t = np.arange(fake_length(text)) / self.sample_rate
+        t = np.arange(fake_length(text)) / self.sample_rate_hz
         return (0.5 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
 
 
@@ -65,11 +65,11 @@ class FakeEngineAt22k(FakeEngine):
     """The fake voice at the offline voice's rate, for what is measured as a listener hears it
     (loudness weighting, music under the voice)."""
 
-    sample_rate = 22_050
+    sample_rate_hz = 22_050
 
     def synthesize(self, text: str) -> np.ndarray:
         FakeEngine.calls.append(text)
-        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate // 1000) / self.sample_rate
+        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate_hz // 1000) / self.sample_rate_hz
         return (0.5 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
 
 

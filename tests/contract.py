@@ -29,7 +29,7 @@ class _Walk:
         self.script = script
         self.cue_sounds = set(sounds)  # the cue roles that have a sound
         self.timeline = timeline
-        self.rate = timeline.sample_rate
+        self.sample_rate_hz = timeline.sample_rate_hz
         self.speech = [e for e in timeline.events if e.kind == "speech"]
         self.sounds = [e for e in timeline.events if e.kind == "sound"]
         self.next = 0  # index of the next speech event to account for
@@ -41,7 +41,7 @@ class _Walk:
         self.lead_in = (None, [])  # the pending gap's lead-in and the words said of it
 
     def s(self, seconds) -> int:
-        return to_samples(Fraction(seconds), self.rate)
+        return to_samples(Fraction(seconds), self.sample_rate_hz)
 
     def take(self, line):
         event = self.speech[self.next]
@@ -123,7 +123,7 @@ class _Walk:
             anchor = after[-1].end_sample  # switching sides: prepare counts from the end of the words
         for line in gap.before:
             self.take(line)
-        # SPEC §6.1: "Next: ..." ends a rest block at least a margin before its end, or is dropped.
+        # Timing rule 8: "Next: ..." ends a rest block a margin before its end, or is dropped.
         if gap.closing and self.upcoming(gap.closing[0]):
             self.closing_end = self.take(gap.closing[0]).end_sample
         elif gap.closing:
@@ -137,7 +137,7 @@ class _Walk:
                                                  self.speech[self.next].role) == (line.text, line.role)
 
     def lead_in_at(self, t0: int) -> None:
-        """SPEC §6.1: the k-th mark of the lead-in begins k beats before the start cue, or the
+        """"Timing" rule 7: the k-th mark of the lead-in begins k beats before the start cue, or the
         whole lead-in is dropped with a warning."""
         lead, said = self.lead_in
         self.lead_in = (None, [])
@@ -175,7 +175,7 @@ class _Walk:
 
         for n, line in enumerate(window.countdown[::-1], start=1):  # rule 2
             at_or_dropped(line, t1 - self.s(n), "countdown")
-        for n in range(1, window.countdown_sounds + 1):  # SPEC §6.1: a sound where each number was
+        for n in range(1, window.countdown_sounds + 1):  # "Sounds": a sound where each number was
             assert self.sound_at(t1 - self.s(n), "countdown") or self.warned(
                 window.group, "countdown"), (window.label, n)
         for seconds, line in window.reminders:  # rule 3

@@ -113,7 +113,7 @@ def test_cache_dir_from_the_environment(monkeypatch, tmp_path):
 
 def real_key(engine) -> str:
     """The key synthesis uses for an engine's clip of one text."""
-    return clip_key(engine.name, engine.settings(), engine.sample_rate, "Hold.")
+    return clip_key(engine.name, engine.settings(), engine.sample_rate_hz, "Hold.")
 
 
 @pytest.mark.parametrize("change", [{"language": "de"}, {"accent": "co.uk"}, {"speed": 1.25}])

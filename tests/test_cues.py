@@ -1,5 +1,6 @@
-"""Cues a listener can tune (SPEC §6.1): the lead-in, countdown sounds, "Next: ..." and the
-blanks every phrase may use, as golden timelines with the voice of 40 ms per character."""
+"""Cues a listener can tune ("Timing" rules 7 and 8, "Sounds"): the lead-in, countdown sounds,
+"Next: ..." and the blanks every phrase may use, as golden timelines with the voice of 40 ms per
+character."""
 
 from __future__ import annotations
 

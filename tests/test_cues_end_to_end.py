@@ -1,5 +1,6 @@
 """Cues a listener can tune, end to end with the real offline voice: one routine with every new
-field of SPEC §6.1, built, decoded, and each lead-in mark found where the plan puts it."""
+field of the lead-in and countdown sounds (docs/routine-format.md) built, decoded, and each
+lead-in mark found where the plan puts it."""
 
 from __future__ import annotations
 

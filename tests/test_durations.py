@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from audiocoach.routine.durations import parse_duration, to_samples
+from audiocoach.routine.durations import clock, display, parse_duration, timestamp, to_samples
 from audiocoach.speech.languages import spoken
 
 
@@ -72,3 +72,13 @@ def test_the_fix_for_a_near_miss_keeps_every_part_of_the_time(text, fix):
     with pytest.raises(ValueError) as raised:
         parse_duration(text)
     assert raised.value.args == (fix,)
+
+
+def test_times_on_the_track_read_the_same_in_tables_pages_and_captions():
+    # 59.9996 s is 1:00 once rounded to the millisecond; 61.7 s is past 1:01 on a player's clock.
+    assert [display(s) for s in (0, 61.7, 59.9996, 3725.25)] == [
+        "0:00.000", "1:01.700", "1:00.000", "62:05.250"]
+    assert [clock(s) for s in (0, 61.7, 59.9996, 3725.25)] == ["0:00", "1:01", "1:00", "62:05"]
+    assert clock(round(59.6)) == "1:00"  # a length rounds to the nearest second first
+    assert [timestamp(s) for s in (0, 61.7, 3725.25)] == [
+        "00:00:00.000", "00:01:01.700", "01:02:05.250"]

@@ -63,12 +63,12 @@ def test_mp3_holds_every_event_at_one_constant_offset(built):
     assert track.synthesis.synthesized == []  # the clips the build used
     timeline = track.timeline
     expected = expected_mix(timeline, track.synthesis.clips, track.sounds).astype(np.float64)
-    mp3 = decode(folder / "calves.mp3", timeline.sample_rate).astype(np.float64)
-    search = int(TOLERANCE_S * timeline.sample_rate)
+    mp3 = decode(folder / "calves.mp3", timeline.sample_rate_hz).astype(np.float64)
+    search = int(TOLERANCE_S * timeline.sample_rate_hz)
     padded = np.concatenate([np.zeros(search), mp3, np.zeros(search)])
     offsets = []
     for event in (e for e in timeline.events if e.kind == "speech"):
-        reference = expected[event.start_sample:event.start_sample + min(event.length_samples, int(0.3 * timeline.sample_rate))]
+        reference = expected[event.start_sample:event.start_sample + min(event.length_samples, int(0.3 * timeline.sample_rate_hz))]
         window = padded[event.start_sample:event.start_sample + reference.size + 2 * search]
         offsets.append(int(np.argmax(np.correlate(window, reference, mode="valid"))) - search)
     # docs/routine-format.md, "Timing": the MP3 may delay everything by one constant under 60 ms, nothing by more.
@@ -86,7 +86,7 @@ def test_the_track_is_encoded_in_parts_joined_in_its_silences(built):
     folder, _, _ = built
     track = compile_routine(read_routine(folder / "calves.yaml"),
                             Options(engine="piper", cache_dir=folder / "cache"))
-    rate = track.timeline.sample_rate
+    rate = track.timeline.sample_rate_hz
     master = Master(mixer(track), track.loudness_lufs, Report())
     spans = parts(track.timeline.length_samples, master.silences(), rate, PART_S * rate)
     assert len(spans) >= 2  # so every test here also holds a track made of parts to the plan

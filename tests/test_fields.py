@@ -129,3 +129,13 @@ def test_a_whole_number_written_with_a_point_is_a_count_as_the_schema_says():
     assert read(2.0) == 2 and isinstance(read(2.0), int)
     with pytest.raises(ValueError, match="expected a whole number, got a number 2.5"):
         read(2.5)
+
+
+def test_every_exercise_field_of_the_definitions_reaches_the_model():
+    import dataclasses
+
+    from audiocoach.routine.definitions import EXERCISE
+    from audiocoach.routine.model import Exercise
+
+    model = {f.name for f in dataclasses.fields(Exercise)}
+    assert [key for key in EXERCISE if key not in model and f"{key}_s" not in model] == []

@@ -45,7 +45,7 @@ class SpeechLike:
 
     name = "piper"
     voice_name = "speech-like"
-    sample_rate = RATE
+    sample_rate_hz = RATE
 
     def __init__(self, voice):
         self.voice = voice

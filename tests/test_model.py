@@ -201,3 +201,11 @@ def test_a_wrong_value_is_named_as_yaml_writes_it_with_a_fix_for_its_field(field
         routine_from("title: T\n" + fields)
     assert [str(p) for p in caught.value.problems if p.field != "music.file"] == [
         f"routine.yaml:{p}" for p in problems]
+
+
+@pytest.mark.parametrize("step", ["{say: Up, hold: 5s, tempo: 2s, reps: 3}", "{say: Up}"])
+def test_a_step_needs_exactly_one_of_hold_or_tempo(step):
+    text = f"title: T\nexercises:\n  - name: Climb\n    steps:\n      - {step}\n"
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from(text)
+    assert "exercises[0].steps[0]: a step needs exactly one of `hold` or `tempo`" in str(caught.value)

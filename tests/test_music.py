@@ -163,7 +163,7 @@ def test_only_as_much_music_as_the_track_plays_is_read(fake_engine, tmp_path):
     routine.write_text("title: T\nexercises:\n  - {name: A, hold: 10s}\nmusic: {file: long.mp3}\n")
     compiled = compile_routine(read_routine(routine), Options(cache_dir=tmp_path / "c"),
                                reachable=lambda: False)
-    rate, length = compiled.timeline.sample_rate, compiled.timeline.length_samples
+    rate, length = compiled.timeline.sample_rate_hz, compiled.timeline.length_samples
     assert length < 40 * rate
     bed = mixer(compiled).music
     # the track's length and one crossfade: a file that long never loops under the track

@@ -31,11 +31,11 @@ def test_other_piper_voices_by_name_and_by_path(tmp_path, monkeypatch):
 def test_same_text_gives_the_same_audio_at_an_even_level():
     engine = PiperEngine(Voice(engine="piper"))
     first = engine.synthesize("Ten seconds left.")
-    assert engine.sample_rate == 22050
+    assert engine.sample_rate_hz == 22050
     assert np.array_equal(first, engine.synthesize("Ten seconds left."))
     levels = []
     for text in ("Hold.", "Breathe out slowly and let your shoulders drop."):
-        clip = finish(engine.synthesize(text), engine.sample_rate)
+        clip = finish(engine.synthesize(text), engine.sample_rate_hz)
         voiced = clip[np.abs(clip) > 0.01]
         levels.append(20 * np.log10(np.sqrt(np.mean(voiced ** 2))))
     assert abs(levels[0] - levels[1]) < 3  # dB: short cues as loud as long sentences

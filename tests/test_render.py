@@ -48,7 +48,7 @@ def read_wav(path) -> np.ndarray:
 def test_wav_holds_every_event_at_its_planned_sample(fake_engine, write_routine, tmp_path):
     track = compiled(write_routine, tmp_path, loudness_lufs=None)
     timeline = track.timeline
-    assert timeline.length_samples > 3 * BLOCK_S * timeline.sample_rate  # events cross block borders
+    assert timeline.length_samples > 3 * BLOCK_S * timeline.sample_rate_hz  # events cross block borders
     assert {e.text for e in timeline.events if e.kind == "sound"} == {"chime", "tick"}
     build(track, tmp_path / "calves.wav", "wav")
     pcm = read_wav(tmp_path / "calves.wav")
@@ -68,7 +68,7 @@ def test_mastering_is_one_gain_to_the_target_with_peaks_held_under_the_ceiling(
     report = build(track, tmp_path / "calves.wav", "wav")
     pcm = read_wav(tmp_path / "calves.wav").astype(np.float64) / 32767
     raw = expected_mix(track.timeline, track.synthesis.clips, track.sounds).astype(np.float64) / 32767
-    meter = LoudnessMeter(track.timeline.sample_rate)
+    meter = LoudnessMeter(track.timeline.sample_rate_hz)
     meter.add(pcm)
     assert abs(meter.integrated_lufs() - (-16.0)) < 0.5
     assert true_peak_db(pcm) <= -1.0
@@ -87,7 +87,7 @@ def test_mastering_is_one_gain_to_the_target_with_peaks_held_under_the_ceiling(
 def test_blocks_mix_like_the_whole(fake_engine, write_routine, tmp_path):
     track = compiled(write_routine, tmp_path)
     mix = mixer(track)
-    whole = mix.mix(0, mix.length)
+    whole = mix.mix(0, mix.length_samples)
     joined = np.concatenate([mix.mix(start, end) for start, end in mix.spans()])
     assert np.array_equal(whole, joined)
     assert np.array_equal(mix.mix(-100, 0), np.zeros(100))  # outside the track: silence

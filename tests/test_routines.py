@@ -46,10 +46,10 @@ def test_bundled_routine_plans_cleanly_and_builds(name, cache, tmp_path):
     check_timing_contract(build_script(routine), timeline, routine.sounds)
     out = tmp_path / f"{name}.mp3"
     build(compiled, out)
-    pcm = decode(out, timeline.sample_rate).astype(np.float64)
+    pcm = decode(out, timeline.sample_rate_hz).astype(np.float64)
     assert pcm.size == timeline.length_samples
     # Podcast loudness, measured on the decoded MP3 itself.
-    meter = LoudnessMeter(timeline.sample_rate)
+    meter = LoudnessMeter(timeline.sample_rate_hz)
     meter.add(pcm)
     assert abs(meter.integrated_lufs() - (-19.0)) <= 1.0
     assert true_peak_db(pcm) <= -1.0

@@ -54,8 +54,8 @@ def test_workers_give_the_same_clips_as_one_at_a_time_and_cache_each(tmp_path, m
     assert counts == [(n, len(TEXTS)) for n in range(1, len(TEXTS) + 1)]
     cache = ClipCache(tmp_path / "a")
     for text in TEXTS:  # every clip is in the cache, exactly as returned
-        key = clip_key(engine.name, engine.settings(), engine.sample_rate, text)
-        assert np.array_equal(cache.get(key, engine.sample_rate), several.clips[text])
+        key = clip_key(engine.name, engine.settings(), engine.sample_rate_hz, text)
+        assert np.array_equal(cache.get(key, engine.sample_rate_hz), several.clips[text])
     again = synthesize_all(TEXTS, engine, cache, workers=3)
     assert again.synthesized == []
 

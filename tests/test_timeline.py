@@ -1,4 +1,5 @@
-"""Golden timelines for every rule of SPEC §2, laid out with a voice of 40 ms per character."""
+"""Golden timelines for every "Timing" rule of docs/routine-format.md, laid out with a voice of
+40 ms per character."""
 
 from __future__ import annotations
 
@@ -319,7 +320,8 @@ def test_chapters_one_per_exercise_in_order():
           - {name: Second, hold: 5s, countdown: 0}
         """)
     assert [c.title for c in timeline.chapters] == ["First", "Second"]
-    # They cover the track (SPEC §5.1): from 0, each until the next begins, the last to the end.
+    # They cover the track ("The sound of the track"): from 0, each until the next begins, the last
+    # to the end.
     first, second = timeline.chapters
     assert (first.start_sample, first.end_sample, second.end_sample) == (0, second.start_sample, timeline.length_samples)
     (second_title,) = [e for e in timeline.events if e.text == "Second."]

@@ -230,3 +230,13 @@ def test_a_language_that_is_no_code_is_refused(options):
     assert result.exit_code == 2
     assert result.stderr == (f"error: --language: {options[-1]!r} is not a language code (use a "
                              "code such as en, de or fr)\n")
+
+
+def test_every_engine_a_routine_may_name_exists_and_reports_that_name():
+    from audiocoach.routine.definitions import AUTO, ENGINES
+    from audiocoach.voice import engines
+    from audiocoach.voice.engines.gtts import GttsEngine
+    from audiocoach.voice.engines.piper import PiperEngine
+
+    assert set(ENGINES) == {AUTO, *engines.ENGINES}
+    assert {PiperEngine.name, GttsEngine.name} == set(ENGINES) - {AUTO}

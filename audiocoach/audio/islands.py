@@ -99,19 +99,20 @@ class IslandMaster:
 
     def __init__(self, mixer: Mixer):
         self.mixer = mixer
-        self.rate = mixer.timeline.sample_rate
-        self.step = step_samples(self.rate)
-        self.islands = find_islands(mixer, round(PAD_S * self.rate))
+        self.sample_rate_hz = mixer.timeline.sample_rate_hz
+        self.step = step_samples(self.sample_rate_hz)
+        self.islands = find_islands(mixer, round(PAD_S * self.sample_rate_hz))
         self.ends = [island.end_sample for island in self.islands]  # in order: islands never overlap
         self.kept = _Kept(CACHE_BYTES)
-        self.output_steps = np.zeros(self.mixer.length // self.step)  # of what `blocks` gave
+        # the loudness steps of what `blocks` gave
+        self.output_steps = np.zeros(self.mixer.length_samples // self.step)
         self.peak = 0.0  # the largest true peak (linear) of what `blocks` gave
         self.raw_peak = 0.0  # the loudest sample of the mix (linear), once measured
         self.lock = threading.Lock()
 
     def measure(self) -> float:
         """The integrated loudness of the mix, in LUFS; `raw_peak` is then its loudest sample."""
-        steps = np.zeros(self.mixer.length // self.step)
+        steps = np.zeros(self.mixer.length_samples // self.step)
         for island in self.islands:
             squares, peak = self.kept.get(("measure", island.key), lambda: self._measured(island),
                                           lambda measured: measured[0].nbytes)
@@ -121,7 +122,7 @@ class IslandMaster:
 
     def limited_lufs(self, gain: float, limiter: Limiter) -> float:
         """The integrated loudness of the track mastered with `gain` and `limiter`, in LUFS."""
-        steps = np.zeros(self.mixer.length // self.step)
+        steps = np.zeros(self.mixer.length_samples // self.step)
         for island in self.islands:
             self._add_steps(steps, island.start_sample, self._mastered(island, gain, limiter).squares)
         return gated_lufs(steps, self.step)
@@ -158,14 +159,16 @@ class IslandMaster:
 
     def _measured(self, island: Island) -> tuple[np.ndarray, float]:
         audio = self.mixer.voice(island.start_sample, island.end_sample)
-        return k_weighted_squares(audio, self.rate), float(np.max(np.abs(audio), initial=0.0))
+        peak = float(np.max(np.abs(audio), initial=0.0))
+        return k_weighted_squares(audio, self.sample_rate_hz), peak
 
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:
             context = limiter.context_samples
             audio = self.mixer.voice(island.start_sample - context, island.end_sample + context) * gain
             limited, peak = limiter.apply(audio, context)
-            return _Mastered(to_int16(limited), k_weighted_squares(limited, self.rate), peak)
+            squares = k_weighted_squares(limited, self.sample_rate_hz)
+            return _Mastered(to_int16(limited), squares, peak)
 
         return self.kept.get(("master", gain, island.key), make,
                              lambda m: m.pcm.nbytes + m.squares.nbytes)

@@ -99,7 +99,7 @@ class LoudnessMeter:
     """
 
     def __init__(self, sample_rate_hz: int):
-        self.rate = sample_rate_hz
+        self.sample_rate_hz = sample_rate_hz
         self.tail = np.zeros(0)  # the filter's response to what came before, still to add
         self.step = step_samples(sample_rate_hz)
         self.partial = 0.0  # sum of squares of the unfinished step
@@ -108,7 +108,7 @@ class LoudnessMeter:
 
     def add(self, block: np.ndarray) -> None:
         size = np.size(block)
-        weighted = k_weighted(block, self.rate)  # always longer than the tail, by `size`
+        weighted = k_weighted(block, self.sample_rate_hz)  # always longer than the tail, by `size`
         weighted[:self.tail.size] += self.tail
         self.tail = weighted[size:]
         squares = np.square(weighted[:size])

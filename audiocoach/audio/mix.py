@@ -26,7 +26,7 @@ class Mixer:
     def __init__(self, timeline: Timeline, clips: Mapping[str, np.ndarray], sounds: SoundSet,
                  music: MusicBed | None = None):
         self.timeline = timeline
-        self.length = timeline.length_samples
+        self.length_samples = timeline.length_samples
         self.events = sorted(timeline.events, key=lambda e: e.start_sample)
         self.starts = [e.start_sample for e in self.events]
         self.longest = max((e.length_samples for e in self.events), default=0)
@@ -57,8 +57,8 @@ class Mixer:
     def spans(self, block_s: int = BLOCK_S, start: Samples = 0,
               end: Samples | None = None) -> Iterator[tuple[Samples, Samples]]:
         """Consecutive (start, end) blocks that cover the track, or its part from `start` to `end`."""
-        end = self.length if end is None else end
-        block = block_s * self.timeline.sample_rate
+        end = self.length_samples if end is None else end
+        block = block_s * self.timeline.sample_rate_hz
         for first in range(start, end, block):
             yield first, min(first + block, end)
 
@@ -72,6 +72,6 @@ class Mixer:
             if event.start_sample - margin > heard_until + margin:
                 quiet.append((heard_until + margin, event.start_sample - margin))
             heard_until = max(heard_until, event.end_sample)
-        if self.length > heard_until + margin:
-            quiet.append((heard_until + margin, self.length))
+        if self.length_samples > heard_until + margin:
+            quiet.append((heard_until + margin, self.length_samples))
         return quiet

@@ -98,18 +98,18 @@ class Mp3Writer:
     def __init__(self, file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
                  tagged: bool = True):
         self.file, self.kbps, self.quality = file, kbps, quality
-        self.rate = mp3_rate(sample_rate_hz)
+        self.mp3_rate_hz = mp3_rate(sample_rate_hz)
         # LAME resamples by up to 4 times; a rate below its reach (only made-up voices have
         # one) is first raised by repeating each sample.
         self.repeat = -(-MIN_INPUT_RATE // sample_rate_hz)
-        self.in_rate = sample_rate_hz * self.repeat
+        self.input_rate_hz = sample_rate_hz * self.repeat
         self.encoder = lameenc.Encoder()
         self.encoder.set_channels(1)
-        self.encoder.set_in_sample_rate(self.in_rate)
-        self.encoder.set_out_sample_rate(self.rate)  # else LAME picks a rate for the bitrate
+        self.encoder.set_in_sample_rate(self.input_rate_hz)
+        self.encoder.set_out_sample_rate(self.mp3_rate_hz)  # else LAME picks a rate for the bitrate
         self.encoder.set_bit_rate(kbps)
         self.encoder.set_quality(quality)
-        self.tag_bytes = int(frame_bytes(self.rate, kbps))
+        self.tag_bytes = int(frame_bytes(self.mp3_rate_hz, kbps))
         self.samples = 0
         self.audio_bytes = 0
         self.first_header = b""
@@ -123,18 +123,18 @@ class Mp3Writer:
             samples = np.repeat(samples, self.repeat)
         data = np.ascontiguousarray(samples, "<i2").tobytes()
         # lameenc sizes its output for as many samples out as in: resampling up, feed it little
-        step = (len(data) or 1) if self.in_rate == self.rate else RESAMPLED_BYTES
+        step = (len(data) or 1) if self.input_rate_hz == self.mp3_rate_hz else RESAMPLED_BYTES
         for start in range(0, len(data), step):
             self._put(self._lame(self.encoder.encode, data[start:start + step]))
 
     @property
     def resamples(self) -> bool:
-        return self.in_rate != self.rate
+        return self.input_rate_hz != self.mp3_rate_hz
 
     @property
     def frames(self) -> int:
         """The audio frames written so far (a CBR frame's length varies by a padding byte)."""
-        return round(self.audio_bytes / frame_bytes(self.rate, self.kbps))
+        return round(self.audio_bytes / frame_bytes(self.mp3_rate_hz, self.kbps))
 
     def flush(self) -> None:
         """Encode what LAME still holds: the last frames. The encoder is done with then."""
@@ -156,7 +156,7 @@ class Mp3Writer:
             return call(*args)
         except RuntimeError as error:  # LAME refuses its settings on the first call
             raise AudiocoachError(Problem(
-                f"the MP3 encoder cannot encode {self.rate} Hz at {self.kbps} kbps: {error}",
+                f"the MP3 encoder cannot encode {self.mp3_rate_hz} Hz at {self.kbps} kbps: {error}",
                 "write a WAV instead (-o NAME.wav), or choose another voice")) from None
 
     def _put(self, data: bytes) -> None:
@@ -170,8 +170,8 @@ class Mp3Writer:
         """The first frame: an MP3 frame of silence whose side information is an Info tag."""
         frames = self.frames
         total = self.tag_bytes + self.audio_bytes
-        played = self.samples * self.repeat * self.rate // self.in_rate
-        padding = max(0, frames * frame_samples(self.rate) - ENCODER_DELAY - played)
+        played = self.samples * self.repeat * self.mp3_rate_hz // self.input_rate_hz
+        padding = max(0, frames * frame_samples(self.mp3_rate_hz) - ENCODER_DELAY - played)
         header = bytearray(self.first_header)
         header[2] &= ~0x02  # no padding byte: the tag frame is exactly tag_bytes long
         mpeg1 = (header[1] >> 3) & 0b11 == 0b11
@@ -179,7 +179,9 @@ class Mp3Writer:
         toc = bytes(min(255, 256 * i // 100) for i in range(100))  # CBR: bytes grow with time
         xing = (b"Info" + struct.pack(">III", 0b1111, frames, total) + toc
                 + struct.pack(">I", 100 - 10 * VBR_QUALITY - self.quality))
-        source = 0 if self.rate <= 32_000 else 1 if self.rate == 44_100 else 2 if self.rate == 48_000 else 3
+        rate_hz = self.mp3_rate_hz
+        source = (0 if rate_hz <= 32_000 else 1 if rate_hz == 44_100
+                  else 2 if rate_hz == 48_000 else 3)
         lame = (ENCODER_NAME
                 + bytes([0x01, 0])  # tag revision 0, CBR; lowpass unknown
                 + bytes(8)  # no peak or ReplayGain: the track is already mastered
@@ -252,7 +254,7 @@ def write_in_parts(file: BinaryIO, sample_rate_hz: int, kbps: int, quality: int,
 
 def _check_frames(writer: Mp3Writer) -> None:
     """A part ends where `frames_for` says, or the parts after it would be out of time."""
-    expected = frames_for(writer.samples, writer.rate)
+    expected = frames_for(writer.samples, writer.mp3_rate_hz)
     if writer.frames != expected:
         raise AudiocoachError(Problem(
             f"the MP3 encoder made {writer.frames} frames of {writer.samples} samples where {expected} "

@@ -32,18 +32,19 @@ class MusicBed:
     """The music layer of one track, set relative to the voice's loudness `voice_lufs`."""
 
     def __init__(self, music: Music, timeline: Timeline, routine_file: str, voice_lufs: float):
-        rate = timeline.sample_rate
+        sample_rate_hz = timeline.sample_rate_hz
         self.music = music
-        self.rate = rate
-        self.length = timeline.length_samples
-        self.audio = self._decode(music, rate, routine_file)
-        self.music_lufs = integrated_lufs(self.audio, rate)  # of what plays, not the whole file
+        self.sample_rate_hz = sample_rate_hz
+        self.length_samples = timeline.length_samples
+        self.audio = self._decode(music, sample_rate_hz, routine_file)
+        # The loudness of what plays, not of the whole file.
+        self.music_lufs = integrated_lufs(self.audio, sample_rate_hz)
         if not math.isfinite(self.music_lufs):
             # only a constant offset has no K-weighted power left (the filter takes out the bass)
             raise self._problem(routine_file, f"the music '{music.name}' is silent",
                                 "choose a music file you can hear", music)
         size = self.audio.size
-        self.crossfade = min(round(CROSSFADE_S * rate), size // 4)
+        self.crossfade = min(round(CROSSFADE_S * sample_rate_hz), size // 4)
         self.period = size - self.crossfade
         # where the loop joins, the start fades in over the end; the rest of each pass is the audio
         ramp = np.linspace(0.0, 1.0, self.crossfade, endpoint=False, dtype=np.float32)
@@ -59,16 +60,16 @@ class MusicBed:
     def _problem(routine_file: str, message: str, fix: str, music: Music) -> AudiocoachError:
         return AudiocoachError(Problem(message, fix, routine_file, music.line, music.col, "music.file"))
 
-    def _decode(self, music: Music, rate: int, routine_file: str) -> np.ndarray:
+    def _decode(self, music: Music, sample_rate_hz: int, routine_file: str) -> np.ndarray:
         # the track plays its first `length` samples; a crossfade more means a longer file
         # never loops, and the rest of it is never read
-        seconds = min(MAX_MUSIC_S, self.length / rate + CROSSFADE_S)
+        seconds = min(MAX_MUSIC_S, self.length_samples / sample_rate_hz + CROSSFADE_S)
         try:
-            audio = ffmpeg.decode(music.path, rate, max_seconds=seconds)
+            audio = ffmpeg.decode(music.path, sample_rate_hz, max_seconds=seconds)
         except ffmpeg.DecodeError as error:
             raise self._problem(routine_file, f"cannot read the music '{music.name}': {error}",
                                 ffmpeg.READABLE, music) from None
-        if audio.size < rate or float(np.max(np.abs(audio))) < INAUDIBLE_PEAK:
+        if audio.size < sample_rate_hz or float(np.max(np.abs(audio))) < INAUDIBLE_PEAK:
             raise self._problem(routine_file, f"the music '{music.name}' is silent or shorter than "
                                 "a second", "choose a music file you can hear", music)
         return audio
@@ -84,7 +85,8 @@ class MusicBed:
 
     def ducking(self, start: Samples, end: Samples) -> np.ndarray:
         """0 where the music plays at its level, 1 where it is fully ducked under speech."""
-        attack, release = round(ATTACK_S * self.rate), round(RELEASE_S * self.rate)
+        attack = round(ATTACK_S * self.sample_rate_hz)
+        release = round(RELEASE_S * self.sample_rate_hz)
         duck = np.zeros(end - start)
         first = bisect_left(self.speech_starts, start - self.longest_speech - release)
         last = bisect_left(self.speech_starts, end + attack)
@@ -101,9 +103,10 @@ class MusicBed:
 
     def fades(self, start: Samples, end: Samples) -> np.ndarray:
         positions = np.arange(start, end, dtype=np.float64)
-        fade_in = np.clip(positions / (FADE_IN_S * self.rate), 0.0, 1.0)
+        fade_in = np.clip(positions / (FADE_IN_S * self.sample_rate_hz), 0.0, 1.0)
         out_start = self.last_speech_end
-        out_length = max(1, min(round(FADE_OUT_S * self.rate), self.length - out_start))
+        fade_samples = round(FADE_OUT_S * self.sample_rate_hz)
+        out_length = max(1, min(fade_samples, self.length_samples - out_start))
         fade_out = np.clip(1.0 - (positions - out_start) / out_length, 0.0, 1.0)
         return fade_in * fade_out
 
@@ -111,7 +114,7 @@ class MusicBed:
         """The music layer for samples `start` to `end`, outside the track silent."""
         if self.voice_lufs is None:
             raise RuntimeError("set voice_lufs first: the music's level is relative to the voice")
-        lo, hi = max(start, 0), min(end, self.length)
+        lo, hi = max(start, 0), min(end, self.length_samples)
         out = np.zeros(end - start)
         if lo >= hi:
             return out

@@ -80,7 +80,7 @@ class Report:
 
 def measure_mix(mixer: Mixer) -> tuple[float, float]:
     """The integrated loudness of the whole mix in LUFS, and its loudest sample (linear)."""
-    meter = LoudnessMeter(mixer.timeline.sample_rate)
+    meter = LoudnessMeter(mixer.timeline.sample_rate_hz)
     peak = 0.0
     for start, end in mixer.spans():
         block = mixer.mix(start, end)
@@ -92,9 +92,9 @@ def measure_mix(mixer: Mixer) -> tuple[float, float]:
 def measure_mp3(path: Path, sample_rate_hz: int) -> tuple[float, float]:
     """A finished MP3's integrated loudness (LUFS) and true peak (dBTP), decoded as a player
     decodes it, block by block; `sample_rate_hz` is the track's."""
-    rate = mp3_rate(sample_rate_hz)
-    meter, peaks = LoudnessMeter(rate), TruePeakMeter()
-    for block in decoded_blocks(path, rate, 10 * rate):
+    mp3_rate_hz = mp3_rate(sample_rate_hz)
+    meter, peaks = LoudnessMeter(mp3_rate_hz), TruePeakMeter()
+    for block in decoded_blocks(path, mp3_rate_hz, 10 * mp3_rate_hz):
         meter.add(block)
         peaks.add(block)
     return meter.integrated_lufs(), peaks.peak_db()
@@ -126,7 +126,7 @@ class Master:
         if target_lufs is None:
             return
         pause_at("mixing")
-        limiter = Limiter(mixer.timeline.sample_rate, ceiling_dbtp)
+        limiter = Limiter(mixer.timeline.sample_rate_hz, ceiling_dbtp)
         self.islands = IslandMaster(mixer) if mixer.music is None else None
         if self.islands is not None:
             islands = self.islands
@@ -151,7 +151,7 @@ class Master:
 
     def silences(self) -> list[tuple[int, int]]:
         """Where the mastered track is digital silence, clear of every island: none with music."""
-        return self.mixer.silences(round(PAD_S * self.mixer.timeline.sample_rate))
+        return self.mixer.silences(round(PAD_S * self.mixer.timeline.sample_rate_hz))
 
     def blocks(self, start: int = 0, end: int | None = None) -> Iterator[np.ndarray]:
         """The mastered samples from `start` to `end` (a part, or the whole track)."""
@@ -176,15 +176,15 @@ class Master:
             yield limiter.apply(self.mixer.mix(first - context, last + context) * gain, context)
 
     def _limited_lufs(self, limiter: Limiter, gain_db: float) -> float:
-        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate_hz)
         for limited, _ in self._limited(10 ** (gain_db / 20), limiter):
             meter.add(limited)
         return meter.integrated_lufs()
 
     def _limited_blocks(self, start: int, end: int | None) -> Iterator[np.ndarray]:
-        if (start, end) not in ((0, None), (0, self.mixer.length)):
+        if (start, end) not in ((0, None), (0, self.mixer.length_samples)):
             raise ValueError("a track with music is mastered whole: its loudness meter runs on")
-        meter = LoudnessMeter(self.mixer.timeline.sample_rate)
+        meter = LoudnessMeter(self.mixer.timeline.sample_rate_hz)
         peak = 0.0
         for limited, block_peak in self._limited(self.gain, self.limiter):
             peak = max(peak, block_peak)
@@ -211,8 +211,8 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
     The parts depend only on the track, so the MP3 is the same however many threads make it.
     """
     mixer = master.mixer
-    rate = mixer.timeline.sample_rate
-    spans = parts(mixer.length, master.silences(), rate, PART_S * rate)
+    sample_rate_hz = mixer.timeline.sample_rate_hz
+    spans = parts(mixer.length_samples, master.silences(), sample_rate_hz, PART_S * sample_rate_hz)
 
     def blocks(start: int, end: int) -> Iterator[np.ndarray]:
         for number, block in enumerate(master.blocks(start, end)):
@@ -221,14 +221,15 @@ def _encode_mp3(master: Master, target: Path, threads: int) -> None:
             yield block
 
     with open(target, "wb") as file:
-        write_in_parts(file, rate, MP3_KBPS, MP3_QUALITY, spans, blocks, threads, target.parent)
+        write_in_parts(file, sample_rate_hz, MP3_KBPS, MP3_QUALITY, spans, blocks, threads,
+                       target.parent)
 
 
-def _encode_wav(blocks: Iterator[np.ndarray], rate: int, target: Path) -> None:
+def _encode_wav(blocks: Iterator[np.ndarray], sample_rate_hz: int, target: Path) -> None:
     with wave.open(str(target), "wb") as writer:
         writer.setnchannels(1)
         writer.setsampwidth(2)
-        writer.setframerate(rate)
+        writer.setframerate(sample_rate_hz)
         for block in blocks:
             writer.writeframes(block.astype("<i2").tobytes())
 
@@ -245,7 +246,7 @@ def render(mixer: Mixer, out: Path, audio_format: str, target_lufs: float | None
     def write(temporary: Path) -> None:
         if audio_format == "wav":
             master = Master(mixer, target_lufs, report)
-            _encode_wav(master.blocks(), mixer.timeline.sample_rate, temporary)
+            _encode_wav(master.blocks(), mixer.timeline.sample_rate_hz, temporary)
             master.finish()  # the WAV holds the mastered samples themselves: their figures
             return
         if target_lufs is None:
@@ -270,7 +271,7 @@ def _encode_mp3_at(mixer: Mixer, target_lufs: float, temporary: Path, threads: i
         if report.mastering is not None:  # the target is the file's; the PCM's is `aim`
             report.mastering = dataclasses.replace(report.mastering, target_lufs=target_lufs)
         _encode_mp3(master, temporary, threads)
-        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate)
+        report.output_lufs, report.true_peak_dbtp = measure_mp3(temporary, mixer.timeline.sample_rate_hz)
         if not math.isfinite(report.output_lufs):  # a silent track: no loudness to meet
             return
         missed = target_lufs - report.output_lufs

@@ -1,6 +1,7 @@
 """The short sounds of a track at its rate: built-in tones or the routine's own files for the
 start, end, finish and countdown cues, and the tick that marks a counted beat when its count word
-cannot fit (SPEC §2 rule 4) and each beat of a lead-in into counted reps (SPEC §6.1)."""
+cannot fit and each beat of a lead-in into counted reps (docs/routine-format.md, "Timing" rules 3
+and 7)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import numpy as np
 
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError, Problem
+from audiocoach.routine.definitions import BEEP, CHIME, GONG, TICK
 from audiocoach.routine.model import SoundChoice
-from audiocoach.speech.cues import CUE_ROLES, TICK
-from audiocoach.voice.clips import INAUDIBLE_PEAK
+from audiocoach.speech.cues import CUE_ROLES
+from audiocoach.voice.clips import INAUDIBLE_PEAK, fade_out, trim_silence
 
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
 MAX_SOUND_S = 3.0  # a cue sound longer than this would run into what follows it
@@ -39,15 +41,15 @@ def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
         # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
         # blurs into the next beat even at fast tempos.
         return _tone(sample_rate_hz, 0.06, [(1600.0, 1.0), (3900.0, 0.4)], 60.0)
-    if kind == "gong":
+    if kind == GONG:
         # Low and long, with inharmonic partials: unlike any cue, so it can only mean "done".
         return _tone(sample_rate_hz, 2.5, [(196.0, 1.0), (293.0, 0.5), (415.0, 0.35), (587.0, 0.2)],
                      1.6)
-    if kind == "chime":
+    if kind == CHIME:
         # A bell-like partial series; the start rings higher than the end.
         base = 880.0 if role == "start" else 660.0
         return _tone(sample_rate_hz, 0.6, [(base, 1.0), (base * 2.76, 0.3), (base * 5.4, 0.1)], 6.0)
-    if kind == "beep":
+    if kind == BEEP:
         if role in ("countdown", "lead_in"):
             # Shorter and between the two cue beeps: a count, never mistaken for "go" or "stop".
             return _tone(sample_rate_hz, 0.12, [(880.0, 1.0)], 6.0)
@@ -69,19 +71,17 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak < INAUDIBLE_PEAK:
         raise problem(f"the sound '{choice.name}' is silent", "choose a file you can hear")
-    audio = audio * np.float32(SOUND_PEAK / peak)
-    loud = np.flatnonzero(np.abs(audio) > FILE_SILENCE)
-    audio = audio[loud[0]:loud[-1] + 1]  # the sound begins exactly on its cue (SPEC §2 rule 1)
+    # No margin before the onset: the sound begins exactly on its cue ("Timing" rule 1).
+    audio = trim_silence(audio * np.float32(SOUND_PEAK / peak), FILE_SILENCE)
     if audio.size > MAX_SOUND_S * sample_rate_hz:
         raise problem(f"the sound '{choice.name}' lasts {audio.size / sample_rate_hz:.1f} s, "
                       f"longer than the {MAX_SOUND_S:g} s a cue sound may last", "trim the file")
-    fade = min(audio.size, int(0.01 * sample_rate_hz))  # no click where a long file was cut
-    audio[audio.size - fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
-    return audio.astype(np.float32)
+    return fade_out(audio.astype(np.float32), int(0.01 * sample_rate_hz))
 
 
-# The roles a cue's sound has in the timeline (SPEC §3's roles): the finish sound follows the
-# outro, and the countdown's sound marks both a hold's last seconds and the lead-in into a start.
+# The roles a cue's sound has in the timeline (routine format, "What comes out"): the finish
+# sound follows the outro, and the countdown's sound marks both a hold's last seconds and the
+# lead-in into a start.
 
 
 class SoundSet:

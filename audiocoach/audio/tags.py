@@ -66,7 +66,7 @@ def write_tags(path: Path, timeline: Timeline, description: str, cover: tuple[by
     tags.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data))  # 3: front cover
 
     def ms(samples: int) -> int:  # ID3 chapter times are whole milliseconds
-        return round(samples * 1000 / timeline.sample_rate)
+        return round(samples * 1000 / timeline.sample_rate_hz)
 
     ids = [f"chp{n}" for n in range(1, len(timeline.chapters) + 1)]
     for element_id, chapter in zip(ids, timeline.chapters):

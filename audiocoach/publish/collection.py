@@ -10,6 +10,7 @@ from pathlib import Path
 
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.publish.sidecars import CHAPTERS, VTT
+from audiocoach.routine.durations import clock
 
 INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
@@ -57,8 +58,7 @@ class Listing:
 
     @property
     def length(self) -> str:
-        minutes, seconds = divmod(round(self.seconds), 60)
-        return f"{minutes}:{seconds:02d}"
+        return clock(round(self.seconds))
 
     @property
     def size(self) -> str:

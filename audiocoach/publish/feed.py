@@ -8,7 +8,7 @@ from collections import Counter
 from audiocoach.publish.addresses import url
 from audiocoach.publish.collection import INDEX, Listing
 from audiocoach.publish.pages import count_words, page_words
-from audiocoach.publish.sidecars import vtt_time
+from audiocoach.routine.durations import timestamp
 
 PODCAST_NAMESPACE = "https://podcastindex.org/namespace/1.0"
 PSC_NAMESPACE = "http://podlove.org/simple-chapters"  # Podlove Simple Chapters
@@ -44,7 +44,7 @@ def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes
             # gPodder, Spotify and others read Podlove's chapters, not Podcasting 2.0's JSON.
             chapters = etree.SubElement(item, f"{{{PSC_NAMESPACE}}}chapters", version=PSC_VERSION)
             for chapter_title, start in self.chapters:
-                etree.SubElement(chapters, f"{{{PSC_NAMESPACE}}}chapter", start=vtt_time(start),
+                etree.SubElement(chapters, f"{{{PSC_NAMESPACE}}}chapter", start=timestamp(start),
                                  title=chapter_title)
             return item
 

@@ -8,7 +8,7 @@ from audiocoach.audio.track import Compiled
 from audiocoach.publish.addresses import href
 from audiocoach.publish.collection import Listing
 from audiocoach.routine.catalog import catalog
-from audiocoach.routine.durations import display
+from audiocoach.routine.durations import clock
 from audiocoach.speech.languages import (
     cover_words,
     number_form,
@@ -43,15 +43,11 @@ def _exercises(compiled: Compiled) -> list[dict]:
             for exercise in compiled.routine.exercises]
 
 
-def _clock(seconds: float) -> str:
-    return display(seconds).split(".")[0]
-
-
 def player_page(listing: Listing, compiled: Compiled) -> bytes:
     timeline = compiled.timeline
-    transcript = [{"time": _clock(timeline.seconds(e.start_sample)), "text": e.text}
+    transcript = [{"time": clock(timeline.seconds(e.start_sample)), "text": e.text}
                   for e in timeline.events if e.kind == "speech"]
-    chapters = [{"title": title, "start": start, "time": _clock(start)}
+    chapters = [{"title": title, "start": start, "time": clock(start)}
                 for title, start in listing.chapters]
     page = templates().get_template("player.html").render(
         track=listing, chapters=chapters, exercises=_exercises(compiled), transcript=transcript,

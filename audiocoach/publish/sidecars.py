@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from audiocoach.files import write_if_changed
+from audiocoach.routine.durations import timestamp
 from audiocoach.speech.timeline import Timeline
 
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
@@ -23,13 +24,6 @@ def chapters_json(timeline: Timeline) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def vtt_time(seconds: float) -> str:
-    millis = round(seconds * 1000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}.{millis % 1000:03d}"
-
-
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -39,8 +33,8 @@ def webvtt(timeline: Timeline) -> str:
     cues = ["WEBVTT", ""]
     for number, event in enumerate((e for e in timeline.events if e.kind == "speech"), start=1):
         cues += [str(number),
-                 f"{vtt_time(timeline.seconds(event.start_sample))} --> "
-                 f"{vtt_time(timeline.seconds(event.end_sample))}",
+                 f"{timestamp(timeline.seconds(event.start_sample))} --> "
+                 f"{timestamp(timeline.seconds(event.end_sample))}",
                  _escape(event.text), ""]
     return "\n".join(cues)
 

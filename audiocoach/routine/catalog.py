@@ -10,7 +10,7 @@ from pathlib import Path
 
 from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
 from audiocoach.routine import readers as read
-from audiocoach.routine.definitions import EXERCISE, SCHEMA_TITLE, json_schema
+from audiocoach.routine.definitions import CHIME, EXERCISE, SCHEMA_TITLE, json_schema
 from audiocoach.routine.exercise_reader import unknown_catalog_id
 from audiocoach.routine.load import MarkedDict, load_file
 from audiocoach.routine.model import Exercise
@@ -245,7 +245,7 @@ def new_routine_text(ids: list[str], title: str) -> str:
     document = {
         "title": title,
         "intro": " ".join(_said_once([c for entry in chosen for c in entry.cautions] + [SAFETY])),
-        "sounds": "chime",
+        "sounds": CHIME,
         "exercises": [routine_exercise(entry) for entry in chosen],
         "outro": "That is the routine. Well done.",
     }

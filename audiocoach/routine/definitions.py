@@ -3,7 +3,7 @@
 `model` reads routines with these fields' readers, `json_schema()` is the JSON Schema editors
 check routines with, and the README's field table is `field_table()`: a field added here is known
 to all three. The rules that tie fields together (one dose per exercise, the 4-hour limit, files
-that must exist) stay in `model`.
+that must exist) are checked by `exercise_reader` and `validation`, with the keys named here.
 """
 
 from __future__ import annotations
@@ -36,14 +36,22 @@ from audiocoach.routine.field_kinds import (
     Without,
 )
 
-ENGINES = ("auto", "piper", "gtts")
+AUTO, PIPER, GTTS = "auto", "piper", "gtts"  # the engines a routine may name
+ENGINES = (AUTO, PIPER, GTTS)
 # The Google domains whose voice has an accent of its own (gTTS's "Localized accents"): English
 # from Australia to Nigeria, French, Portuguese and Spanish on both sides of the Atlantic.
 ACCENTS = ("com", "co.uk", "com.au", "us", "ca", "co.in", "ie", "co.za", "com.ng", "fr", "com.br",
            "pt", "com.mx", "es")
-SOUNDS = ("chime", "beep", "none")  # one sound for every start and end cue
-BUILTIN_SOUNDS = ("chime", "beep", "gong")
-COUNTDOWN_SOUNDS = ("beep", "tick", "chime")  # short enough to mark one second each
+# The built-in sounds; the tick marks a beat of counted reps whose word cannot fit, or of a lead-in.
+CHIME, BEEP, GONG, TICK = "chime", "beep", "gong", "tick"
+# An exercise has exactly one dose, from one layer (its own fields, the catalog's or `defaults`);
+# a step has one of the first two.
+DOSE_KEYS = ("hold", "tempo", "steps")
+STEP_DOSE_KEYS = DOSE_KEYS[:2]
+NO_SOUND, SPOKEN = "none", "voice"  # a cue without a sound; a countdown whose numbers are said
+SOUNDS = (CHIME, BEEP, NO_SOUND)  # one sound for every start and end cue
+BUILTIN_SOUNDS = (CHIME, BEEP, GONG)
+COUNTDOWN_SOUNDS = (BEEP, TICK, CHIME)  # short enough to mark one second each
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 COVER_TYPES = (".jpg", ".jpeg", ".png")
@@ -110,7 +118,7 @@ EXERCISE: dict[str, Field] = {
     "hold": Field(Hold(MIN_HOLD_S), f"length of each timed effort (at least {MIN_HOLD_S} s)"),
     "reps": Field(Count(1, 1000), "efforts per side per set; with `tempo`, counted repetitions", 1),
     "tempo": Field(PositiveDuration(), "seconds per counted repetition"),
-    "steps": Field(ListOf(Fields(STEP, needs=("hold", "tempo")), minimum=1),
+    "steps": Field(ListOf(Fields(STEP, needs=STEP_DOSE_KEYS), minimum=1),
                    "sub-parts of one effort, each `{say, hold}` or `{say, reps, tempo}`"),
     "rest": Field(Duration(), "pause between efforts, from one end cue to the next start cue", "10s"),
     "sets": Field(Count(1, 100), "number of sets", 1),
@@ -143,7 +151,7 @@ SAY_ITEM: dict[str, Field] = {"say": Field(Text(), "an announcement", required=T
 
 VOICE: dict[str, Field] = {
     "engine": Field(Choice(ENGINES), "`piper` (offline), `gtts` (online) or `auto` (gTTS when "
-                    "Google answers)", "auto"),
+                    "Google answers)", AUTO),
     "language": Field(LanguageCode(), "language of the words and cues, e.g. `en`, `de`, `pt-BR`", "en"),
     "accent": Field(Accent(ACCENTS), "gTTS accent: the Google domain, e.g. `co.uk`", "com"),
     "model": Field(VoiceModel(), "piper voice: a voice name or the path of its .onnx file"),
@@ -161,10 +169,10 @@ MUSIC: dict[str, Field] = {
 }
 
 CUE_SOUNDS: dict[str, Field] = {
-    "start": Field(CueSound(BUILTIN_SOUNDS), "under each start cue"),
-    "end": Field(CueSound(BUILTIN_SOUNDS), "under each end cue"),
-    "finish": Field(CueSound(BUILTIN_SOUNDS), "once, after the outro"),
-    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, off="voice"),
+    "start": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each start cue"),
+    "end": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each end cue"),
+    "finish": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "once, after the outro"),
+    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, SPOKEN),
                        "each countdown number and lead-in mark, instead of the spoken number"),
 }
 SOUND_CUES = tuple(CUE_SOUNDS)
@@ -182,7 +190,7 @@ ROUTINE: dict[str, Field] = {
     "voice": Field(Fields(VOICE), "who speaks, in which language, how fast"),
     "sounds": Field(OneOf((Choice(SOUNDS), Fields(CUE_SOUNDS))),
                     "`chime`, `beep` or `none` for every start and end cue, or a sound per cue",
-                    "chime"),
+                    CHIME),
     "defaults": Field(Fields(DEFAULTS), "exercise fields for every exercise that does not give them"),
     "intro": Field(Text(), "said after the title"),
     "exercises": _exercises(EXERCISE),

@@ -130,6 +130,21 @@ def plural(count: int, noun: str) -> str:
 
 def display(seconds: float) -> str:
     """A time on the track as `m:ss.mmm` for tables."""
-    millis = round(seconds * 1000)
-    minutes, millis = divmod(millis, 60_000)
+    minutes, millis = divmod(round(seconds * 1000), 60_000)
     return f"{minutes}:{millis / 1000:06.3f}"
+
+
+def clock(seconds: float) -> str:
+    """A time on the track as `m:ss`, the part of a second cut off as a player's elapsed time does.
+
+    Round first for a length (`clock(round(length_s))`), so that 59.6 s reads 1:00.
+    """
+    minutes, millis = divmod(round(seconds * 1000), 60_000)
+    return f"{minutes}:{millis // 1000:02d}"
+
+
+def timestamp(seconds: float) -> str:
+    """A time on the track as `hh:mm:ss.mmm`, as WebVTT captions and Podlove chapters write it."""
+    hours, millis = divmod(round(seconds * 1000), 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}.{millis % 1000:03d}"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from audiocoach.errors import suggest
-from audiocoach.routine.definitions import EXERCISE, STEP
+from audiocoach.routine.definitions import DOSE_KEYS, EXERCISE, STEP, STEP_DOSE_KEYS
 from audiocoach.routine.load import Mark, MarkedDict, MarkedList
-from audiocoach.routine.model import DOSE_KEYS, Exercise, Step
+from audiocoach.routine.model import Exercise, Step
 from audiocoach.routine.problems import Problems, join
 from audiocoach.routine.readers import type_name
 
-_MODEL_NAMES = {
-    "hold": "hold_s", "tempo": "tempo_s", "rest": "rest_s", "set_rest": "set_rest_s",
-    "prepare": "prepare_s", "reminders": "reminders_s",
-}
+# A field that is a time in seconds keeps its unit in the model's name: `hold` -> `hold_s`.
+_MODEL_NAMES = {key: f"{key}_s" for key in EXERCISE
+                if f"{key}_s" in {f.name for f in dataclasses.fields(Exercise)}}
+
 
 def unknown_catalog_id(name: str, ids: Iterable[str]) -> tuple[str, str]:
     """What is wrong with a catalog id that names no exercise, and the fix, as (message, fix)."""
@@ -125,8 +126,9 @@ class ExerciseReader:
                               "add `say: ...` to tell what to do")
         say, hold, tempo, reps = (self.problems.read(entry, key, STEP[key], where) if key in entry
                                   else None for key in ("say", "hold", "tempo", "reps"))
-        if ("hold" in entry) == ("tempo" in entry):
-            self.problems.add(entry.mark, where, "a step needs exactly one of `hold` or `tempo`",
+        if sum(key in entry for key in STEP_DOSE_KEYS) != 1:
+            self.problems.add(entry.mark, where, "a step needs exactly one of "
+                              + " or ".join(f"`{key}`" for key in STEP_DOSE_KEYS),
                               "add `hold: 10s`, or `tempo: 2s` with `reps: 5`")
             return None
         if ("tempo" in entry) != ("reps" in entry):

@@ -286,7 +286,7 @@ class CueSound(Kind):
     """One of `builtins`, `off` (no sound), or the path of an audio file (it has a `/` or a `.`)."""
 
     builtins: tuple[str, ...]
-    off: str = "none"  # the countdown's is `voice`: no sound, the numbers are spoken
+    off: str  # the word for no sound: the countdown's is `voice`, as its numbers are spoken
 
     def read(self, value: Any) -> str:
         if not isinstance(value, str):

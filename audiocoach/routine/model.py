@@ -10,12 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from audiocoach.routine.definitions import EXERCISE, MUSIC, ROUTINE, VOICE
-from audiocoach.routine.readers import MAX_ROUTINE_S
-
-__all__ = ["MAX_ROUTINE_S"]  # the longest a routine may last, here beside the routine
-
-DOSE_KEYS = ("hold", "tempo", "steps")
+from audiocoach.routine.definitions import EXERCISE, MUSIC, NO_SOUND, ROUTINE, VOICE
 
 
 @dataclass(frozen=True)
@@ -156,7 +151,7 @@ class Picture:
 
 def default_sounds(kind: str = ROUTINE["sounds"].default, line: int = 1) -> dict[str, SoundChoice]:
     """`sounds: chime | beep | none`: the tone under every start and end cue."""
-    if kind == "none":
+    if kind == NO_SOUND:
         return {}
     return {cue: SoundChoice(kind, line) for cue in ("start", "end")}
 

@@ -17,7 +17,8 @@ from typing import Any, Callable
 from audiocoach.errors import suggest
 from audiocoach.routine.durations import parse_duration
 
-MAX_ROUTINE_S = 4 * 3600  # no routine, so no single duration in it, is longer
+MAX_ROUTINE_HOURS = 4  # no routine, so no single duration in it, is longer
+MAX_ROUTINE_S = MAX_ROUTINE_HOURS * 3600
 # The patterns below are written so that ECMAScript, which runs a JSON Schema's `pattern` in an
 # editor, reads them as Python does: Python's `\s` and `\d` also take other scripts' spaces
 # and digits, these classes do not.
@@ -135,7 +136,7 @@ def duration(value: Any) -> Fraction:
         raise ValueError(f"{shown(value)} is not a duration", str(error)) from None
     if seconds > MAX_ROUTINE_S:
         raise ValueError(f"{shown(value)} is longer than a whole routine may last",
-                         f"a routine lasts at most {MAX_ROUTINE_S // 3600} hours")
+                         f"a routine lasts at most {MAX_ROUTINE_HOURS} hours")
     return seconds
 
 

@@ -17,7 +17,7 @@ from audiocoach.routine.exercise_reader import ExerciseReader
 from audiocoach.routine.load import Mark, MarkedDict, MarkedList
 from audiocoach.routine.model import Exercise, Item, Rest, Routine, Say, Voice
 from audiocoach.routine.problems import FileChecks, Problems, join
-from audiocoach.routine.readers import MAX_ROUTINE_S, type_name
+from audiocoach.routine.readers import MAX_ROUTINE_HOURS, MAX_ROUTINE_S, type_name
 from audiocoach.routine.track_reader import TrackReader
 
 __all__ = ["FileChecks", "build_exercise", "build_routine"]
@@ -59,7 +59,7 @@ class _RoutineBuilder:
             minimum_s += _minimum_s(item)
             if minimum_s > MAX_ROUTINE_S:
                 total_s = sum((_minimum_s(item) for item, _, _ in placed), Fraction(0))
-                self.problems.add(mark, path, f"the routine passes the {MAX_ROUTINE_S // 3600}-hour "
+                self.problems.add(mark, path, f"the routine passes the {MAX_ROUTINE_HOURS}-hour "
                                   f"limit here: it lasts at least {float(total_s) / 3600:.1f} hours",
                                   "shorten holds, rests or reps, or split it into several routines")
                 return

@@ -1,5 +1,5 @@
 """The cues a listener can tune: each cue's words with their blanks filled in, the count into each
-effort (the lead-in) and what comes next at the end of a rest (SPEC §6.1)."""
+effort (the lead-in) and what comes next at the end of a rest ("Timing" rules 7 and 8)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
+from audiocoach.routine.definitions import TICK
 from audiocoach.routine.model import Exercise
 from audiocoach.speech.languages import ONE, Pack
 
 PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
 COUNTDOWN_MARK = "countdown"  # a mark that is the routine's `sounds.countdown`
-TICK = "tick"  # the sound of a beat: counted reps whose word cannot fit, a lead-in into reps
 # The roles in which each cue's sound is heard on the timeline: the countdown's sound marks the
 # countdown numbers and the lead-in alike.
 CUE_ROLES = {"start": ("start",), "end": ("end",), "finish": ("outro",),

@@ -1,5 +1,5 @@
 """Cues inside one timed effort: the count words or ticks on its beats, the countdown, halfway,
-reminders and tips, each in the effort's free time (SPEC §2 rules 1 to 4 and 7)."""
+reminders and tips, each in the effort's free time ("Timing" rules 1 to 3 and 6)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class Warnings:
 
 
 class Effort:
-    """One effort's window and the cues in it (SPEC §2 rules 1 to 4, and 7 for what cannot fit).
+    """One effort's window and the cues in it ("Timing" rules 1 to 3, and 6 for what cannot fit).
 
     A cue goes only into free time: `gap` samples of silence on each side of every cue, and
     everything said inside the window ends `gap` samples before the end cue. Cues are placed
@@ -94,7 +94,7 @@ class Effort:
             self.layout.warnings.add(self.window.group, f"{what} '{line.text}' does not fit and was dropped")
 
     def place_sound(self, at: Samples) -> None:
-        """One mark of a countdown given as a sound (SPEC §6.1), where its number would begin."""
+        """One mark of a countdown given as a sound ("Sounds"), where its number would begin."""
         name = self.layout.sound_names[COUNTDOWN_MARK]
         if self.fits(at, self.layout.sound_lengths[(name, "countdown")]):
             played = self.layout.sound(name, "countdown", at)
@@ -103,7 +103,7 @@ class Effort:
             self.layout.warnings.add(self.window.group, f"countdown '{name}' does not fit and was dropped")
 
     def beats(self) -> None:
-        """Mark every beat of counted reps (SPEC §2 rule 4): count words, or ticks if any cannot fit.
+        """Mark every beat of counted reps (Timing rule 3): count words, or ticks if any cannot fit.
 
         A beat is never left silent. When one count word is too long for its beat (a fast tempo,
         a slow voice, a long number), every beat of the effort gets the same tick instead, so the

@@ -32,6 +32,11 @@ def locale(code: str) -> tuple[str, str | None]:
     return found.group(1).lower(), found.group(2).upper() if found.group(2) else None
 
 
+def voice_language(name: str) -> str:
+    """The language code a piper voice's name begins with: `pt_BR-faber-medium` -> `pt_BR`."""
+    return name.split("-")[0]
+
+
 def web_language(code: str) -> str:
     """A language code as the web writes it (BCP 47): `pt_BR` -> `pt-BR`."""
     return code.replace("_", "-")
@@ -123,22 +128,25 @@ def cover_words(language: str) -> Mapping[str, str]:
 @lru_cache(maxsize=None)
 def pack_words(language: str, section: str) -> Mapping[str, str]:
     """A section of words in `language`'s pack (English's where there is none)."""
-    code = pack_for(language)[0].code
+    return _pack_document(pack_for(language)[0].code)[section]
+
+
+@lru_cache(maxsize=None)
+def _pack_document(code: str) -> dict:
     text = (resources.files("audiocoach.speech") / "packs" / f"{code}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)[section]
+    return yaml.safe_load(text)
 
 
 @lru_cache(maxsize=None)
 def load_pack(code: str) -> Pack:
-    text = (resources.files("audiocoach.speech") / "packs" / f"{code}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = _pack_document(code)
     spelling = data.get("spelling") or {}
     return Pack(code, data["language"], data["phrases"], data["units"], data["summary"],
                 tuple(data.get("piper_voices") or ()), spelling.get("contractions") or {},
                 spelling.get("sentence_starts") or {}, code)
 
 
-def pack_for(language: str, voice: str | None = None) -> tuple[Pack, str | None]:
+def pack_for(language: str, voice_name: str | None = None) -> tuple[Pack, str | None]:
     """The pack for a language code (`de`, `de-DE`, `pt_BR`: the language part picks it), and a
     warning when there is none and English stands in.
 
@@ -150,7 +158,7 @@ def pack_for(language: str, voice: str | None = None) -> tuple[Pack, str | None]
         return load_pack(FALLBACK), (
             f"there are no cue words for language '{language}', so they are English; write your "
             f"own in `phrases` (packs: {', '.join(pack_codes())})")
-    voice_code, voice_region = locale(voice) if voice else ("", None)
+    voice_code, voice_region = locale(voice_name) if voice_name else ("", None)
     if voice_code == code and voice_region:
         region = voice_region
     pack = load_pack(code)

@@ -2,7 +2,7 @@
 
 The script is a flat list of steps the timeline lays out one after another: sentences spoken in
 turn, fixed pauses, timed efforts (a hold or counted reps with their cues) and the gaps between
-efforts, whose length the timing contract fixes (SPEC §2, rule 6).
+efforts, whose length the timing contract fixes (docs/routine-format.md, "Timing" rule 5).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class FinishSound:
 
 @dataclass(frozen=True)
 class Window:
-    """A timed effort: the start cue at t0, the end cue at t0 + length (SPEC §2 rules 1 to 4).
+    """A timed effort: the start cue at t0, the end cue at t0 + length ("Timing" rules 1 to 3).
 
     Cues inside it are placed in its free time by the timeline; the count words of counted reps
     come first, as every beat must be marked.
@@ -93,9 +93,9 @@ class Gap:
 
     `after` is said right away; `before` ends one margin before the next start cue. The gap is
     measured from the previous end cue (or from the cursor when there was none); with
-    `from_after`, from the end of the `after` speech (switching sides, SPEC §2 rule 6).
+    `from_after`, from the end of the `after` speech (switching sides, "Timing" rule 5).
     `lead_in` counts into the start cue after all of that, and `closing` ("Next: ...") takes the
-    place of `before` in a rest block; neither ever lengthens the gap (SPEC §6.1).
+    place of `before` in a rest block; neither ever lengthens the gap ("Timing" rules 7, 8).
     """
 
     label: str
@@ -225,7 +225,7 @@ def _label(exercise: Exercise, set_number: int, side: str | None, rep: int) -> s
 def _window(exercise: Exercise, phrases: Phrases, label: str, group: str,
             hold_s: Fraction | None, tempo_s: Fraction | None, reps: int | None,
             countdown_sound: bool) -> Window:
-    """One effort's window; halfway, reminders and tips apply to counted reps too (SPEC §2 rule 3)."""
+    """One effort's window; halfway, reminders and tips apply to counted reps too (Timing 2)."""
     length_s = hold_s if hold_s is not None else tempo_s * reps
     reminders = sorted(set(exercise.reminders_s), reverse=True)
     halfway = phrases.line("halfway", "halfway") if exercise.halfway else None
@@ -246,7 +246,7 @@ def _window(exercise: Exercise, phrases: Phrases, label: str, group: str,
     if tempo_s is not None:
         counts = tuple(Line(sentence(phrases.number(k), phrases.pack), "rep")
                        for k in range(2, reps + 1))
-        # The first count is the start cue (SPEC §2 rule 4), unless the author named one.
+        # The first count is the start cue ("Timing" rule 3), unless the author named one.
         start = (phrases.line("start", "start") if "start" in phrases.named
                  else Line(sentence(phrases.number(1), phrases.pack), "start"))
         return Window(label, group, start, end, tempo_s=tempo_s, counts=counts, **cues)
@@ -262,7 +262,7 @@ def _effort(exercise: Exercise, phrases: Phrases, label: str,
     """One effort: what to say just before its first start cue, and its windows.
 
     With steps, the first step's words close the gap before the effort, so the rest still ends
-    exactly at a start cue (SPEC §2 rule 6); each later step's words follow the previous end cue.
+    exactly at a start cue ("Timing" rule 5); each later step's words follow the previous end cue.
     """
     if exercise.dose == "hold":
         return (), [_window(exercise, phrases, label, exercise.name, exercise.hold_s, None, None,
@@ -327,18 +327,21 @@ def _exercise(exercise: Exercise, phrases: Phrases, countdown_sound: bool) -> li
     return steps
 
 
-def build_script(routine: Routine, language: str | None = None, voice: str | None = None) -> Script:
+def build_script(routine: Routine, language: str | None = None,
+                 voice_name: str | None = None) -> Script:
     """Turn a validated routine into the ordered script the timeline lays out.
 
     The cue words are in `language` (default: the routine's voice language) where a pack has it;
-    numbers follow the region of `voice`, the piper voice's name (default: the routine's `model`).
+    numbers follow the region of `voice_name`, the piper voice's name (default: the routine's
+    `voice.model`).
     """
-    pack, warning = pack_for(language or routine.voice.language, voice or routine.voice.model)
+    pack, warning = pack_for(language or routine.voice.language,
+                              voice_name or routine.voice.model)
     script = Script(routine.title, routine.file)
     if warning:
         script.warnings.append(warning)
     if routine.intro:
-        # The intro is a chapter of its own, titled with the routine (SPEC §5.1).
+        # The intro is a chapter of its own, titled with the routine ("The sound of the track").
         script.steps.append(Chapter(routine.title))
         script.intro = True
     opening = [Line(sentence(routine.title, pack), "title")]

@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Protocol
 
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.routine.durations import Samples, display, plural, to_samples
-from audiocoach.routine.model import MAX_ROUTINE_S
+from audiocoach.routine.readers import MAX_ROUTINE_S
 from audiocoach.speech.cues import EVENT_ROLES, TICK, LeadIn
 from audiocoach.speech.efforts import CUE_GAP_S, Effort, Warnings
 from audiocoach.speech.languages import spoken
@@ -28,7 +28,7 @@ from audiocoach.speech.script import (
     Window,
 )
 
-MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest (SPEC §2 rule 6)
+MARGIN_S = Fraction(1)  # silence before a start cue after the speech of a rest ("Timing" rule 5)
 
 
 class Sounds(Protocol):
@@ -68,7 +68,7 @@ class Timeline:
     """Every event of the track at its sample, with the chapters and what `plan` warns of."""
 
     title: str
-    sample_rate: int
+    sample_rate_hz: int
     engine: str
     length_samples: Samples  # of the rendered track
     events: list[Event] = field(default_factory=list)
@@ -76,14 +76,14 @@ class Timeline:
     warnings: list[str] = field(default_factory=list)
 
     def seconds(self, samples: Samples) -> float:
-        return round(samples / self.sample_rate, 6)
+        return round(samples / self.sample_rate_hz, 6)
 
     def to_json(self) -> dict:
-        """The `plan --json` document of SPEC §3."""
+        """The `plan --json` document described in docs/routine-format.md, "What comes out"."""
         return {
             "title": self.title,
             "duration_s": self.seconds(self.length_samples),
-            "sample_rate": self.sample_rate,
+            "sample_rate": self.sample_rate_hz,
             "engine": self.engine,
             "chapters": [{"title": c.title, "start_s": self.seconds(c.start_sample),
                           "end_s": self.seconds(c.end_sample)} for c in self.chapters],
@@ -95,7 +95,7 @@ class Timeline:
 
     def __str__(self) -> str:
         length_s = self.seconds(self.length_samples)
-        rows = [f"{self.title} ({self.engine}, {self.sample_rate} Hz, {length_s:.3f} s)"]
+        rows = [f"{self.title} ({self.engine}, {self.sample_rate_hz} Hz, {length_s:.3f} s)"]
         for c in self.chapters:
             rows.append(f"chapter {c.title!r} "
                         f"{self.seconds(c.start_sample):.3f}-{self.seconds(c.end_sample):.3f}")
@@ -120,8 +120,9 @@ class Timeline:
 
 
 def _cover_with_chapters(timeline: Timeline, chapter_starts: list[tuple[str, Samples]]) -> None:
-    """Chapters that cover the whole track (SPEC §5.1): the first from 0 s, each until the next
-    begins, the last until the end; every event belongs to the chapter it starts in."""
+    """Chapters that cover the whole track ("The sound of the track"): the first from 0 s, each
+    until the next begins, the last until the end; every event belongs to the chapter it starts
+    in."""
     if not chapter_starts:
         return
     starts = [0] + [start for _, start in chapter_starts[1:]]
@@ -135,14 +136,14 @@ class _Layout:
     """Walks the script once, keeping a cursor in samples, and places every event."""
 
     def __init__(self, script: Script, clip_lengths: Mapping[str, Samples], sounds: Sounds,
-                 sample_rate: int, engine: str, round_length: Callable[[Samples, int], Samples]):
-        self.rate = sample_rate
+                 sample_rate_hz: int, engine: str, round_length: Callable[[Samples, int], Samples]):
+        self.sample_rate_hz = sample_rate_hz
         self.round_length = round_length
         self.script = script
         self.clips = clip_lengths
         self.sound_names = sounds.names
         self.sound_lengths = sounds.lengths()
-        self.timeline = Timeline(script.title, sample_rate, engine, 0)
+        self.timeline = Timeline(script.title, sample_rate_hz, engine, 0)
         self.warnings = Warnings()
         self.cursor: Samples = 0  # earliest start of the next speech
         self.speech_end: Samples = 0  # end of the latest speech
@@ -152,7 +153,7 @@ class _Layout:
         self.tips_said: dict[str, set[str]] = {}
 
     def samples(self, seconds: Fraction) -> Samples:
-        return to_samples(seconds, self.rate)
+        return to_samples(seconds, self.sample_rate_hz)
 
     def say(self, line: Line, at: Samples) -> Event:
         event = Event(at, self.clips[line.text], "speech", line.role, line.text, 0)
@@ -194,7 +195,7 @@ class _Layout:
         timeline = self.timeline
         timeline.events.sort(key=lambda e: (e.start_sample, e.kind != "sound"))
         last_sample = max([self.cursor] + [e.end_sample for e in timeline.events])
-        timeline.length_samples = self.round_length(last_sample, self.rate)
+        timeline.length_samples = self.round_length(last_sample, self.sample_rate_hz)
         _cover_with_chapters(timeline, self.chapter_starts)
         for window in (step for step in self.script.steps if isinstance(step, Window)):
             for tip in window.tips:
@@ -217,7 +218,7 @@ class _Layout:
         return sum(self.clips[line.text] for line in lines) + (len(lines) - 1) * self.samples(SPEECH_GAP_S)
 
     def gap(self, gap: Gap, end_cue: Samples | None) -> None:
-        """Lay out the time before a start cue: the gap rule (SPEC §2 rule 6, and §6.1).
+        """Lay out the time before a start cue: the gap rule ("Timing" rules 5, 7 and 8).
 
         A gap runs from its anchor to the next start cue, exactly `nominal_s` later. The anchor
         is the previous end cue, or the cursor where there was none, or (switching sides,
@@ -246,7 +247,7 @@ class _Layout:
             required = self.speech_end + margin if (gap.after or end_cue is not None) else anchor
         start = max(target, required)
         if required > target:
-            needed = Fraction(start - measured_from, self.rate)
+            needed = Fraction(start - measured_from, self.sample_rate_hz)
             self.warnings.add(gap.label, f"{float(gap.nominal_s):g} s is too short for what is said "
                               f"in it; lengthened to {float(needed):.1f} s")
         before = gap.before
@@ -297,7 +298,7 @@ class _Layout:
         if start.end_sample + effort.gap > t1:
             raise AudiocoachError(Problem(
                 f"{window.label}: the start cue '{window.start.text}' takes "
-                f"{start.length_samples / self.rate:.1f} s, longer than the "
+                f"{start.length_samples / self.sample_rate_hz:.1f} s, longer than the "
                 f"{float(window.length_s):g} s effort",
                 "shorten the start phrase or lengthen the hold or tempo", self.script.file,
                 field="phrases.start"))
@@ -311,18 +312,18 @@ class _Layout:
 
 
 def lay_out(script: Script, clip_lengths: Mapping[str, Samples], sounds: Sounds,
-            sample_rate: int, engine: str,
-            round_length: Callable[[Samples, int], Samples] = lambda length, rate: length) -> Timeline:
-    """Place every line and sound of the script at its sample index (SPEC §2).
+            sample_rate_hz: int, engine: str,
+            round_length: Callable[[Samples, int], Samples] = lambda length, _: length) -> Timeline:
+    """Place every line and sound of the script at its sample index (routine format, "Timing").
 
     `clip_lengths` maps each text to its clip's length; `sounds` says which sound each cue
-    plays and how long it is; `round_length(length, rate)` may lengthen the silence at the end
-    (for an encoder that needs it).
+    plays and how long it is; `round_length(length, sample_rate_hz)` may lengthen the silence at
+    the end (for an encoder that needs it).
     """
-    timeline = _Layout(script, clip_lengths, sounds, sample_rate, engine, round_length).run()
-    if timeline.length_samples > MAX_ROUTINE_S * sample_rate:
+    timeline = _Layout(script, clip_lengths, sounds, sample_rate_hz, engine, round_length).run()
+    if timeline.length_samples > MAX_ROUTINE_S * sample_rate_hz:
         raise AudiocoachError(Problem(
-            f"the track would last {spoken(Fraction(timeline.length_samples, sample_rate))}, "
+            f"the track would last {spoken(Fraction(timeline.length_samples, sample_rate_hz))}, "
             "over the 4-hour limit",
             "shorten holds or rests, or split the routine", script.file))
     return timeline

@@ -43,16 +43,17 @@ def estimated_layout(routine: Routine, reachable: Callable[[], bool]) -> Layout:
     known: dict[str, int] = {}
     missing: list[str] = []
     for text in script.texts():
-        key = clip_key(engine.name, settings, engine.sample_rate, text)
-        clip = cache.get(key, engine.sample_rate)
+        key = clip_key(engine.name, settings, engine.sample_rate_hz, text)
+        clip = cache.get(key, engine.sample_rate_hz)
         if clip is None:
             missing.append(text)
         else:
             known[text] = clip.size
-    rate = _samples_per_character(known, engine.sample_rate, voice.speed)
+    rate = _samples_per_character(known, engine.sample_rate_hz, voice.speed)
     lengths = {**known, **{text: max(1, round(len(text) * rate)) for text in missing}}
-    sounds = SoundSet(routine.sounds, engine.sample_rate, routine.file)
-    timeline = lay_out(script, lengths, sounds, engine.sample_rate, engine.name, encodable_length)
+    sounds = SoundSet(routine.sounds, engine.sample_rate_hz, routine.file)
+    timeline = lay_out(script, lengths, sounds, engine.sample_rate_hz, engine.name,
+                       encodable_length)
     return Layout(timeline, set(missing))
 
 

@@ -54,9 +54,9 @@ class ClipCache:
             return None
         if len(data) < _HEADER.size:
             return None
-        magic, rate, count, digest = _HEADER.unpack_from(data)
+        magic, stored_rate_hz, count, digest = _HEADER.unpack_from(data)
         payload = data[_HEADER.size:]
-        if (magic != _MAGIC or rate != sample_rate_hz or len(payload) != 2 * count
+        if (magic != _MAGIC or stored_rate_hz != sample_rate_hz or len(payload) != 2 * count
                 or hashlib.sha256(payload).digest() != digest):
             return None
         return np.frombuffer(payload, dtype="<i2").copy()

@@ -1,7 +1,8 @@
 """Bring any engine's audio to the track's format: mono float32 at the track rate, trimmed, levelled.
 
 Every engine's output passes through `finish` at the engine boundary, so the renderer meets one
-format and every clip speaks at the same loudness.
+format and every clip speaks at the same loudness. A cue sound from a file is cut and faded with
+the same `trim_silence` and `fade_out`, levelled to its own peak instead.
 """
 
 from __future__ import annotations
@@ -25,15 +26,27 @@ def finish(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
         return np.zeros(0, dtype=np.float32)
     rms = float(np.sqrt(np.mean(np.square(audio[voiced], dtype=np.float64))))
     gain = min(TARGET_RMS / rms, PEAK_CEILING / float(np.max(np.abs(audio))))
-    audio = audio * np.float32(gain)
-    loud = np.flatnonzero(np.abs(audio) > SILENCE)
     edge = max(1, int(EDGE_S * sample_rate_hz))
-    first = max(0, int(loud[0]) - edge)
-    last = min(audio.size, int(loud[-1]) + 1 + edge)
-    audio = audio[first:last].copy()
-    ramp = np.linspace(0.0, 1.0, min(edge, audio.size), dtype=np.float32)
-    audio[: ramp.size] *= ramp
-    audio[audio.size - ramp.size:] *= ramp[::-1]
+    audio = trim_silence(audio * np.float32(gain), SILENCE, edge)
+    audio[: min(edge, audio.size)] *= np.linspace(0.0, 1.0, min(edge, audio.size), dtype=np.float32)
+    return fade_out(audio, edge)
+
+
+def trim_silence(audio: np.ndarray, threshold: float, margin_samples: int = 0) -> np.ndarray:
+    """A copy from the first to the last sample louder than `threshold`, `margin_samples` wider
+    on each side; empty when no sample is."""
+    loud = np.flatnonzero(np.abs(audio) > threshold)
+    if loud.size == 0:
+        return audio[:0].copy()
+    first = max(0, int(loud[0]) - margin_samples)
+    last = min(audio.size, int(loud[-1]) + 1 + margin_samples)
+    return audio[first:last].copy()
+
+
+def fade_out(audio: np.ndarray, fade_samples: int) -> np.ndarray:
+    """The audio with its last `fade_samples` faded to silence in place, so a cut never clicks."""
+    fade = min(fade_samples, audio.size)
+    audio[audio.size - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
     return audio
 
 

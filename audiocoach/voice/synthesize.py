@@ -62,14 +62,14 @@ def synthesize_all(texts: Iterable[str], engine: Engine, cache: ClipCache | NoCa
     missing: list[str] = []
     keys: dict[str, str] = {}
     for text in dict.fromkeys(texts):
-        keys[text] = clip_key(engine.name, settings, engine.sample_rate, text)
-        clip = cache.get(keys[text], engine.sample_rate)
+        keys[text] = clip_key(engine.name, settings, engine.sample_rate_hz, text)
+        clip = cache.get(keys[text], engine.sample_rate_hz)
         if clip is None:
             missing.append(text)
         else:
             clips[text] = clip
     for done, (text, clip) in enumerate(_synthesized(engine, missing, workers, pool), start=1):
-        cache.put(keys[text], engine.sample_rate, clip)
+        cache.put(keys[text], engine.sample_rate_hz, clip)
         clips[text] = clip
         if done == 1:
             pause_at("synthesis")
@@ -115,7 +115,7 @@ def _collected(results: Iterator[tuple[str, np.ndarray | AudiocoachError]]) -> I
 
 
 def _clip(engine: Engine, text: str) -> np.ndarray:
-    clip = to_int16(finish(engine.synthesize(text), engine.sample_rate))
+    clip = to_int16(finish(engine.synthesize(text), engine.sample_rate_hz))
     # A text with nothing to say (only punctuation) still needs a place on the timeline.
     return clip if clip.size else np.zeros(1, dtype=np.int16)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
-from audiocoach.speech.languages import same_language
+from audiocoach.speech.languages import same_language, voice_language
 from audiocoach.voice.engines.piper import (
     BUNDLED_VOICE,
     _bundled,
@@ -29,6 +29,8 @@ Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 @dataclass(frozen=True)
 class InstalledVoice:
+    """A piper voice's files on this machine: `name` is what `voice.model` and `--voice` take."""
+
     name: str
     language: str
     quality: str
@@ -59,7 +61,7 @@ def _describe(model: Path, config: Path, bundled: bool = False) -> InstalledVoic
     language = document.get("language", {}) if isinstance(document.get("language"), dict) else {}
     audio = document.get("audio", {}) if isinstance(document.get("audio"), dict) else {}
     name = model.name[:-len(".onnx")]
-    return InstalledVoice(name, language.get("code") or name.split("-")[0], audio.get("quality", "?"),
+    return InstalledVoice(name, language.get("code") or voice_language(name), audio.get("quality", "?"),
                           model.stat().st_size, model.parent, bundled)
 
 
@@ -89,7 +91,7 @@ def available(index: dict, language: str | None = None) -> list[tuple[str, str, 
     found = []
     for name, entry in sorted(index.items()):
         facts = entry.get("language") if isinstance(entry.get("language"), dict) else {}
-        code = str(facts.get("code") or name.split("-")[0])
+        code = str(facts.get("code") or voice_language(name))
         if language is None or same_language(code, language):
             size = sum(int(f.get("size_bytes", 0)) for f in entry.get("files", {}).values())
             found.append((name, code, str(entry.get("quality", "")), size))

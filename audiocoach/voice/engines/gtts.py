@@ -11,8 +11,9 @@ import numpy as np
 
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError
+from audiocoach.routine.definitions import GTTS
 from audiocoach.routine.model import Voice
-from audiocoach.speech.languages import locale
+from audiocoach.speech.languages import locale, web_language
 from audiocoach.voice.engines.piper import offline_fix
 
 SAMPLE_RATE = 24_000  # what Google sends; decoding keeps it, so nothing is resampled
@@ -43,7 +44,7 @@ def google_language(language: str) -> str | None:
 
     known = {code.lower(): code for code in tts_langs()}
     code, region = locale(language)
-    for candidate in (language.replace("_", "-").lower(), f"{code}-{region}".lower(), code):
+    for candidate in (web_language(language).lower(), f"{code}-{region}".lower(), code):
         if candidate in known:
             return known[candidate]
     return None
@@ -61,8 +62,8 @@ def google_reachable() -> bool:
 
 
 class GttsEngine:
-    name = "gtts"
-    sample_rate = SAMPLE_RATE
+    name = GTTS
+    sample_rate_hz = SAMPLE_RATE
 
     def __init__(self, voice: Voice, sleep: Callable[[float], None] | None = None):
         language = google_language(voice.language)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.routine.definitions import PIPER
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale, same_language, suggested_voice
 from audiocoach.voice.engines.piper_noise import SeededNoise, patch_noise_inputs
@@ -214,13 +215,13 @@ def read_config(config: Path) -> dict:
         raise AudiocoachError.engine("the piper voice config is not UTF-8 text", fix,
                                      str(config)) from None
     try:
-        rate = document["audio"]["sample_rate"]
+        rate_hz = document["audio"]["sample_rate"]
     except (KeyError, TypeError):
         raise AudiocoachError.engine("the piper voice config has no audio.sample_rate",
                                      fix, str(config)) from None
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 8000 <= rate <= 192_000:
-        raise AudiocoachError.engine(f"the piper voice config's audio.sample_rate {rate!r} is not a "
-                                     "sample rate", fix, str(config))
+    if isinstance(rate_hz, bool) or not isinstance(rate_hz, int) or not 8000 <= rate_hz <= 192_000:
+        raise AudiocoachError.engine(f"the piper voice config's audio.sample_rate {rate_hz!r} is "
+                                     "not a sample rate", fix, str(config))
     return document
 
 
@@ -241,14 +242,14 @@ def file_digest(path: Path) -> str:
 
 
 class PiperEngine:
-    name = "piper"
+    name = PIPER
     parallel = True  # clips may be synthesized in several processes at once
 
     def __init__(self, voice: Voice):
         self.voice_name, self.model_path, self.config_path = resolve_voice(voice)
         self.speed = voice.speed
         config = read_config(self.config_path)
-        self.sample_rate = int(config["audio"]["sample_rate"])
+        self.sample_rate_hz = int(config["audio"]["sample_rate"])
         self.language = spoken_language(config)
         inference = config.get("inference") if isinstance(config.get("inference"), dict) else {}
         # The voice's own liveliness and pace, as its author tuned them.
@@ -280,7 +281,7 @@ class PiperEngine:
         """The clip for `text`: one run of the voice per sentence, joined by short pauses."""
         voice, noise_inputs = _load(self.model_path, self.config_path, self.threads)
         noise = SeededNoise(noise_inputs, text, self.settings())
-        pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate), dtype=np.float32)
+        pause = np.zeros(int(SENTENCE_PAUSE_S * self.sample_rate_hz), dtype=np.float32)
         parts: list[np.ndarray] = []
         for phonemes in voice.phonemize(text):
             if not phonemes:
