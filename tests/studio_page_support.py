@@ -41,11 +41,11 @@ outro: Well done.
 class BrowserPlayableVoice(FakeEngine):
     """The fake voice at a sample rate a browser plays (it refuses 1 kHz WAV files)."""
 
-    sample_rate = 16000
+    sample_rate_hz = 16000
 
     def synthesize(self, text: str) -> np.ndarray:
         FakeEngine.calls.append(text)
-        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate // 1000) / self.sample_rate
+        t = np.arange(MS_PER_CHAR * len(text) * self.sample_rate_hz // 1000) / self.sample_rate_hz
         return (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
 
 
