@@ -215,8 +215,9 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, *, client: A
     """Build each routine into `out_dir/<name>.<format>`, on a Dask cluster (`client`: a
     `distributed.Client` or a scheduler's address) or, without one, on every core here.
 
-    One outcome per routine, in order (`batch.Outcome`: `error` None when written, `lines`
-    and `notes` as `audiocoach build` prints them); a routine's mistake stops only itself."""
+    One outcome per routine, in order (`batch.Outcome`: `error` None when written, else the
+    AudiocoachError that stopped it, with its `kind` and, as str(), its message; `lines` and
+    `notes` as `audiocoach build` prints them); a routine's mistake stops only itself."""
     from audiocoach.cluster import build_many as build
 
     _refuse_unknown(options, "build_many")
