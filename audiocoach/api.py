@@ -183,7 +183,13 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
 def plan_with(routine: Routine | str | Path | Mapping[str, Any], options: Options, *,
               progress: Callable[[int, int], None] | None = None,
               on_voice: Callable[[str], None] | None = None, pool: Pool | None = None) -> Track:
-    """`plan` with the options already made (the command line's, a batch's)."""
+    """`plan` with the options already made (the command line's, a batch's): an
+    `audiocoach.options.Options`, checked when it was made."""
+    if not isinstance(options, Options):
+        raise AudiocoachError(Problem(
+            f"expected an audiocoach.options.Options, got {python_kind(options)}",
+            "make one, e.g. Options(engine='piper'), or call audiocoach.plan with keywords",
+            field="options"), Kind.USAGE)
     if not isinstance(routine, Routine):
         routine = load(routine)
     return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice, pool=pool))

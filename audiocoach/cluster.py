@@ -34,7 +34,7 @@ from audiocoach.batch import (
 from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.files import write_atomically, write_if_changed
 from audiocoach.options import Options
-from audiocoach.publish.outputs import AUDIO_FORMATS, in_folder
+from audiocoach.publish.outputs import in_folder
 from audiocoach.routine.model import Routine
 from audiocoach.voice.cache import ENV_VAR as CACHE_VARIABLE
 
@@ -228,10 +228,6 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
                sidecars: bool, options: Options) -> list[Outcome]:
     """`audiocoach.build_many` once its options are checked: on the cluster, or on every core
     here without one."""
-    audio_format = options.audio_format
-    if audio_format not in AUDIO_FORMATS:
-        raise AudiocoachError(Problem(f"cannot write {audio_format!r} files", "use 'mp3' or 'wav'",
-                                      field="audio_format"), Kind.USAGE)
     if isinstance(routines, (str, os.PathLike)):
         routines = [routines]
     for index, routine in enumerate(routines := list(routines)):
@@ -243,7 +239,7 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
         raise AudiocoachError(Problem(f"expected a folder, got {type(out_dir).__name__}",
                                       "pass a path such as 'tracks'", field="out_dir"), Kind.USAGE)
     paths = [Path(routine) for routine in routines]
-    targets = in_folder(paths, Path(out_dir), audio_format)
+    targets = in_folder(paths, Path(out_dir), options.audio_format)
     jobs = [Job(path, out, options, sidecars) for path, out in zip(paths, targets)]
     if client is None:
         return list(build_all(jobs, default_jobs()))
