@@ -19,7 +19,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from audiocoach.api import load
 from audiocoach.batch import (
@@ -33,7 +33,7 @@ from audiocoach.batch import (
 )
 from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.files import write_atomically, write_if_changed
-from audiocoach.options import Options
+from audiocoach.options import Options, python_kind
 from audiocoach.publish.outputs import in_folder
 from audiocoach.routine.model import Routine
 from audiocoach.voice.cache import ENV_VAR as CACHE_VARIABLE
@@ -230,6 +230,11 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
     here without one."""
     if isinstance(routines, (str, os.PathLike)):
         routines = [routines]
+    elif isinstance(routines, Mapping) or not isinstance(routines, Iterable):  # a dict's keys
+        raise AudiocoachError(Problem(
+            f"expected a list of routines' file paths or bundled names, got {python_kind(routines)}",
+            "pass paths such as ['legs.yaml'], or build a routine written as a dict with "
+            "audiocoach.build", field="routines"), Kind.USAGE)
     for index, routine in enumerate(routines := list(routines)):
         if not isinstance(routine, (str, os.PathLike)):
             raise AudiocoachError(Problem(

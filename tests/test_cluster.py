@@ -313,3 +313,17 @@ def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_nam
                                  f"{tmp_path / 'legs.mp3'} (rename one of them, or build them "
                                  "into different folders)")
     assert raised.value.kind == Kind.USAGE
+
+
+@pytest.mark.parametrize("routines, said", [
+    ({"title": "Q", "exercises": [{"name": "C", "hold": 20}]}, "a dict"), (5, "an int"),
+    (None, "None")])
+def test_build_many_refuses_one_routine_as_a_dict_or_anything_but_paths_naming_the_argument(
+        tmp_path, routines, said):
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines, tmp_path / "out", engine="piper")
+    assert raised.value.kind == Kind.USAGE
+    assert str(raised.value) == (f"routines: expected a list of routines' file paths or bundled "
+                                 f"names, got {said} (pass paths such as ['legs.yaml'], or build a "
+                                 "routine written as a dict with audiocoach.build)")
+    assert not (tmp_path / "out").exists()
