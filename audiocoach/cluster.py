@@ -51,15 +51,18 @@ RETRIES = 2
 INSTALL = "pip install 'audiocoach[cluster]'"
 
 
-def build_on_cluster(jobs: list[Job], cluster: "str | Client") -> Iterator[Outcome]:
+def build_on_cluster(jobs: list[Job], cluster: "str | Client",
+                     given_as: str = "--cluster") -> Iterator[Outcome]:
     """Each job's outcome, in the order given, built on the cluster at `cluster` (an address
-    such as tcp://host:8786, or a connected `distributed.Client`).
+    such as tcp://host:8786, or a connected `distributed.Client`), which the caller gave as
+    `given_as` (`--cluster`, `AUDIOCOACH_CLUSTER` or `client`: the field its problems name).
 
-    Raises AudiocoachError (exit code 5) before any routine is built when the cluster cannot
-    be reached or its workers cannot run audiocoach; a routine's own mistake is its outcome.
+    Raises AudiocoachError before any routine is built when the address is empty or not one
+    (a usage mistake), or the cluster cannot be reached or its workers cannot run this
+    audiocoach (a cluster's); a routine's own mistake is its outcome.
     """
-    with quiet(), _client(cluster) as client:
-        _check_workers(client)
+    with quiet(), _client(cluster, given_as) as client:
+        _check_workers(client, given_as)
         outcomes: list[Outcome | None] = []
         pending: dict[int, Any] = {}
         for index, job in enumerate(jobs):
@@ -75,31 +78,54 @@ def build_on_cluster(jobs: list[Job], cluster: "str | Client") -> Iterator[Outco
             yield _received(job, pending.pop(index))
 
 
+def cluster_address(option: str | None) -> tuple[str, str] | None:
+    """The address `--cluster` gives, else `AUDIOCOACH_CLUSTER`, with the name it was given
+    by; None to build here. An empty one is kept, to be refused: it is most likely a shell
+    variable that was never set."""
+    if option is not None:
+        return option, "--cluster"
+    if ADDRESS_VARIABLE in os.environ:
+        return os.environ[ADDRESS_VARIABLE], ADDRESS_VARIABLE
+    return None
+
+
+# How to build here instead, for each place an address can come from.
+LOCALLY = {"--cluster": "leave --cluster out to build here",
+           ADDRESS_VARIABLE: f"unset {ADDRESS_VARIABLE} to build here",
+           "client": "leave client out (None) to build here"}
+
+
 @contextmanager
-def _client(cluster: "str | Client") -> Iterator["Client"]:
+def _client(cluster: "str | Client", given_as: str) -> Iterator["Client"]:
     try:
         from distributed import Client
     except ImportError:
         raise AudiocoachError(Problem("building on a cluster needs Dask distributed, which is not "
                                       "installed", f"install it with `{INSTALL}`",
-                                      field="--cluster"), Kind.CLUSTER) from None
+                                      field=given_as), Kind.CLUSTER) from None
     if isinstance(cluster, Client):
         yield cluster
         return
+    if not isinstance(cluster, str) or not cluster.strip():  # empty: most likely a variable unset
+        said = "empty text" if isinstance(cluster, str) else python_kind(cluster)
+        raise AudiocoachError(Problem(
+            f"expected a Dask scheduler's address, got {said}",
+            f"give one such as tcp://HOST:8786, or {LOCALLY.get(given_as, LOCALLY['client'])}",
+            field=given_as), Kind.USAGE)
     try:
         client = Client(cluster, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, ValueError, TypeError) as error:  # refused, timed out, not an address
         raise AudiocoachError(Problem(
             f"cannot reach a Dask scheduler at {cluster}: {_said(error)}",
             "check the address (tcp://HOST:8786) and that `dask scheduler` runs there",
-            field="--cluster"), Kind.CLUSTER) from None
+            field=given_as), Kind.CLUSTER) from None
     try:
         yield client
     finally:
         client.close()
 
 
-def _check_workers(client: "Client") -> None:
+def _check_workers(client: "Client", given_as: str) -> None:
     """Refuse a cluster with no workers, or whose workers lack audiocoach or run another version
     (whose tracks could differ from this one's)."""
     try:
@@ -108,7 +134,7 @@ def _check_workers(client: "Client") -> None:
         raise AudiocoachError(Problem(
             f"the Dask scheduler at {client.scheduler.address} has no workers",
             f"start some with `dask worker {client.scheduler.address} --nthreads 1`",
-            field="--cluster"), Kind.CLUSTER) from None
+            field=given_as), Kind.CLUSTER) from None
     try:
         versions = client.run(audiocoach_version)
     except Exception as error:  # a worker's failure comes back as a bare Exception with its text
@@ -118,14 +144,14 @@ def _check_workers(client: "Client") -> None:
             "the cluster's workers cannot run audiocoach"
             + (" (it is not installed there)" if missing else f": {detail}"),
             f"install audiocoach on every worker (`{INSTALL}`) and restart them",
-            field="--cluster"), Kind.CLUSTER) from None
+            field=given_as), Kind.CLUSTER) from None
     ours = audiocoach_version()
     others = sorted({address for address, version in versions.items() if version != ours})
     if others:
         raise AudiocoachError(Problem(
             f"the workers {', '.join(others)} run audiocoach {versions[others[0]]}, this is {ours}: "
             "their tracks could differ", "install the same version on every worker and here",
-            field="--cluster"), Kind.CLUSTER)
+            field=given_as), Kind.CLUSTER)
 
 
 def audiocoach_version() -> str:
@@ -225,7 +251,7 @@ def quiet() -> Iterator[None]:
 
 
 def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str | Client | None",
-               sidecars: bool, options: Options) -> list[Outcome]:
+               sidecars: bool, options: Options, given_as: str = "client") -> list[Outcome]:
     """`audiocoach.build_many` once its options are checked: on the cluster, or on every core
     here without one."""
     if isinstance(routines, (str, os.PathLike)):
@@ -248,4 +274,4 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
     jobs = [Job(path, out, options, sidecars) for path, out in zip(paths, targets)]
     if client is None:
         return list(build_all(jobs, default_jobs()))
-    return list(build_on_cluster(jobs, client))
+    return list(build_on_cluster(jobs, client, given_as))

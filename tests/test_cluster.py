@@ -327,3 +327,53 @@ def test_build_many_refuses_one_routine_as_a_dict_or_anything_but_paths_naming_t
                                  f"names, got {said} (pass paths such as ['legs.yaml'], or build a "
                                  "routine written as a dict with audiocoach.build)")
     assert not (tmp_path / "out").exists()
+
+
+REACH = ("cannot reach a Dask scheduler at garbage: missing port number in address 'garbage' "
+         "(check the address (tcp://HOST:8786) and that `dask scheduler` runs there)")
+
+
+def test_cluster_problems_name_where_the_address_came_from(folder, monkeypatch):
+    monkeypatch.delenv("AUDIOCOACH_CLUSTER", raising=False)
+    given = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster", "garbage")
+    assert (given.exit_code, given.stderr) == (5, f"error: --cluster: {REACH}\n")
+    from_env = invoke("build", routines(folder)[0], "-o", folder / "nowhere",
+                      AUDIOCOACH_CLUSTER="garbage")
+    assert (from_env.exit_code, from_env.stderr) == (5, f"error: AUDIOCOACH_CLUSTER: {REACH}\n")
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client="garbage")
+    assert (str(raised.value), raised.value.kind) == (f"client: {REACH}", Kind.CLUSTER)
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=5)
+    assert (str(raised.value), raised.value.kind) == (
+        "client: expected a Dask scheduler's address, got an int (give one such as "
+        "tcp://HOST:8786, or leave client out (None) to build here)", Kind.USAGE)
+    assert not (folder / "nowhere").exists()
+
+
+def test_build_many_lists_its_own_options_among_them_client_for_a_wrong_one(tmp_path):
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(["legs.yaml"], tmp_path, clinet="tcp://host:8786", bogus=1)
+    assert [str(p) for p in raised.value.problems] == [
+        "clinet: `clinet` is not an option of audiocoach.build_many (did you mean `client`?)",
+        "bogus: `bogus` is not an option of audiocoach.build_many (the options are client, "
+        "audio_format, sidecars, engine, voice, language, accent, speed, loudness, cache_dir, "
+        "use_cache)"]
+
+
+def test_an_empty_cluster_address_is_refused_alike_from_the_option_the_variable_and_the_api(
+        folder, monkeypatch):
+    monkeypatch.delenv("AUDIOCOACH_CLUSTER", raising=False)
+    empty = "expected a Dask scheduler's address, got empty text (give one such as tcp://HOST:8786, or"
+    given = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster", "")
+    assert (given.exit_code, given.stdout) == (2, "")
+    assert given.stderr == f"error: --cluster: {empty} leave --cluster out to build here)\n"
+    from_env = invoke("build", routines(folder)[0], "-o", folder / "nowhere", AUDIOCOACH_CLUSTER="")
+    assert (from_env.exit_code, from_env.stdout) == (2, "")
+    assert from_env.stderr == (f"error: AUDIOCOACH_CLUSTER: {empty} unset AUDIOCOACH_CLUSTER to "
+                               "build here)\n")
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client="  ")
+    assert raised.value.kind == Kind.USAGE
+    assert str(raised.value) == f"client: {empty} leave client out (None) to build here)"
+    assert not (folder / "nowhere").exists()
