@@ -13,7 +13,10 @@ bytes are the same as a local build's.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import importlib.metadata
+import importlib.util
 import logging
 import os
 import tempfile
@@ -138,30 +141,66 @@ def _check_workers(client: "Client", given_as: str) -> None:
     try:
         versions = client.run(audiocoach_version)
     except Exception as error:  # a worker's failure comes back as a bare Exception with its text
-        detail = _said(error)
-        missing = "ModuleNotFoundError" in detail and "audiocoach" in detail
-        raise AudiocoachError(Problem(
-            "the cluster's workers cannot run audiocoach"
-            + (" (it is not installed there)" if missing else f": {detail}"),
-            f"install audiocoach on every worker (`{INSTALL}`) and restart them",
-            field=given_as), Kind.CLUSTER) from None
+        raise _cannot_run(client, _said(error), given_as) from None
     ours = audiocoach_version()
     others = sorted({address for address, version in versions.items() if version != ours})
     if others:
         raise AudiocoachError(Problem(
             f"the workers {', '.join(others)} run audiocoach {versions[others[0]]}, this is {ours}: "
-            "their tracks could differ", "install the same version on every worker and here",
+            "their code differs from this one's, so their tracks could differ",
+            "install the same audiocoach on every worker and here, and restart the workers",
             field=given_as), Kind.CLUSTER)
 
 
-def audiocoach_version() -> str:
-    """The version installed (or, in a working tree, the package's own)."""
-    try:
-        return importlib.metadata.version("audiocoach")
-    except importlib.metadata.PackageNotFoundError:
-        from audiocoach import __version__
+def _cannot_run(client: "Client", detail: str, given_as: str) -> AudiocoachError:
+    """Why the workers could not tell their audiocoach: none there, one without cluster
+    builds (an older one), or what they said."""
+    try:  # a function of Python's own, which any worker can run
+        specs = client.run(importlib.util.find_spec, "audiocoach")
+    except Exception:
+        specs = {}
+    absent = sorted(address for address, spec in specs.items() if spec is None)
+    if absent:
+        return AudiocoachError(Problem(
+            f"audiocoach is not installed on the workers {', '.join(absent)}",
+            f"install audiocoach on every worker (`{INSTALL}`) and restart them",
+            field=given_as), Kind.CLUSTER)
+    if specs and "audiocoach" in detail:  # installed, but it cannot run the check
+        return AudiocoachError(Problem(
+            "the cluster's workers run an audiocoach that cannot build on a cluster (an older one)",
+            f"upgrade audiocoach on every worker (`pip install -U 'audiocoach[cluster]'`) and "
+            "restart them", field=given_as), Kind.CLUSTER)
+    return AudiocoachError(Problem(
+        f"the cluster's workers cannot run audiocoach: {detail}",
+        f"install audiocoach on every worker (`{INSTALL}`) and restart them",
+        field=given_as), Kind.CLUSTER)
 
-        return __version__
+
+def audiocoach_version() -> str:
+    """The version installed (or, in a working tree, the package's own) and a digest of the
+    package's files: the same only where the code is the same."""
+    try:
+        version = importlib.metadata.version("audiocoach")
+    except importlib.metadata.PackageNotFoundError:
+        from audiocoach import __version__ as version
+    return f"{version}+{source_digest()}"
+
+
+@functools.cache
+def source_digest() -> str:
+    """Twelve hex digits of `package_digest` of this audiocoach, computed once per process."""
+    return package_digest(Path(__file__).parent)[:12]
+
+
+def package_digest(folder: Path) -> str:
+    """A SHA-256 of every file in the package folder (names and bytes; compiled caches left
+    out): code, speech packs, templates and fonts all shape the tracks."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _said(error: BaseException) -> str:

@@ -221,9 +221,37 @@ def test_workers_without_audiocoach_are_one_message_and_exit_code(client, folder
     finally:
         client.run(show_audiocoach)
     assert result.exit_code == 5, result.output
-    assert result.stderr == ("error: --cluster: the cluster's workers cannot run audiocoach (it is "
-                             "not installed there) (install audiocoach on every worker (`pip "
-                             "install 'audiocoach[cluster]'`) and restart them)\n")
+    workers = ", ".join(sorted(client.scheduler_info()["workers"]))
+    assert result.stderr == (f"error: --cluster: audiocoach is not installed on the workers "
+                             f"{workers} (install audiocoach on every worker (`pip install "
+                             "'audiocoach[cluster]'`) and restart them)\n")
+    assert not (folder / "nowhere").exists()
+
+
+def hide_cluster_builds() -> None:
+    """On a worker: audiocoach importable, but not its cluster module, as in an older one."""
+    sys.modules["hidden:audiocoach.cluster"] = sys.modules.pop("audiocoach.cluster", None)
+    sys.modules["audiocoach.cluster"] = None
+
+
+def show_cluster_builds() -> None:
+    module = sys.modules.pop("hidden:audiocoach.cluster")
+    sys.modules.pop("audiocoach.cluster")
+    if module is not None:
+        sys.modules["audiocoach.cluster"] = module
+
+
+def test_workers_with_an_audiocoach_without_cluster_builds_are_told_to_upgrade(client, folder):
+    client.run(hide_cluster_builds)
+    try:
+        result = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster",
+                        client.scheduler.address)
+    finally:
+        client.run(show_cluster_builds)
+    assert result.exit_code == 5, result.output
+    assert result.stderr == ("error: --cluster: the cluster's workers run an audiocoach that cannot "
+                             "build on a cluster (an older one) (upgrade audiocoach on every worker "
+                             "(`pip install -U 'audiocoach[cluster]'`) and restart them)\n")
     assert not (folder / "nowhere").exists()
 
 
@@ -285,20 +313,39 @@ def test_a_routine_whose_workers_keep_dying_fails_alone_with_a_message(tmp_path)
     assert not (tmp_path / "legs.mp3").exists()
 
 
-def test_workers_with_another_version_are_refused_before_anything_is_built(client, folder,
-                                                                           monkeypatch):
-    import importlib.metadata
-
+def test_workers_running_other_code_under_the_same_version_are_refused(client, folder,
+                                                                      monkeypatch):
     ours = cluster_module.audiocoach_version()
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")  # here, not there
+    version = ours.split("+")[0]
+    monkeypatch.setattr(cluster_module, "source_digest", lambda: "0123456789ab")  # here, not there
     outcomes = None
     with pytest.raises(audiocoach.AudiocoachError) as raised:
         outcomes = audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=client)
     assert outcomes is None and not (folder / "nowhere").exists()
     (problem,) = raised.value.problems
-    assert problem.field == "--cluster" and raised.value.kind == Kind.CLUSTER
+    assert problem.field == "client" and raised.value.kind == Kind.CLUSTER
     assert problem.message.startswith("the workers tcp://127.0.0.1:")
-    assert problem.message.endswith(f" run audiocoach {ours}, this is 9.9.9: their tracks could differ")
+    assert problem.message.endswith(f" run audiocoach {ours}, this is {version}+0123456789ab: their "
+                                    "code differs from this one's, so their tracks could differ")
+    assert problem.fix == "install the same audiocoach on every worker and here, and restart the workers"
+
+
+def test_the_code_digest_changes_with_any_file_of_the_package_and_only_then(tmp_path):
+    import shutil
+
+    package = Path(cluster_module.__file__).parent
+    copy = tmp_path / "audiocoach"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cluster_module.package_digest(copy) == cluster_module.package_digest(package)
+    assert cluster_module.source_digest() == cluster_module.package_digest(package)[:12]
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")  # not the code
+    before = cluster_module.package_digest(copy)
+    assert before == cluster_module.package_digest(package)
+    timeline = copy / "speech" / "timeline.py"
+    timeline.write_text(timeline.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert cluster_module.package_digest(copy) != before
+    assert cluster_module.audiocoach_version().endswith("+" + cluster_module.source_digest())
 
 
 def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_named(tmp_path):
