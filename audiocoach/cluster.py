@@ -168,7 +168,7 @@ def _cannot_run(client: "Client", detail: str, given_as: str) -> AudiocoachError
     if specs and "audiocoach" in detail:  # installed, but it cannot run the check
         return AudiocoachError(Problem(
             "the cluster's workers run an audiocoach that cannot build on a cluster (an older one)",
-            f"upgrade audiocoach on every worker (`pip install -U 'audiocoach[cluster]'`) and "
+            "upgrade audiocoach on every worker (`pip install -U 'audiocoach[cluster]'`) and "
             "restart them", field=given_as), Kind.CLUSTER)
     return AudiocoachError(Problem(
         f"the cluster's workers cannot run audiocoach: {detail}",
