@@ -173,7 +173,7 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
     `pool`, from `audiocoach.voice.synthesize.worker_pool`, to share workers across many plans.
     Any other keyword is refused (AudiocoachError, with the closest option).
     """
-    _refuse_unknown(unknown, "plan")
+    _refuse_unknown(unknown, "plan", plan)
     options = Options.checked(engine=engine, voice=voice, language=language, accent=accent,
                               speed=speed, loudness=loudness, cache_dir=cache_dir,
                               use_cache=use_cache)
@@ -183,7 +183,13 @@ def plan(routine: Routine | str | Path | Mapping[str, Any], *, engine: str | Non
 def plan_with(routine: Routine | str | Path | Mapping[str, Any], options: Options, *,
               progress: Callable[[int, int], None] | None = None,
               on_voice: Callable[[str], None] | None = None, pool: Pool | None = None) -> Track:
-    """`plan` with the options already made (the command line's, a batch's)."""
+    """`plan` with the options already made (the command line's, a batch's): an
+    `audiocoach.options.Options`, checked when it was made."""
+    if not isinstance(options, Options):
+        raise AudiocoachError(Problem(
+            f"expected an audiocoach.options.Options, got {python_kind(options)}",
+            "make one, e.g. Options(engine='piper'), or call audiocoach.plan with keywords",
+            field="options"), Kind.USAGE)
     if not isinstance(routine, Routine):
         routine = load(routine)
     return Track(compile_routine(routine, options, progress=progress, on_voice=on_voice, pool=pool))
@@ -192,7 +198,7 @@ def plan_with(routine: Routine | str | Path | Mapping[str, Any], options: Option
 def build(routine: Routine | Track | str | Path | Mapping[str, Any], out: str | Path,
           audio_format: str | None = None, **options: Any) -> Track:
     """Plan (unless given a Track) and write the track to `out`; returns the Track."""
-    _refuse_unknown(options, "build")
+    _refuse_unknown(options, "build", plan)
     if not isinstance(routine, Track):
         hooks = {name: options.pop(name) for name in ("progress", "on_voice", "pool")
                  if name in options}
@@ -215,18 +221,19 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, *, client: A
     """Build each routine into `out_dir/<name>.<format>`, on a Dask cluster (`client`: a
     `distributed.Client` or a scheduler's address) or, without one, on every core here.
 
-    One outcome per routine, in order (`batch.Outcome`: `error` None when written, `lines`
-    and `notes` as `audiocoach build` prints them); a routine's mistake stops only itself."""
+    One outcome per routine, in order (`batch.Outcome`: `error` None when written, else the
+    AudiocoachError that stopped it, with its `kind` and, as str(), its message; `lines` and
+    `notes` as `audiocoach build` prints them); a routine's mistake stops only itself."""
     from audiocoach.cluster import build_many as build
 
-    _refuse_unknown(options, "build_many")
+    _refuse_unknown(options, "build_many", build_many, Options.checked)
     checked = dataclasses.replace(Options.checked(**options), audio_format=audio_format)
-    return build(routines, out_dir, client, sidecars, checked)
+    return build(routines, out_dir, client, sidecars, checked, given_as="client")
 
 
-def _refuse_unknown(options: Mapping[str, Any], caller: str) -> None:
-    """A usage error for each keyword that is not one of `plan`'s options."""
-    known = [name for name, parameter in inspect.signature(plan).parameters.items()
+def _refuse_unknown(options: Mapping[str, Any], caller: str, *takers: Callable) -> None:
+    """A usage error for each keyword that is not one of the `takers`' keyword-only options."""
+    known = [name for taker in takers for name, parameter in inspect.signature(taker).parameters.items()
              if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     unknown = [name for name in options if name not in known]
     if unknown:

@@ -27,7 +27,7 @@ from audiocoach.cli_options import (
 )
 from audiocoach.cli_servers import serve_command, studio_command
 from audiocoach.cli_voices import voices_app
-from audiocoach.cluster import ADDRESS_VARIABLE, build_on_cluster
+from audiocoach.cluster import ADDRESS_VARIABLE, build_on_cluster, cluster_address
 from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.files import write_if_changed
 from audiocoach.options import Options
@@ -95,9 +95,9 @@ def build_command(
                              "or parts of one routine's track. 0, the default, is one per core.",
                              show_default=False),
     cluster: Optional[str] = typer.Option(
-        None, "--cluster", envvar=ADDRESS_VARIABLE, show_default=False,
+        None, "--cluster", show_default=False,
         help="Build on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
-        "(--jobs then does not apply). Needs audiocoach\\[cluster]."),
+        f"(--jobs then does not apply). Needs audiocoach\\[cluster]. Or set {ADDRESS_VARIABLE}."),
     options: Options = Options(),
 ) -> None:
     """Build each routine into one narrated, exactly timed audio file.
@@ -109,12 +109,13 @@ def build_command(
     chosen, outs = targets(routines, output, audio_format.value if audio_format else None)
     options = dataclasses.replace(options, audio_format=chosen)
     work = [Job(path, out, options, sidecars) for path, out in zip(routines, outs)]
+    address = cluster_address(cluster)
     workers = jobs or default_jobs()
     one_at_a_time = workers <= 1 or len(work) == 1
     update, close = progress_bar() if one_at_a_time else (None, lambda: None)
     worst = 0
     try:
-        for outcome in (build_on_cluster(work, cluster) if cluster
+        for outcome in (build_on_cluster(work, *address) if address
                         else build_all(work, workers, update, say if one_at_a_time else None)):
             close()
             for note in outcome.notes:

@@ -13,13 +13,16 @@ bytes are the same as a local build's.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import importlib.metadata
+import importlib.util
 import logging
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from audiocoach.api import load
 from audiocoach.batch import (
@@ -33,8 +36,8 @@ from audiocoach.batch import (
 )
 from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.files import write_atomically, write_if_changed
-from audiocoach.options import Options
-from audiocoach.publish.outputs import AUDIO_FORMATS, in_folder
+from audiocoach.options import Options, python_kind
+from audiocoach.publish.outputs import in_folder
 from audiocoach.routine.model import Routine
 from audiocoach.voice.cache import ENV_VAR as CACHE_VARIABLE
 
@@ -51,15 +54,18 @@ RETRIES = 2
 INSTALL = "pip install 'audiocoach[cluster]'"
 
 
-def build_on_cluster(jobs: list[Job], cluster: "str | Client") -> Iterator[Outcome]:
+def build_on_cluster(jobs: list[Job], cluster: "str | Client",
+                     given_as: str = "--cluster") -> Iterator[Outcome]:
     """Each job's outcome, in the order given, built on the cluster at `cluster` (an address
-    such as tcp://host:8786, or a connected `distributed.Client`).
+    such as tcp://host:8786, or a connected `distributed.Client`), which the caller gave as
+    `given_as` (`--cluster`, `AUDIOCOACH_CLUSTER` or `client`: the field its problems name).
 
-    Raises AudiocoachError (exit code 5) before any routine is built when the cluster cannot
-    be reached or its workers cannot run audiocoach; a routine's own mistake is its outcome.
+    Raises AudiocoachError before any routine is built when the address is empty or not one
+    (a usage mistake), or the cluster cannot be reached or its workers cannot run this
+    audiocoach (a cluster's); a routine's own mistake is its outcome.
     """
-    with quiet(), _client(cluster) as client:
-        _check_workers(client)
+    with quiet(), _client(cluster, given_as) as client:
+        _check_workers(client, given_as)
         outcomes: list[Outcome | None] = []
         pending: dict[int, Any] = {}
         for index, job in enumerate(jobs):
@@ -75,31 +81,54 @@ def build_on_cluster(jobs: list[Job], cluster: "str | Client") -> Iterator[Outco
             yield _received(job, pending.pop(index))
 
 
+def cluster_address(option: str | None) -> tuple[str, str] | None:
+    """The address `--cluster` gives, else `AUDIOCOACH_CLUSTER`, with the name it was given
+    by; None to build here. An empty one is kept, to be refused: it is most likely a shell
+    variable that was never set."""
+    if option is not None:
+        return option, "--cluster"
+    if ADDRESS_VARIABLE in os.environ:
+        return os.environ[ADDRESS_VARIABLE], ADDRESS_VARIABLE
+    return None
+
+
+# How to build here instead, for each place an address can come from.
+LOCALLY = {"--cluster": "leave --cluster out to build here",
+           ADDRESS_VARIABLE: f"unset {ADDRESS_VARIABLE} to build here",
+           "client": "leave client out (None) to build here"}
+
+
 @contextmanager
-def _client(cluster: "str | Client") -> Iterator["Client"]:
+def _client(cluster: "str | Client", given_as: str) -> Iterator["Client"]:
     try:
         from distributed import Client
     except ImportError:
         raise AudiocoachError(Problem("building on a cluster needs Dask distributed, which is not "
                                       "installed", f"install it with `{INSTALL}`",
-                                      field="--cluster"), Kind.CLUSTER) from None
+                                      field=given_as), Kind.CLUSTER) from None
     if isinstance(cluster, Client):
         yield cluster
         return
+    if not isinstance(cluster, str) or not cluster.strip():  # empty: most likely a variable unset
+        said = "empty text" if isinstance(cluster, str) else python_kind(cluster)
+        raise AudiocoachError(Problem(
+            f"expected a Dask scheduler's address, got {said}",
+            f"give one such as tcp://HOST:8786, or {LOCALLY.get(given_as, LOCALLY['client'])}",
+            field=given_as), Kind.USAGE)
     try:
         client = Client(cluster, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, ValueError, TypeError) as error:  # refused, timed out, not an address
         raise AudiocoachError(Problem(
             f"cannot reach a Dask scheduler at {cluster}: {_said(error)}",
             "check the address (tcp://HOST:8786) and that `dask scheduler` runs there",
-            field="--cluster"), Kind.CLUSTER) from None
+            field=given_as), Kind.CLUSTER) from None
     try:
         yield client
     finally:
         client.close()
 
 
-def _check_workers(client: "Client") -> None:
+def _check_workers(client: "Client", given_as: str) -> None:
     """Refuse a cluster with no workers, or whose workers lack audiocoach or run another version
     (whose tracks could differ from this one's)."""
     try:
@@ -108,34 +137,70 @@ def _check_workers(client: "Client") -> None:
         raise AudiocoachError(Problem(
             f"the Dask scheduler at {client.scheduler.address} has no workers",
             f"start some with `dask worker {client.scheduler.address} --nthreads 1`",
-            field="--cluster"), Kind.CLUSTER) from None
+            field=given_as), Kind.CLUSTER) from None
     try:
         versions = client.run(audiocoach_version)
     except Exception as error:  # a worker's failure comes back as a bare Exception with its text
-        detail = _said(error)
-        missing = "ModuleNotFoundError" in detail and "audiocoach" in detail
-        raise AudiocoachError(Problem(
-            "the cluster's workers cannot run audiocoach"
-            + (" (it is not installed there)" if missing else f": {detail}"),
-            f"install audiocoach on every worker (`{INSTALL}`) and restart them",
-            field="--cluster"), Kind.CLUSTER) from None
+        raise _cannot_run(client, _said(error), given_as) from None
     ours = audiocoach_version()
     others = sorted({address for address, version in versions.items() if version != ours})
     if others:
         raise AudiocoachError(Problem(
             f"the workers {', '.join(others)} run audiocoach {versions[others[0]]}, this is {ours}: "
-            "their tracks could differ", "install the same version on every worker and here",
-            field="--cluster"), Kind.CLUSTER)
+            "their code differs from this one's, so their tracks could differ",
+            "install the same audiocoach on every worker and here, and restart the workers",
+            field=given_as), Kind.CLUSTER)
+
+
+def _cannot_run(client: "Client", detail: str, given_as: str) -> AudiocoachError:
+    """Why the workers could not tell their audiocoach: none there, one without cluster
+    builds (an older one), or what they said."""
+    try:  # a function of Python's own, which any worker can run
+        specs = client.run(importlib.util.find_spec, "audiocoach")
+    except Exception:
+        specs = {}
+    absent = sorted(address for address, spec in specs.items() if spec is None)
+    if absent:
+        return AudiocoachError(Problem(
+            f"audiocoach is not installed on the workers {', '.join(absent)}",
+            f"install audiocoach on every worker (`{INSTALL}`) and restart them",
+            field=given_as), Kind.CLUSTER)
+    if specs and "audiocoach" in detail:  # installed, but it cannot run the check
+        return AudiocoachError(Problem(
+            "the cluster's workers run an audiocoach that cannot build on a cluster (an older one)",
+            "upgrade audiocoach on every worker (`pip install -U 'audiocoach[cluster]'`) and "
+            "restart them", field=given_as), Kind.CLUSTER)
+    return AudiocoachError(Problem(
+        f"the cluster's workers cannot run audiocoach: {detail}",
+        f"install audiocoach on every worker (`{INSTALL}`) and restart them",
+        field=given_as), Kind.CLUSTER)
 
 
 def audiocoach_version() -> str:
-    """The version installed (or, in a working tree, the package's own)."""
+    """The version installed (or, in a working tree, the package's own) and a digest of the
+    package's files: the same only where the code is the same."""
     try:
-        return importlib.metadata.version("audiocoach")
+        version = importlib.metadata.version("audiocoach")
     except importlib.metadata.PackageNotFoundError:
-        from audiocoach import __version__
+        from audiocoach import __version__ as version
+    return f"{version}+{source_digest()}"
 
-        return __version__
+
+@functools.cache
+def source_digest() -> str:
+    """Twelve hex digits of `package_digest` of this audiocoach, computed once per process."""
+    return package_digest(Path(__file__).parent)[:12]
+
+
+def package_digest(folder: Path) -> str:
+    """A SHA-256 of every file in the package folder (names and bytes; compiled caches left
+    out): code, speech packs, templates and fonts all shape the tracks."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _said(error: BaseException) -> str:
@@ -225,15 +290,16 @@ def quiet() -> Iterator[None]:
 
 
 def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str | Client | None",
-               sidecars: bool, options: Options) -> list[Outcome]:
+               sidecars: bool, options: Options, given_as: str = "client") -> list[Outcome]:
     """`audiocoach.build_many` once its options are checked: on the cluster, or on every core
     here without one."""
-    audio_format = options.audio_format
-    if audio_format not in AUDIO_FORMATS:
-        raise AudiocoachError(Problem(f"cannot write {audio_format!r} files", "use 'mp3' or 'wav'",
-                                      field="audio_format"), Kind.USAGE)
     if isinstance(routines, (str, os.PathLike)):
         routines = [routines]
+    elif isinstance(routines, Mapping) or not isinstance(routines, Iterable):  # a dict's keys
+        raise AudiocoachError(Problem(
+            f"expected a list of routines' file paths or bundled names, got {python_kind(routines)}",
+            "pass paths such as ['legs.yaml'], or build a routine written as a dict with "
+            "audiocoach.build", field="routines"), Kind.USAGE)
     for index, routine in enumerate(routines := list(routines)):
         if not isinstance(routine, (str, os.PathLike)):
             raise AudiocoachError(Problem(
@@ -243,8 +309,8 @@ def build_many(routines: Iterable[str | Path], out_dir: str | Path, client: "str
         raise AudiocoachError(Problem(f"expected a folder, got {type(out_dir).__name__}",
                                       "pass a path such as 'tracks'", field="out_dir"), Kind.USAGE)
     paths = [Path(routine) for routine in routines]
-    targets = in_folder(paths, Path(out_dir), audio_format)
+    targets = in_folder(paths, Path(out_dir), options.audio_format)
     jobs = [Job(path, out, options, sidecars) for path, out in zip(paths, targets)]
     if client is None:
         return list(build_all(jobs, default_jobs()))
-    return list(build_on_cluster(jobs, client))
+    return list(build_on_cluster(jobs, client, given_as))

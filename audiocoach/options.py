@@ -12,22 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.errors import AudiocoachError, Kind, Problem, suggest
+from audiocoach.publish.outputs import AUDIO_FORMATS
 from audiocoach.routine import readers as read
 from audiocoach.routine.definitions import ROUTINE, VOICE
 from audiocoach.routine.model import Routine, Voice
 
 ROUTINE_LOUDNESS = "routine"  # Options.loudness_lufs: keep the routine's own
 
-# The keywords that stand for the routine's `voice:` fields: the piper voice model is `voice`
-# to a caller (`--voice`), `model` in the routine.
-VOICE_KEYWORDS = {"engine": "engine", "voice": "model", "language": "language",
-                  "accent": "accent", "speed": "speed"}
+# The keywords that name a field otherwise: the piper voice model is `voice` to a caller
+# (`--voice`), `model` in the routine.
+KEYWORD_FIELDS = {"voice": "model", "loudness": "loudness_lufs"}
 
 
 @dataclass(frozen=True)
 class Options:
-    """What a caller may change for one build; None keeps the routine's own choice."""
+    """What a caller may change for one build; None keeps the routine's own choice.
+
+    Each value is checked as it is given, by the rule of the routine's field of that name:
+    a wrong one, an unknown field or a value without a name raises a usage AudiocoachError."""
 
     engine: str | None = None
     model: str | None = None  # a piper voice name or .onnx path
@@ -39,34 +42,48 @@ class Options:
     loudness_lufs: float | None | str = ROUTINE_LOUDNESS  # a target, None for off
     audio_format: str = "mp3"  # what the track will be written as; an MP3's length is padded
 
+    # written out rather than generated, so that a wrong field or value is an AudiocoachError
+    # rather than a TypeError or a failure deep inside a build
+    def __init__(self, *positional: Any, **given: Any) -> None:
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        problems = []
+        if positional:
+            problems.append(Problem(f"got {len(positional)} value(s) without a field's name",
+                                    "name each, e.g. Options(engine='piper')", field="Options"))
+        for name in given:
+            if name not in defaults:
+                problems.append(Problem(f"`{name}` is not a field of Options", suggest(
+                    name, defaults, "the fields are " + ", ".join(defaults)), field=name))
+        values = {name: given.get(name, default) for name, default in defaults.items()}
+        for name, value in values.items():
+            try:
+                values[name] = _read_field(name, value)
+            except ValueError as error:
+                problems.append(Problem(*error.args, field=name))
+        if problems:
+            raise AudiocoachError(problems, Kind.USAGE)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def checked(cls, *, engine: Any = None, voice: Any = None, language: Any = None,
                 accent: Any = None, speed: Any = None, loudness: Any = ROUTINE_LOUDNESS,
                 cache_dir: Any = None, use_cache: Any = True) -> Options:
-        """Options from a caller's values, refused as the routine's own fields would refuse them.
-
-        Raises a usage error with a problem for each wrong value, its field the keyword."""
+        """Options from a caller's keywords (`voice`, `loudness`: the API's and command line's
+        names for `model`, `loudness_lufs`), each problem's field the keyword."""
         given = {"engine": engine, "voice": voice, "language": language, "accent": accent,
-                 "speed": speed, "cache_dir": cache_dir, "use_cache": use_cache}
-        values: dict[str, Any] = {}
+                 "speed": speed, "cache_dir": cache_dir, "use_cache": use_cache,
+                 "loudness": loudness}
         problems = []
         for keyword, value in given.items():
             try:
-                values[keyword] = None if value is None else _read(keyword, value)
+                _read_field(KEYWORD_FIELDS.get(keyword, keyword), value)
             except ValueError as error:
                 problems.append(Problem(*error.args, field=keyword))
-        if loudness not in (None, ROUTINE_LOUDNESS):  # None: off
-            try:
-                loudness = ROUTINE["loudness"](loudness)
-            except ValueError as error:
-                problems.append(Problem(*error.args, field="loudness"))
         if problems:
             raise AudiocoachError(problems, Kind.USAGE)
-        cache = values["cache_dir"]
-        return cls(engine=values["engine"], model=values["voice"], language=values["language"],
-                   accent=values["accent"], speed=values["speed"],
-                   cache_dir=Path(cache) if cache is not None else None,
-                   use_cache=values["use_cache"] is not False, loudness_lufs=loudness)
+        return cls(**{KEYWORD_FIELDS.get(keyword, keyword): value
+                      for keyword, value in given.items()})
 
     @property
     def loudness_given(self) -> bool:
@@ -79,23 +96,31 @@ class Options:
 
     def voice(self, routine: Routine) -> Voice:
         """The routine's voice with these options applied."""
-        changes = {field: getattr(self, field) for field in VOICE_KEYWORDS.values()
+        changes = {field: getattr(self, field) for field in VOICE
                    if getattr(self, field) is not None}
         return dataclasses.replace(routine.voice, **changes)
 
 
-def _read(keyword: str, value: Any) -> Any:
-    """One option's value, read as its routine field reads it; ValueError(message, fix) if wrong."""
-    if keyword in VOICE_KEYWORDS:
-        return VOICE[VOICE_KEYWORDS[keyword]](value)
-    if keyword == "use_cache":
+def _read_field(name: str, value: Any) -> Any:
+    """One field's value, read as its routine field reads it; ValueError(message, fix) if wrong."""
+    if name in VOICE:
+        return None if value is None else VOICE[name](value)
+    if name == "use_cache":
         return read.boolean(value)
-    if not isinstance(value, (str, os.PathLike)):  # cache_dir
+    if name == "loudness_lufs":
+        return value if value in (None, ROUTINE_LOUDNESS) else ROUTINE["loudness"](value)
+    if name == "audio_format":
+        if value not in AUDIO_FORMATS:
+            raise ValueError(f"cannot write {value!r} files", "use 'mp3' or 'wav'")
+        return value
+    if value is None:  # cache_dir
+        return None
+    if not isinstance(value, (str, os.PathLike)):
         raise ValueError(f"expected a folder, got {python_kind(value)}", "give a path, or None")
     if Path(value).exists() and not Path(value).is_dir():
         raise ValueError(f"{value} is a file, not a folder",
                          "give a folder for the clip cache, or leave it out")
-    return value
+    return Path(value)
 
 
 def python_kind(value: Any) -> str:

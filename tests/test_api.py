@@ -168,3 +168,22 @@ def test_load_refuses_empty_text_rather_than_reading_the_current_folder():
         audiocoach.load("")
     assert str(caught.value) == ("routine: expected a file path or a bundled routine's name, got "
                                  "empty text (pass a path such as 'legs.yaml')")
+
+
+def test_the_readme_names_only_what_a_build_many_outcome_has(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Many machines")[1].split("\n## ")[0]
+    named = re.findall(r"`outcome((?:\.\w+)+)`", section)
+    (outcome,) = audiocoach.build_many([tmp_path / "missing.yaml"], tmp_path / "out")
+    assert sorted(set(named)) == [".error", ".error.kind", ".lines", ".notes", ".out"]
+    for chain in named:  # each works on an outcome that failed
+        value = outcome
+        for name in chain.split(".")[1:]:
+            value = getattr(value, name)
+    assert outcome.error.kind == Kind.ROUTINE
+    assert str(outcome.error).startswith(f"{tmp_path / 'missing.yaml'}: ")
+    assert outcome.notes == outcome.error.lines() and outcome.lines == []
+    assert "exit_code" not in section

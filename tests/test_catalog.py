@@ -272,3 +272,26 @@ def test_new_that_cannot_finish_writing_leaves_the_routine_it_would_replace(tmp_
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert target.read_text() == "title: Mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audiocoach.schema.json", "mine.yaml"]
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_new_onto_a_pipe_is_refused_as_a_usage_mistake_and_writes_nothing(tmp_path, force):
+    import os
+
+    pipe = tmp_path / "f.yaml"
+    os.mkfifo(pipe)
+    result = CliRunner().invoke(app, ["new", str(pipe), "--from", "heel-press", *force])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"{pipe}: is a device or a pipe, not a file, and writing here would "
+                             "replace it (give the path of a file to write)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.yaml"]
+
+
+def test_new_beside_a_pipe_named_like_the_schema_writes_nothing(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "audiocoach.schema.json")
+    result = CliRunner().invoke(app, ["new", str(tmp_path / "a.yaml"), "--from", "heel-press"])
+    assert result.exit_code == 2, result.output
+    assert "audiocoach.schema.json: is a device or a pipe" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audiocoach.schema.json"]

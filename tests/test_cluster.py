@@ -221,9 +221,37 @@ def test_workers_without_audiocoach_are_one_message_and_exit_code(client, folder
     finally:
         client.run(show_audiocoach)
     assert result.exit_code == 5, result.output
-    assert result.stderr == ("error: --cluster: the cluster's workers cannot run audiocoach (it is "
-                             "not installed there) (install audiocoach on every worker (`pip "
-                             "install 'audiocoach[cluster]'`) and restart them)\n")
+    workers = ", ".join(sorted(client.scheduler_info()["workers"]))
+    assert result.stderr == (f"error: --cluster: audiocoach is not installed on the workers "
+                             f"{workers} (install audiocoach on every worker (`pip install "
+                             "'audiocoach[cluster]'`) and restart them)\n")
+    assert not (folder / "nowhere").exists()
+
+
+def hide_cluster_builds() -> None:
+    """On a worker: audiocoach importable, but not its cluster module, as in an older one."""
+    sys.modules["hidden:audiocoach.cluster"] = sys.modules.pop("audiocoach.cluster", None)
+    sys.modules["audiocoach.cluster"] = None
+
+
+def show_cluster_builds() -> None:
+    module = sys.modules.pop("hidden:audiocoach.cluster")
+    sys.modules.pop("audiocoach.cluster")
+    if module is not None:
+        sys.modules["audiocoach.cluster"] = module
+
+
+def test_workers_with_an_audiocoach_without_cluster_builds_are_told_to_upgrade(client, folder):
+    client.run(hide_cluster_builds)
+    try:
+        result = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster",
+                        client.scheduler.address)
+    finally:
+        client.run(show_cluster_builds)
+    assert result.exit_code == 5, result.output
+    assert result.stderr == ("error: --cluster: the cluster's workers run an audiocoach that cannot "
+                             "build on a cluster (an older one) (upgrade audiocoach on every worker "
+                             "(`pip install -U 'audiocoach[cluster]'`) and restart them)\n")
     assert not (folder / "nowhere").exists()
 
 
@@ -285,20 +313,39 @@ def test_a_routine_whose_workers_keep_dying_fails_alone_with_a_message(tmp_path)
     assert not (tmp_path / "legs.mp3").exists()
 
 
-def test_workers_with_another_version_are_refused_before_anything_is_built(client, folder,
-                                                                           monkeypatch):
-    import importlib.metadata
-
+def test_workers_running_other_code_under_the_same_version_are_refused(client, folder,
+                                                                      monkeypatch):
     ours = cluster_module.audiocoach_version()
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")  # here, not there
+    version = ours.split("+")[0]
+    monkeypatch.setattr(cluster_module, "source_digest", lambda: "0123456789ab")  # here, not there
     outcomes = None
     with pytest.raises(audiocoach.AudiocoachError) as raised:
         outcomes = audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=client)
     assert outcomes is None and not (folder / "nowhere").exists()
     (problem,) = raised.value.problems
-    assert problem.field == "--cluster" and raised.value.kind == Kind.CLUSTER
+    assert problem.field == "client" and raised.value.kind == Kind.CLUSTER
     assert problem.message.startswith("the workers tcp://127.0.0.1:")
-    assert problem.message.endswith(f" run audiocoach {ours}, this is 9.9.9: their tracks could differ")
+    assert problem.message.endswith(f" run audiocoach {ours}, this is {version}+0123456789ab: their "
+                                    "code differs from this one's, so their tracks could differ")
+    assert problem.fix == "install the same audiocoach on every worker and here, and restart the workers"
+
+
+def test_the_code_digest_changes_with_any_file_of_the_package_and_only_then(tmp_path):
+    import shutil
+
+    package = Path(cluster_module.__file__).parent
+    copy = tmp_path / "audiocoach"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cluster_module.package_digest(copy) == cluster_module.package_digest(package)
+    assert cluster_module.source_digest() == cluster_module.package_digest(package)[:12]
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")  # not the code
+    before = cluster_module.package_digest(copy)
+    assert before == cluster_module.package_digest(package)
+    timeline = copy / "speech" / "timeline.py"
+    timeline.write_text(timeline.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert cluster_module.package_digest(copy) != before
+    assert cluster_module.audiocoach_version().endswith("+" + cluster_module.source_digest())
 
 
 def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_named(tmp_path):
@@ -313,3 +360,67 @@ def test_build_many_refuses_what_is_not_a_list_of_routines_with_the_argument_nam
                                  f"{tmp_path / 'legs.mp3'} (rename one of them, or build them "
                                  "into different folders)")
     assert raised.value.kind == Kind.USAGE
+
+
+@pytest.mark.parametrize("routines, said", [
+    ({"title": "Q", "exercises": [{"name": "C", "hold": 20}]}, "a dict"), (5, "an int"),
+    (None, "None")])
+def test_build_many_refuses_one_routine_as_a_dict_or_anything_but_paths_naming_the_argument(
+        tmp_path, routines, said):
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines, tmp_path / "out", engine="piper")
+    assert raised.value.kind == Kind.USAGE
+    assert str(raised.value) == (f"routines: expected a list of routines' file paths or bundled "
+                                 f"names, got {said} (pass paths such as ['legs.yaml'], or build a "
+                                 "routine written as a dict with audiocoach.build)")
+    assert not (tmp_path / "out").exists()
+
+
+REACH = ("cannot reach a Dask scheduler at garbage: missing port number in address 'garbage' "
+         "(check the address (tcp://HOST:8786) and that `dask scheduler` runs there)")
+
+
+def test_cluster_problems_name_where_the_address_came_from(folder, monkeypatch):
+    monkeypatch.delenv("AUDIOCOACH_CLUSTER", raising=False)
+    given = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster", "garbage")
+    assert (given.exit_code, given.stderr) == (5, f"error: --cluster: {REACH}\n")
+    from_env = invoke("build", routines(folder)[0], "-o", folder / "nowhere",
+                      AUDIOCOACH_CLUSTER="garbage")
+    assert (from_env.exit_code, from_env.stderr) == (5, f"error: AUDIOCOACH_CLUSTER: {REACH}\n")
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client="garbage")
+    assert (str(raised.value), raised.value.kind) == (f"client: {REACH}", Kind.CLUSTER)
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client=5)
+    assert (str(raised.value), raised.value.kind) == (
+        "client: expected a Dask scheduler's address, got an int (give one such as "
+        "tcp://HOST:8786, or leave client out (None) to build here)", Kind.USAGE)
+    assert not (folder / "nowhere").exists()
+
+
+def test_build_many_lists_its_own_options_among_them_client_for_a_wrong_one(tmp_path):
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(["legs.yaml"], tmp_path, clinet="tcp://host:8786", bogus=1)
+    assert [str(p) for p in raised.value.problems] == [
+        "clinet: `clinet` is not an option of audiocoach.build_many (did you mean `client`?)",
+        "bogus: `bogus` is not an option of audiocoach.build_many (the options are client, "
+        "audio_format, sidecars, engine, voice, language, accent, speed, loudness, cache_dir, "
+        "use_cache)"]
+
+
+def test_an_empty_cluster_address_is_refused_alike_from_the_option_the_variable_and_the_api(
+        folder, monkeypatch):
+    monkeypatch.delenv("AUDIOCOACH_CLUSTER", raising=False)
+    empty = "expected a Dask scheduler's address, got empty text (give one such as tcp://HOST:8786, or"
+    given = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster", "")
+    assert (given.exit_code, given.stdout) == (2, "")
+    assert given.stderr == f"error: --cluster: {empty} leave --cluster out to build here)\n"
+    from_env = invoke("build", routines(folder)[0], "-o", folder / "nowhere", AUDIOCOACH_CLUSTER="")
+    assert (from_env.exit_code, from_env.stdout) == (2, "")
+    assert from_env.stderr == (f"error: AUDIOCOACH_CLUSTER: {empty} unset AUDIOCOACH_CLUSTER to "
+                               "build here)\n")
+    with pytest.raises(audiocoach.AudiocoachError) as raised:
+        audiocoach.build_many(routines(folder)[:1], folder / "nowhere", client="  ")
+    assert raised.value.kind == Kind.USAGE
+    assert str(raised.value) == f"client: {empty} leave client out (None) to build here)"
+    assert not (folder / "nowhere").exists()

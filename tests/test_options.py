@@ -124,3 +124,46 @@ def test_a_failed_routine_of_a_batch_keeps_its_error_for_the_command_line(fake_e
     assert outcome.error is not None and outcome.error.kind == Kind.ROUTINE
     assert outcome.notes == outcome.error.lines() and outcome.lines == []
     assert outcome.notes[0].startswith(f"{bad}:")
+
+
+@pytest.mark.parametrize("made, said", [
+    (lambda: Options(engine="nope"), ["engine: 'nope' is not one of auto, piper, gtts (use one of "
+                                      "auto, piper, gtts)"]),
+    (lambda: Options(speed=9), ["speed: 9 is out of range (use 0.5 to 2.0)"]),
+    (lambda: Options(speed="fast", loudness_lufs="loud"),
+     ["speed: expected a number, got text 'fast' (write a number such as 1.0)",
+      "loudness_lufs: 'loud' is not a loudness (write a number such as -19, or off)"]),
+    (lambda: Options(bogus=1), ["bogus: `bogus` is not a field of Options (the fields are engine, "
+                                "model, language, accent, speed, cache_dir, use_cache, "
+                                "loudness_lufs, audio_format)"]),
+    (lambda: Options(enigne="piper"), ["enigne: `enigne` is not a field of Options (did you mean "
+                                       "`engine`?)"]),
+    (lambda: Options("piper"), ["Options: got 1 value(s) without a field's name (name each, e.g. "
+                                "Options(engine='piper'))"]),
+    (lambda: Options(audio_format="ogg"), ["audio_format: cannot write 'ogg' files (use 'mp3' or "
+                                           "'wav')"]),
+])
+def test_options_made_directly_are_refused_by_the_same_rules_as_keywords(made, said):
+    with pytest.raises(AudiocoachError) as caught:
+        made()
+    assert caught.value.kind == Kind.USAGE
+    assert [str(problem) for problem in caught.value.problems] == said
+
+
+@pytest.mark.parametrize("options, said", [(None, "None"), ({}, "a dict"),
+                                           ({"engine": "piper"}, "a dict")])
+def test_plan_with_refuses_what_is_not_options_before_reading_the_routine(options, said):
+    with pytest.raises(AudiocoachError) as caught:
+        audiocoach.api.plan_with("no-such-routine", options)
+    assert caught.value.kind == Kind.USAGE
+    assert str(caught.value) == (f"options: expected an audiocoach.options.Options, got {said} "
+                                 "(make one, e.g. Options(engine='piper'), or call "
+                                 "audiocoach.plan with keywords)")
+
+
+def test_plan_with_options_made_directly_plans_as_plan_with_keywords(offline):
+    routine = audiocoach.load({"title": "T", "exercises": [{"name": "N", "hold": 3}]})
+    direct = audiocoach.api.plan_with(routine, Options(engine="piper", speed=1.25))
+    keywords = audiocoach.plan(routine, engine="piper", speed=1.25)
+    assert direct.to_json() == keywords.to_json()
+    assert direct.timeline.length_samples == keywords.timeline.length_samples

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiocoach.errors import AudiocoachError, Problem
-from audiocoach.files import write_if_changed
+from audiocoach.errors import AudiocoachError, Kind, Problem
+from audiocoach.files import refuse_what_is_no_file, write_if_changed
 from audiocoach.routine import readers as read
 from audiocoach.routine.catalog import (
     SCHEMA_FILE,
@@ -23,6 +23,12 @@ def write_new_routine(file: Path, ids: str, title: str, force: bool = False) -> 
     if file.is_dir():
         raise AudiocoachError.usage(f"{file} is a folder (name the routine file to write, e.g. "
                                     f"{file / 'my-routine.yaml'})")
+    schema = file.parent / SCHEMA_FILE
+    for target in (file, schema):  # a device or a pipe: a wrong argument, as an existing file is
+        try:
+            refuse_what_is_no_file(target)
+        except AudiocoachError as error:
+            raise AudiocoachError(error.problems, Kind.USAGE) from None
     if file.exists() and not force:
         raise AudiocoachError.usage(f"{file} exists (use --force to overwrite it)")
     if file.name == SCHEMA_FILE:
@@ -33,7 +39,6 @@ def write_new_routine(file: Path, ids: str, title: str, force: bool = False) -> 
     except ValueError as error:
         raise AudiocoachError.usage(f"--title: the title {error.args[0]} (give one, e.g. --title "
                                     "'Evening stretch')") from None
-    schema = file.parent / SCHEMA_FILE
     if schema.exists() and not is_our_schema(schema):
         raise AudiocoachError.usage(f"{schema} is not the schema audiocoach writes, and `new` would "
                                     "replace it (move it away, or write the routine in another folder)")
