@@ -32,6 +32,9 @@ EXPECTED = {
     "missing_title.yaml": ["missing_title.yaml:1:1: title: a routine needs a title "
                            "(add `title: My routine`)"],
     "empty.yaml": ["empty.yaml:1:1: the file is empty"],
+    "only_start_marker.yaml": ["only_start_marker.yaml:1:1: the file is empty"],
+    "only_end_marker.yaml": ["only_end_marker.yaml:1:1: the file is empty"],
+    "only_null.yaml": ["only_null.yaml:1:1: the file is empty"],
     "top_list.yaml": ["top_list.yaml:1:1: the file holds a list, not a routine"],
     "bad_sides.yaml": ["bad_sides.yaml:5:12: exercises[0].sides: 'bothe' is not one of none, both, "
                        "alternate, left, right (did you mean both?)"],
