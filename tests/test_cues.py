@@ -233,6 +233,23 @@ def test_a_rest_too_short_for_next_drops_it_with_a_warning_and_off_turns_it_off(
     assert events(quiet, "next") == [] and quiet.warnings == []
 
 
+def test_only_the_last_of_two_rests_in_a_row_says_what_comes_next():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: A, hold: 3s, countdown: 0}
+          - {rest: 10s}
+          - {rest: 10s}
+          - {name: B, hold: 3s, countdown: 0}
+        """)
+    (next_up,) = events(timeline, "next")
+    first_rest, second_rest = events(timeline, "rest")
+    assert next_up.text == "Next: B."
+    # Said in the second rest, which keeps its 10 s: it ends one second before the rest does.
+    assert second_rest.start_sample + 10_000 - next_up.end_sample == 1000
+
+
 def test_a_rest_with_no_exercise_after_it_says_nothing_next():
     timeline = plan("""
         title: T
