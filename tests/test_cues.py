@@ -191,13 +191,38 @@ def test_countdown_sound_from_a_file_plays_at_the_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("sounds, message", [
-    ("{countdown: gong}", "sounds.countdown: 'gong' is not a built-in sound"),
-    ("{countdown: none}", "sounds.countdown: 'none' is not a built-in sound"),
+    ("{countdown: gong}", "2:21: sounds.countdown: a countdown sound must last at most 0.8 s, as its "
+                          "marks are a second apart; the gong lasts 2.5 s (use chime, beep or tick)"),
+    ("{countdown: long.wav}", "2:21: sounds.countdown: a countdown sound must last at most 0.8 s, as "
+                              "its marks are a second apart; 'long.wav' lasts 2.5 s (trim the file, "
+                              "or use chime, beep or tick)"),
+    ("{countdown: none}", "2:21: sounds.countdown: the countdown has no `none`: without a sound its "
+                          "numbers are spoken (write `countdown: voice`, or `countdown: 0` in "
+                          "`defaults` to leave it out)"),
 ])
-def test_countdown_takes_voice_or_a_sound_short_enough_for_a_second(sounds, message):
-    with pytest.raises(AudiocoachError) as caught:
-        routine_from(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s}}\n")
-    assert message in str(caught.value) and "use beep, tick, chime, voice" in str(caught.value)
+def test_validate_refuses_a_countdown_sound_longer_than_the_second_between_marks(
+        run, tmp_path, sounds, message):
+    rate = 8000
+    t = np.arange(int(2.5 * rate)) / rate
+    with wave.open(str(tmp_path / "long.wav"), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes((0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2").tobytes())
+    path = tmp_path / "r.yaml"
+    path.write_text(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s, lead_in: 3}}\n")
+    result = run("validate", path)
+    assert result.exit_code == 1 and result.stderr.strip() == f"{path}:{message}"
+
+
+@pytest.mark.parametrize("cue", ["start", "end", "finish", "countdown"])
+@pytest.mark.parametrize("name", ["chime", "beep", "tick"])
+def test_every_cue_takes_the_same_built_in_sounds(run, tmp_path, cue, name):
+    path = tmp_path / "r.yaml"
+    path.write_text(f"title: T\nsounds: {{{cue}: {name}}}\nexercises:\n  - {{name: A, hold: 5s}}\n")
+    plan = json.loads(run("plan", path, "--json").stdout)
+    roles = {"start": "start", "end": "end", "finish": "outro", "countdown": "countdown"}
+    assert (roles[cue], name) in [(e["role"], e["text"]) for e in plan["events"] if e["kind"] == "sound"]
 
 
 REST_BLOCK = """

@@ -190,7 +190,7 @@ def test_right_to_left_text_with_direction_marks_and_emoji_is_valid(fake_engine,
     ("exercises:\n  - {name: A, hold: 20s, tempo: null}\n",
      ["3:33: exercises[0].tempo: empty is not a duration (write a number of seconds such as 30s)"]),
     ("sounds: {start: {a: 1}}\nexercises:\n  - {name: A, hold: 5s}\n",
-     ["2:17: sounds.start: expected a sound, got a mapping (use chime, beep, gong, none, or the "
+     ["2:17: sounds.start: expected a sound, got a mapping (use chime, beep, gong, tick, none, or the "
       "path of an audio file)"]),
     ("sounds: {start: bep}\nexercises:\n  - {name: A, hold: 5s}\n",
      ["2:17: sounds.start: 'bep' is not a built-in sound (did you mean beep?)"]),

@@ -50,8 +50,9 @@ DOSE_KEYS = ("hold", "tempo", "steps")
 STEP_DOSE_KEYS = DOSE_KEYS[:2]
 NO_SOUND, SPOKEN = "none", "voice"  # a cue without a sound; a countdown whose numbers are said
 SOUNDS = (CHIME, BEEP, NO_SOUND)  # one sound for every start and end cue
-BUILTIN_SOUNDS = (CHIME, BEEP, GONG)
-COUNTDOWN_SOUNDS = (BEEP, TICK, CHIME)  # short enough to mark one second each
+# Every cue takes any built-in; one too long for its cue (the gong between countdown marks a
+# second apart) is refused with the reason when the routine is read.
+BUILTIN_SOUNDS = (CHIME, BEEP, GONG, TICK)
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 COVER_TYPES = (".jpg", ".jpeg", ".png")
@@ -172,7 +173,7 @@ CUE_SOUNDS: dict[str, Field] = {
     "start": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each start cue"),
     "end": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each end cue"),
     "finish": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "once, after the outro"),
-    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, SPOKEN),
+    "countdown": Field(CueSound(BUILTIN_SOUNDS, SPOKEN),
                        "each countdown number and lead-in mark, instead of the spoken number"),
 }
 SOUND_CUES = tuple(CUE_SOUNDS)
