@@ -359,3 +359,26 @@ def test_plan_json_carries_the_lead_in_and_next_roles(run, write_routine):
     table = run("plan", path).stdout
     assert "lead_in     Two." in table and "next        Next: Toes." in table
 
+
+
+@pytest.mark.parametrize("field, yaml_text, where", [
+    ("title", 'title: "Day {number}"\nexercises:\n  - {name: A, hold: 5s}\n', "1:8: title"),
+    ("intro", 'title: T\nintro: "Now {exercise}"\nexercises:\n  - {name: A, hold: 5s}\n', "2:8: intro"),
+    ("name", 'title: T\nexercises:\n  - {name: "A {total}", hold: 5s}\n', "3:12: exercises[0].name"),
+    ("tips", 'title: T\nexercises:\n  - {name: A, hold: 20s, tips: ["Breathe {exercise}"]}\n',
+     "3:33: exercises[0].tips[0]"),
+    ("say", 'title: T\nexercises:\n  - {name: A, hold: 5s}\n  - say: "{number} of {total}"\n',
+     "4:10: exercises[1].say"),
+])
+def test_a_blank_outside_the_phrases_is_refused_where_it_would_be_read_aloud(field, yaml_text, where):
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from(yaml_text)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"routine.yaml:{where}: {{")
+    assert "would be read aloud as it stands" in problem.message
+    assert problem.fix == "blanks are filled in phrases only: write the words"
+
+
+def test_braces_that_are_no_blank_stay_words():
+    routine = routine_from('title: "T {smile}"\nexercises:\n  - {name: A, hold: 5s}\n')
+    assert routine.title == "T {smile}"
