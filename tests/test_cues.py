@@ -360,6 +360,30 @@ def test_plan_json_carries_the_lead_in_and_next_roles(run, write_routine):
     assert "lead_in     Two." in table and "next        Next: Toes." in table
 
 
+def test_plan_table_shows_lead_in_and_countdown_sounds_at_their_times(run, write_routine):
+    path = write_routine("""
+        title: Beeps
+        sounds: {countdown: beep}
+        defaults: {lead_in: 3, countdown: 2}
+        exercises:
+          - {name: Calf, hold: 6s}
+          - {name: Toes, tempo: 1s, reps: 3, rest: 10s, lead_in: 2}
+        """)
+    plan = json.loads(run("plan", path, "--json").stdout)
+    sounds = [(e["start_s"], e["role"], e["text"]) for e in plan["events"] if e["kind"] == "sound"
+              and e["role"] in ("lead_in", "countdown")]
+    assert [(role, text) for _, role, text in sounds] == (
+        [("lead_in", "beep")] * 3 + [("countdown", "beep")] * 2 + [("lead_in", "tick")] * 2)
+    rows = [row.split() for row in run("plan", path).stdout.splitlines()]
+    shown = [(row[0], row[1], row[2]) for row in rows
+             if len(row) == 3 and row[1] in ("lead_in", "countdown") and row[2].startswith("[")]
+    assert [(role, text) for _, role, text in shown] == [
+        (role, f"[{text}]") for _, role, text in sounds]
+    starts = [start for start, _, _ in sounds]
+    assert [row[0] for row in shown] == [
+        f"{int(s // 60)}:{s % 60:06.3f}" for s in starts]
+
+
 
 @pytest.mark.parametrize("field, yaml_text, where", [
     ("title", 'title: "Day {number}"\nexercises:\n  - {name: A, hold: 5s}\n', "1:8: title"),
