@@ -406,3 +406,21 @@ def test_a_blank_outside_the_phrases_is_refused_where_it_would_be_read_aloud(fie
 def test_braces_that_are_no_blank_stay_words():
     routine = routine_from('title: "T {smile}"\nexercises:\n  - {name: A, hold: 5s}\n')
     assert routine.title == "T {smile}"
+
+
+def test_script_marks_lead_in_words_as_said_only_where_plan_finds_room(run, write_routine):
+    path = write_routine("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Calf, hold: 5s, countdown: 0, lead_in: 3, prepare: 2s}
+        """)
+    rows = run("script", path).stdout.splitlines()
+    assert [row.split()[-1] for row in rows[:-1] if " lead_in " in row] == ["Three.", "Two.", "One."]
+    assert rows[-1] == ("note: lead_in lines are said only where they fit before the start cue; "
+                        "`audiocoach plan` warns where one is dropped")
+    plan = run("plan", path)
+    assert [row for row in plan.stdout.splitlines() if row.split()[1:2] == ["lead_in"]] == []
+    assert "Calf: the lead-in of 3 does not fit in the time before the start cue" in plan.output
+    quiet = write_routine("title: T\nexercises:\n  - {name: Calf, hold: 5s}\n", "quiet.yaml")
+    assert "note:" not in run("script", quiet).stdout
