@@ -191,13 +191,38 @@ def test_countdown_sound_from_a_file_plays_at_the_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("sounds, message", [
-    ("{countdown: gong}", "sounds.countdown: 'gong' is not a built-in sound"),
-    ("{countdown: none}", "sounds.countdown: 'none' is not a built-in sound"),
+    ("{countdown: gong}", "2:21: sounds.countdown: a countdown sound must last at most 0.8 s, as its "
+                          "marks are a second apart; the gong lasts 2.5 s (use chime, beep or tick)"),
+    ("{countdown: long.wav}", "2:21: sounds.countdown: a countdown sound must last at most 0.8 s, as "
+                              "its marks are a second apart; 'long.wav' lasts 2.5 s (trim the file, "
+                              "or use chime, beep or tick)"),
+    ("{countdown: none}", "2:21: sounds.countdown: the countdown has no `none`: without a sound its "
+                          "numbers are spoken (write `countdown: voice`, or `countdown: 0` in "
+                          "`defaults` to leave it out)"),
 ])
-def test_countdown_takes_voice_or_a_sound_short_enough_for_a_second(sounds, message):
-    with pytest.raises(AudiocoachError) as caught:
-        routine_from(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s}}\n")
-    assert message in str(caught.value) and "use beep, tick, chime, voice" in str(caught.value)
+def test_validate_refuses_a_countdown_sound_longer_than_the_second_between_marks(
+        run, tmp_path, sounds, message):
+    rate = 8000
+    t = np.arange(int(2.5 * rate)) / rate
+    with wave.open(str(tmp_path / "long.wav"), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes((0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2").tobytes())
+    path = tmp_path / "r.yaml"
+    path.write_text(f"title: T\nsounds: {sounds}\nexercises:\n  - {{name: A, hold: 5s, lead_in: 3}}\n")
+    result = run("validate", path)
+    assert result.exit_code == 1 and result.stderr.strip() == f"{path}:{message}"
+
+
+@pytest.mark.parametrize("cue", ["start", "end", "finish", "countdown"])
+@pytest.mark.parametrize("name", ["chime", "beep", "tick"])
+def test_every_cue_takes_the_same_built_in_sounds(run, tmp_path, cue, name):
+    path = tmp_path / "r.yaml"
+    path.write_text(f"title: T\nsounds: {{{cue}: {name}}}\nexercises:\n  - {{name: A, hold: 5s}}\n")
+    plan = json.loads(run("plan", path, "--json").stdout)
+    roles = {"start": "start", "end": "end", "finish": "outro", "countdown": "countdown"}
+    assert (roles[cue], name) in [(e["role"], e["text"]) for e in plan["events"] if e["kind"] == "sound"]
 
 
 REST_BLOCK = """
@@ -231,6 +256,23 @@ def test_a_rest_too_short_for_next_drops_it_with_a_warning_and_off_turns_it_off(
         "rest at line 6: next 'Next: Second stretch.' does not fit in the 3 s rest and was dropped"]
     quiet = plan(REST_BLOCK.replace("REST", "10s").replace("sounds: none", "phrases: {next: off}"))
     assert events(quiet, "next") == [] and quiet.warnings == []
+
+
+def test_only_the_last_of_two_rests_in_a_row_says_what_comes_next():
+    timeline = plan("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: A, hold: 3s, countdown: 0}
+          - {rest: 10s}
+          - {rest: 10s}
+          - {name: B, hold: 3s, countdown: 0}
+        """)
+    (next_up,) = events(timeline, "next")
+    first_rest, second_rest = events(timeline, "rest")
+    assert next_up.text == "Next: B."
+    # Said in the second rest, which keeps its 10 s: it ends one second before the rest does.
+    assert second_rest.start_sample + 10_000 - next_up.end_sample == 1000
 
 
 def test_a_rest_with_no_exercise_after_it_says_nothing_next():
@@ -317,3 +359,68 @@ def test_plan_json_carries_the_lead_in_and_next_roles(run, write_routine):
     table = run("plan", path).stdout
     assert "lead_in     Two." in table and "next        Next: Toes." in table
 
+
+def test_plan_table_shows_lead_in_and_countdown_sounds_at_their_times(run, write_routine):
+    path = write_routine("""
+        title: Beeps
+        sounds: {countdown: beep}
+        defaults: {lead_in: 3, countdown: 2}
+        exercises:
+          - {name: Calf, hold: 6s}
+          - {name: Toes, tempo: 1s, reps: 3, rest: 10s, lead_in: 2}
+        """)
+    plan = json.loads(run("plan", path, "--json").stdout)
+    sounds = [(e["start_s"], e["role"], e["text"]) for e in plan["events"] if e["kind"] == "sound"
+              and e["role"] in ("lead_in", "countdown")]
+    assert [(role, text) for _, role, text in sounds] == (
+        [("lead_in", "beep")] * 3 + [("countdown", "beep")] * 2 + [("lead_in", "tick")] * 2)
+    rows = [row.split() for row in run("plan", path).stdout.splitlines()]
+    shown = [(row[0], row[1], row[2]) for row in rows
+             if len(row) == 3 and row[1] in ("lead_in", "countdown") and row[2].startswith("[")]
+    assert [(role, text) for _, role, text in shown] == [
+        (role, f"[{text}]") for _, role, text in sounds]
+    starts = [start for start, _, _ in sounds]
+    assert [row[0] for row in shown] == [
+        f"{int(s // 60)}:{s % 60:06.3f}" for s in starts]
+
+
+
+@pytest.mark.parametrize("field, yaml_text, where", [
+    ("title", 'title: "Day {number}"\nexercises:\n  - {name: A, hold: 5s}\n', "1:8: title"),
+    ("intro", 'title: T\nintro: "Now {exercise}"\nexercises:\n  - {name: A, hold: 5s}\n', "2:8: intro"),
+    ("name", 'title: T\nexercises:\n  - {name: "A {total}", hold: 5s}\n', "3:12: exercises[0].name"),
+    ("tips", 'title: T\nexercises:\n  - {name: A, hold: 20s, tips: ["Breathe {exercise}"]}\n',
+     "3:33: exercises[0].tips[0]"),
+    ("say", 'title: T\nexercises:\n  - {name: A, hold: 5s}\n  - say: "{number} of {total}"\n',
+     "4:10: exercises[1].say"),
+])
+def test_a_blank_outside_the_phrases_is_refused_where_it_would_be_read_aloud(field, yaml_text, where):
+    with pytest.raises(AudiocoachError) as caught:
+        routine_from(yaml_text)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"routine.yaml:{where}: {{")
+    assert "would be read aloud as it stands" in problem.message
+    assert problem.fix == "blanks are filled in phrases only: write the words"
+
+
+def test_braces_that_are_no_blank_stay_words():
+    routine = routine_from('title: "T {smile}"\nexercises:\n  - {name: A, hold: 5s}\n')
+    assert routine.title == "T {smile}"
+
+
+def test_script_marks_lead_in_words_as_said_only_where_plan_finds_room(run, write_routine):
+    path = write_routine("""
+        title: T
+        sounds: none
+        exercises:
+          - {name: Calf, hold: 5s, countdown: 0, lead_in: 3, prepare: 2s}
+        """)
+    rows = run("script", path).stdout.splitlines()
+    assert [row.split()[-1] for row in rows[:-1] if " lead_in " in row] == ["Three.", "Two.", "One."]
+    assert rows[-1] == ("note: lead_in lines are said only where they fit before the start cue; "
+                        "`audiocoach plan` warns where one is dropped")
+    plan = run("plan", path)
+    assert [row for row in plan.stdout.splitlines() if row.split()[1:2] == ["lead_in"]] == []
+    assert "Calf: the lead-in of 3 does not fit in the time before the start cue" in plan.output
+    quiet = write_routine("title: T\nexercises:\n  - {name: Calf, hold: 5s}\n", "quiet.yaml")
+    assert "note:" not in run("script", quiet).stdout

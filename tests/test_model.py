@@ -32,6 +32,9 @@ EXPECTED = {
     "missing_title.yaml": ["missing_title.yaml:1:1: title: a routine needs a title "
                            "(add `title: My routine`)"],
     "empty.yaml": ["empty.yaml:1:1: the file is empty"],
+    "only_start_marker.yaml": ["only_start_marker.yaml:1:1: the file is empty"],
+    "only_end_marker.yaml": ["only_end_marker.yaml:1:1: the file is empty"],
+    "only_null.yaml": ["only_null.yaml:1:1: the file is empty"],
     "top_list.yaml": ["top_list.yaml:1:1: the file holds a list, not a routine"],
     "bad_sides.yaml": ["bad_sides.yaml:5:12: exercises[0].sides: 'bothe' is not one of none, both, "
                        "alternate, left, right (did you mean both?)"],
@@ -187,7 +190,7 @@ def test_right_to_left_text_with_direction_marks_and_emoji_is_valid(fake_engine,
     ("exercises:\n  - {name: A, hold: 20s, tempo: null}\n",
      ["3:33: exercises[0].tempo: empty is not a duration (write a number of seconds such as 30s)"]),
     ("sounds: {start: {a: 1}}\nexercises:\n  - {name: A, hold: 5s}\n",
-     ["2:17: sounds.start: expected a sound, got a mapping (use chime, beep, gong, none, or the "
+     ["2:17: sounds.start: expected a sound, got a mapping (use chime, beep, gong, tick, none, or the "
       "path of an audio file)"]),
     ("sounds: {start: bep}\nexercises:\n  - {name: A, hold: 5s}\n",
      ["2:17: sounds.start: 'bep' is not a built-in sound (did you mean beep?)"]),

@@ -180,6 +180,33 @@ def test_the_pages_own_words_are_the_routines_language(run, write_routine, tmp_p
     assert feed.feed.description == "Gesprochen angeleitete Übungsprogramme, erstellt mit audiocoach."
 
 
+def test_a_german_folder_gets_a_german_title_and_sizes_with_a_decimal_comma(run, write_routine, tmp_path):
+    path = write_routine(GERMAN, "waden.yaml")
+    site = tmp_path / "site"
+    assert run("share", path, "-o", site).exit_code == 0
+    index = lxml.html.fromstring((site / "index.html").read_bytes())
+    assert index.xpath("//title/text()") == ["Übungsprogramme"] and index.xpath("//h1/text()") == [
+        "Übungsprogramme"]
+    assert feedparser.parse((site / "feed.xml").read_bytes()).feed.title == "Übungsprogramme"
+    page = lxml.html.fromstring((site / "waden.html").read_bytes())
+    (download,) = [p.text_content() for p in page.xpath("//p") if "herunterladen" in p.text_content()]
+    megabytes = (site / "waden.mp3").stat().st_size / 1_000_000
+    assert f"MP3 herunterladen ({megabytes:.1f} MB)".replace(".", ",") in download
+    # A title the user gives stays, in any language, also when the folder is shared again.
+    assert run("share", path, "-o", site, "--title", "Meine Übungen").exit_code == 0
+    assert run("share", path, "-o", site).exit_code == 0
+    assert feedparser.parse((site / "feed.xml").read_bytes()).feed.title == "Meine Übungen"
+
+
+def test_an_english_folder_keeps_its_english_title_and_decimal_point(run, write_routine, tmp_path):
+    path = write_routine(GERMAN.replace("{language: de}", "{language: en}"), "calf.yaml")
+    assert run("share", path, "-o", tmp_path / "site").exit_code == 0
+    index = lxml.html.fromstring((tmp_path / "site" / "index.html").read_bytes())
+    assert index.xpath("//h1/text()") == ["Exercise routines"]
+    page = (tmp_path / "site" / "calf.html").read_text(encoding="utf-8")
+    assert re.search(r"</a> \(\d+\.\d MB\)", page), page
+
+
 @pytest.mark.parametrize("code", ["de", "es", "fr", "it", "nl", "pt"])
 def test_every_pack_has_the_pages_words_with_the_blanks_of_english(code):
     import string

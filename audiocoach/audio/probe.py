@@ -56,7 +56,8 @@ def cue_sound(choice: SoundChoice, cue: str) -> None:
     from audiocoach.audio.sounds import SoundSet
     from audiocoach.errors import AudiocoachError
 
-    audio_header(choice.path, choice.name, "sound")
+    if choice.path is not None:  # a built-in needs only the length check
+        audio_header(choice.path, choice.name, "sound")
     try:  # the very code that reads it for the build, so the two cannot disagree
         SoundSet({cue: choice}, CUE_RATE_HZ)
     except AudiocoachError as error:

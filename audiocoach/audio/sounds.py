@@ -11,13 +11,17 @@ import numpy as np
 
 from audiocoach import ffmpeg
 from audiocoach.errors import AudiocoachError, Problem
-from audiocoach.routine.definitions import BEEP, CHIME, GONG, TICK
+from audiocoach.routine.definitions import BEEP, BUILTIN_SOUNDS, CHIME, GONG, TICK
 from audiocoach.routine.model import SoundChoice
-from audiocoach.speech.cues import CUE_ROLES
+from audiocoach.speech.cues import COUNT_GAP_S, CUE_ROLES
+from audiocoach.speech.efforts import CUE_GAP_S
 from audiocoach.voice.clips import INAUDIBLE_PEAK, fade_out, trim_silence
 
 SOUND_PEAK = 0.25  # -12 dBFS: heard under the voice, and voice plus tone stays below full scale
 MAX_SOUND_S = 3.0  # a cue sound longer than this would run into what follows it
+# Countdown marks are a second apart and each needs a cue gap of silence after it; a longer
+# sound would keep every mark after the first from being heard.
+MAX_COUNTDOWN_SOUND_S = float(COUNT_GAP_S - CUE_GAP_S)
 FILE_SILENCE = 10 ** (-50 / 20)  # a file's lead-in below this (after levelling) is trimmed
 
 
@@ -35,8 +39,8 @@ def _tone(sample_rate_hz: int, seconds: float, partials: list[tuple[float, float
 
 
 def sound(kind: str, role: str, sample_rate_hz: int) -> np.ndarray:
-    """A built-in: the `chime` or `beep` for a `start`, `end` or `countdown` cue, the `gong` that
-    closes a track, or the `tick` of a beat."""
+    """A built-in for any cue: the `chime` or `beep` (shorter for a count), the long `gong` made to
+    close a track, or the short `tick` of a beat."""
     if kind == TICK:
         # A short woodblock-like knock: clear on a phone speaker, over in 60 ms so it never
         # blurs into the next beat even at fast tempos.
@@ -79,6 +83,24 @@ def _from_file(choice: SoundChoice, role: str, sample_rate_hz: int, routine_file
     return fade_out(audio.astype(np.float32), int(0.01 * sample_rate_hz))
 
 
+def _fits_cue(audio: np.ndarray, choice: SoundChoice, cue: str, sample_rate_hz: int,
+              routine_file: str) -> np.ndarray:
+    """The audio, if it is short enough for its cue: the countdown's sound must end before the
+    next mark of the countdown begins."""
+    length_s = audio.size / sample_rate_hz
+    if cue != "countdown" or length_s <= MAX_COUNTDOWN_SOUND_S:
+        return audio
+    fitting = [name for name in BUILTIN_SOUNDS
+               if sound(name, cue, sample_rate_hz).size <= MAX_COUNTDOWN_SOUND_S * sample_rate_hz]
+    what = f"the {choice.name}" if choice.path is None else f"'{choice.name}'"
+    choices = ", ".join(fitting[:-1]) + f" or {fitting[-1]}"
+    fix = ("trim the file, or use " if choice.path is not None else "use ") + choices
+    raise AudiocoachError(Problem(
+        f"a countdown sound must last at most {MAX_COUNTDOWN_SOUND_S:g} s, as its marks are a second "
+        f"apart; {what} lasts {length_s:.1f} s", fix, routine_file, choice.line, choice.col,
+        "sounds.countdown"))
+
+
 # The roles a cue's sound has in the timeline (routine format, "What comes out"): the finish
 # sound follows the outro, and the countdown's sound marks both a hold's last seconds and the
 # lead-in into a start.
@@ -100,8 +122,9 @@ class SoundSet:
             file_audio = (None if choice.path is None
                           else _from_file(choice, cue, sample_rate_hz, routine_file))
             for role in CUE_ROLES[cue]:
-                self.audio[(choice.name, role)] = (sound(choice.name, role, sample_rate_hz)
-                                                   if file_audio is None else file_audio)
+                audio = sound(choice.name, role, sample_rate_hz) if file_audio is None else file_audio
+                self.audio[(choice.name, role)] = _fits_cue(audio, choice, cue, sample_rate_hz,
+                                                            routine_file)
 
     def lengths(self) -> dict[tuple[str, str], int]:
         return {key: audio.size for key, audio in self.audio.items()}

@@ -11,11 +11,13 @@ from pathlib import Path
 from audiocoach.errors import AudiocoachError, Problem
 from audiocoach.publish.sidecars import CHAPTERS, VTT
 from audiocoach.routine.durations import clock
+from audiocoach.speech.languages import decimal
 
 INDEX, FEED = "index.html", "feed.xml"
 MANIFEST = ".audiocoach-share.json"  # what the folder holds; hidden, as no page links to it
 MANIFEST_VERSION = 1
-DEFAULT_TITLE = "Exercise routines"
+# The title every folder had before it was the folder's language's: kept in older manifests.
+OLD_DEFAULT_TITLE = "Exercise routines"
 # A routine's files are named by its stem and these endings, its cover's by the picture's type.
 MP3, PAGE = ".mp3", ".html"  # and the sidecars' CHAPTERS and VTT
 COVERS = {"image/png": ".cover.png", "image/jpeg": ".cover.jpg"}
@@ -62,7 +64,7 @@ class Listing:
 
     @property
     def size(self) -> str:
-        return f"{self.size_bytes / 1_000_000:.1f} MB"
+        return f"{decimal(f'{self.size_bytes / 1_000_000:.1f}', self.language)} MB"
 
     def to_json(self) -> dict:
         return {"stem": self.stem, "title": self.title, "description": self.description,
@@ -86,7 +88,7 @@ class Collection:
     """What a share folder holds: the feed's title and base URL, and its routines in order."""
 
     folder: Path
-    title: str = DEFAULT_TITLE
+    title: str | None = None  # None: the default title in the routines' language
     base_url: str | None = None
     listings: list[Listing] = field(default_factory=list)
 
@@ -150,7 +152,8 @@ class _Shape(ValueError):
                      if "audiocoach_share" in data else "it has no `audiocoach_share`")
             raise cls(f"it is not version {MANIFEST_VERSION} of the list `audiocoach share` "
                       f"writes ({found})")
-        title = cls.get(data, "title", "it", str)
+        title = cls.get(data, "title", "it", str, type(None))
+        title = None if title == OLD_DEFAULT_TITLE else title
         base_url = cls.get(data, "base_url", "it", str, type(None))
         routines = cls.get(data, "routines", "it", list)
         return Collection(folder, title, base_url,

@@ -22,7 +22,13 @@ def collection_language(listings: list[Listing]) -> str:
     return counts.most_common(1)[0][0] if counts else "en"
 
 
-def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes:
+def collection_title(title: str | None, listings: list[Listing]) -> str:
+    """The folder's title: the one `share` was given, else "Exercise routines" in the routines'
+    language."""
+    return title or page_words(collection_language(listings))["title"]
+
+
+def feed_xml(listings: list[Listing], title: str | None, base_url: str | None) -> bytes:
     """RSS 2.0 with the iTunes, Podcasting 2.0 and Podlove Simple Chapters namespaces, one item
     per routine; links relative to the folder unless `base_url` (from `web_address`) is given."""
     from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -51,7 +57,7 @@ def feed_xml(listings: list[Listing], title: str, base_url: str | None) -> bytes
     generator = FeedGenerator()
     generator.load_extension("podcast")
     generator.register_extension("podcastindex", PodcastIndex, PodcastIndexEntry)
-    generator.title(title)
+    generator.title(collection_title(title, listings))
     generator.link(href=url(base_url, INDEX))
     language = collection_language(listings)
     generator.description(page_words(language)["feed"])

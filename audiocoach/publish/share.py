@@ -33,7 +33,7 @@ from audiocoach.publish.collection import (
     name_problems,
     read_collection,
 )
-from audiocoach.publish.feed import collection_language, feed_xml
+from audiocoach.publish.feed import collection_language, collection_title, feed_xml
 from audiocoach.publish.pages import (
     count_words,
     language_of,
@@ -199,8 +199,8 @@ def _publish(collection: Collection, items: list[tuple[str, Compiled]], prune: b
     feed = feed_xml(listings, updated.title, updated.base_url)
     language = collection_language(listings)
     index = templates().get_template("index.html").render(
-        tracks=listings, title=updated.title, language=language, words=page_words(language),
-        count_words=count_words, track_words=page_words)
+        tracks=listings, title=collection_title(updated.title, listings), language=language,
+        words=page_words(language), count_words=count_words, track_words=page_words)
     manifest = json.dumps(updated.to_json(), indent=2, ensure_ascii=False) + "\n"
     staging = []
     for name, data in [*sidecars.items(), (FEED, feed), *pages.items(),

@@ -31,6 +31,7 @@ from audiocoach.routine.field_kinds import (
     OneOf,
     Phrase,
     PositiveDuration,
+    Spoken,
     Text,
     VoiceModel,
     Without,
@@ -50,8 +51,9 @@ DOSE_KEYS = ("hold", "tempo", "steps")
 STEP_DOSE_KEYS = DOSE_KEYS[:2]
 NO_SOUND, SPOKEN = "none", "voice"  # a cue without a sound; a countdown whose numbers are said
 SOUNDS = (CHIME, BEEP, NO_SOUND)  # one sound for every start and end cue
-BUILTIN_SOUNDS = (CHIME, BEEP, GONG)
-COUNTDOWN_SOUNDS = (BEEP, TICK, CHIME)  # short enough to mark one second each
+# Every cue takes any built-in; one too long for its cue (the gong between countdown marks a
+# second apart) is refused with the reason when the routine is read.
+BUILTIN_SOUNDS = (CHIME, BEEP, GONG, TICK)
 SIDES = ("none", "both", "alternate", "left", "right")
 FIRST_SIDES = ("right", "left")
 COVER_TYPES = (".jpg", ".jpeg", ".png")
@@ -68,6 +70,9 @@ PHRASE_BLANKS: dict[str, dict[str, object]] = {
     "set": {"set": 1, "sets": 3},
     "more": {"count": "five"},
 }
+# Words a routine has said as written, where a blank would be read out literally.
+AS_WRITTEN = Spoken(tuple(dict.fromkeys([*EXERCISE_BLANKS, *(b for bs in PHRASE_BLANKS.values()
+                                                                 for b in bs)])))
 OPTIONAL_PHRASES = ("more", "last", "next")  # cues a routine may turn off with `off`
 SPEEDS = (0.5, 2.0)  # slowest and fastest speaking speed
 LOUDNESS_LUFS = (-40, -5)
@@ -105,16 +110,16 @@ PHRASES: dict[str, Field] = {
 PHRASE_KEYS = tuple(PHRASES)
 
 STEP: dict[str, Field] = {
-    "say": Field(Text(), "what to do in this part", required=True),
+    "say": Field(AS_WRITTEN, "what to do in this part", required=True),
     "hold": Field(Hold(MIN_HOLD_S), f"length of this part (at least {MIN_HOLD_S} s)"),
     "reps": Field(Count(1, 1000), "counted repetitions of this part, with `tempo`"),
     "tempo": Field(PositiveDuration(), "seconds per counted repetition of this part"),
 }
 
 EXERCISE: dict[str, Field] = {
-    "name": Field(Text(), "spoken title and chapter title", shown_default="required"),
+    "name": Field(AS_WRITTEN, "spoken title and chapter title", shown_default="required"),
     "use": Field(CatalogId(), "id of a catalog exercise whose fields apply unless given here"),
-    "instructions": Field(Text(), "spoken after the name"),
+    "instructions": Field(AS_WRITTEN, "spoken after the name"),
     "hold": Field(Hold(MIN_HOLD_S), f"length of each timed effort (at least {MIN_HOLD_S} s)"),
     "reps": Field(Count(1, 1000), "efforts per side per set; with `tempo`, counted repetitions", 1),
     "tempo": Field(PositiveDuration(), "seconds per counted repetition"),
@@ -134,7 +139,8 @@ EXERCISE: dict[str, Field] = {
                      "(0 = off)", 0),
     "reminders": Field(ListOf(PositiveDuration()), "\"N seconds left\" cues", []),
     "halfway": Field(Boolean(), "say \"Halfway\" in the middle of each hold", False),
-    "tips": Field(ListOf(Text()), "short sentences said in the free time of holds, taking turns", []),
+    "tips": Field(ListOf(AS_WRITTEN), "short sentences said in the free time of holds, taking turns",
+                  []),
     "phrases": Field(Fields(PHRASES), "cue words for this exercise: "
                      + ", ".join(f"`{key}`" for key in PHRASE_KEYS)
                      + "; a blank is written plainly, `{time}`, with no format; every phrase may "
@@ -145,9 +151,9 @@ DEFAULTS = Without(EXERCISE, ("name", "use"))
 
 REST_ITEM: dict[str, Field] = {
     "rest": Field(Duration(), "a break of its own", required=True),
-    "say": Field(Text(), "said as the break begins"),
+    "say": Field(AS_WRITTEN, "said as the break begins"),
 }
-SAY_ITEM: dict[str, Field] = {"say": Field(Text(), "an announcement", required=True)}
+SAY_ITEM: dict[str, Field] = {"say": Field(AS_WRITTEN, "an announcement", required=True)}
 
 VOICE: dict[str, Field] = {
     "engine": Field(Choice(ENGINES), "`piper` (offline), `gtts` (online) or `auto` (gTTS when "
@@ -172,7 +178,7 @@ CUE_SOUNDS: dict[str, Field] = {
     "start": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each start cue"),
     "end": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "under each end cue"),
     "finish": Field(CueSound(BUILTIN_SOUNDS, NO_SOUND), "once, after the outro"),
-    "countdown": Field(CueSound(COUNTDOWN_SOUNDS, SPOKEN),
+    "countdown": Field(CueSound(BUILTIN_SOUNDS, SPOKEN),
                        "each countdown number and lead-in mark, instead of the spoken number"),
 }
 SOUND_CUES = tuple(CUE_SOUNDS)
@@ -185,16 +191,16 @@ def _exercises(exercise: Mapping[str, Field]) -> Field:
 
 
 ROUTINE: dict[str, Field] = {
-    "title": Field(Text(), "spoken first; the MP3's title", required=True),
+    "title": Field(AS_WRITTEN, "spoken first; the MP3's title", required=True),
     "description": Field(Text(), "the MP3's comment, not spoken"),
     "voice": Field(Fields(VOICE), "who speaks, in which language, how fast"),
     "sounds": Field(OneOf((Choice(SOUNDS), Fields(CUE_SOUNDS))),
                     "`chime`, `beep` or `none` for every start and end cue, or a sound per cue",
                     CHIME),
     "defaults": Field(Fields(DEFAULTS), "exercise fields for every exercise that does not give them"),
-    "intro": Field(Text(), "said after the title"),
+    "intro": Field(AS_WRITTEN, "said after the title"),
     "exercises": _exercises(EXERCISE),
-    "outro": Field(Text(), "said last"),
+    "outro": Field(AS_WRITTEN, "said last"),
     "phrases": Field(Fields(PHRASES), "cue words for every exercise (an exercise's own win)"),
     "loudness": Field(Loudness(*LOUDNESS_LUFS), "LUFS of the whole track ({} to {}), or `off`"
                       .format(*LOUDNESS_LUFS), DEFAULT_LUFS),

@@ -64,6 +64,21 @@ class Text(Kind):
 
 
 @dataclass(frozen=True)
+class Spoken(Text):
+    """Words said as written: a phrase's blank in them would be read aloud, braces and all."""
+
+    blanks: tuple[str, ...] = ()
+
+    def read(self, value: Any) -> str:
+        words = read.text(value)
+        for name in self.blanks:
+            if "{" + name + "}" in words:
+                raise ValueError(f"{{{name}}} would be read aloud as it stands in {words!r}",
+                                 "blanks are filled in phrases only: write the words")
+        return words
+
+
+@dataclass(frozen=True)
 class File(Kind):
     """The path of a file, relative to the routine; `suffixes` are the ones it may end in."""
 

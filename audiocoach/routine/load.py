@@ -157,9 +157,21 @@ def _refused(event: yaml.Event, file: str, message: str, fix: str) -> Audiocoach
     return AudiocoachError(Problem(message, fix, file, mark.line + 1, mark.column + 1))
 
 
+def _empty(file: str) -> Problem:
+    return Problem("the file is empty", "start with `title:` and `exercises:`", file, 1, 1)
+
+
+def _only_markers(text: str) -> bool:
+    lines = (line.strip() for line in text.lstrip("\ufeff").splitlines())
+    return all(not line or line.startswith("#") or line in ("---", "...") for line in lines)
+
+
 def load_text(text: str, file: str) -> Any:
     """Parse routine text into MarkedDict/MarkedList/scalars; raise AudiocoachError if unreadable."""
     try:
+        # Document markers alone (`---`, `...`) hold no routine; YAML calls a lone `...` an error.
+        if _only_markers(text):
+            raise AudiocoachError(_empty(file))
         _check_size(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -181,9 +193,7 @@ def load_text(text: str, file: str) -> Any:
     except yaml.YAMLError as error:
         raise AudiocoachError(Problem(f"not valid YAML: {error}", "check the file", file, 1, 1)) from None
     if node is None:
-        raise AudiocoachError(
-            Problem("the file is empty", "start with `title:` and `exercises:`", file, 1, 1)
-        )
+        raise AudiocoachError(_empty(file))
     return _Converter(file).convert(node)
 
 

@@ -10,6 +10,7 @@ from audiocoach.routine.definitions import (
     COVER_TYPES,
     CUE_SOUNDS,
     MUSIC,
+    NO_SOUND,
     ROUTINE,
     SOUND_CUES,
 )
@@ -66,7 +67,15 @@ class TrackReader:
             if name == CUE_SOUNDS[cue].kind.off:
                 chosen.pop(cue, None)
             elif name in CUE_SOUNDS[cue].kind.builtins:
-                chosen[cue] = SoundChoice(name, cue_line)
+                choice = SoundChoice(name, cue_line, col=raw.value_marks[cue].col)
+                if self.problems.probed(raw, cue, "sounds",
+                                        lambda: self.problems.checks.cue_sound(choice, cue)):
+                    chosen[cue] = choice
+            elif name == NO_SOUND:  # a cue whose word for no sound is another (the countdown's)
+                self.problems.add(raw.value_marks[cue], join("sounds", cue),
+                                  f"the {cue} has no `{NO_SOUND}`: without a sound its numbers are "
+                                  "spoken", f"write `{cue}: {CUE_SOUNDS[cue].kind.off}`, or "
+                                  f"`{cue}: 0` in `defaults` to leave it out")
             elif not CUE_SOUNDS[cue].kind.names_a_file(name):
                 self.problems.add(raw.value_marks[cue], join("sounds", cue),
                                   f"'{name}' is not a built-in sound",

@@ -34,8 +34,10 @@ class _RoutineBuilder:
     def routine(self, data: Any) -> Routine:
         problems = self.problems
         if not isinstance(data, MarkedDict):
-            problems.add(getattr(data, "mark", Mark(1, 1)), "",
-                         f"the file holds {type_name(data)}, not a routine",
+            # A file of only `---` or `...` is a document with nothing in it.
+            what = "the file is empty" if data is None or getattr(data, "value", 0) is None \
+                else f"the file holds {type_name(data)}, not a routine"
+            problems.add(getattr(data, "mark", Mark(1, 1)), "", what,
                          "start the file with `title:` and `exercises:` at the left margin")
             problems.raise_if_any()
         problems.keys(data, ROUTINE, "")

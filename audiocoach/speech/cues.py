@@ -12,6 +12,9 @@ from audiocoach.routine.model import Exercise
 from audiocoach.speech.languages import ONE, Pack
 
 PROGRESS_MIN_REPS = 4  # from this many holds in a row, the coach says how many are left
+# The countdown's numbers, and the marks of a lead-in into a hold, are this far apart; a sound
+# that marks them must end before the next one starts.
+COUNT_GAP_S = Fraction(1)
 COUNTDOWN_MARK = "countdown"  # a mark that is the routine's `sounds.countdown`
 # The roles in which each cue's sound is heard on the timeline: the countdown's sound marks the
 # countdown numbers and the lead-in alike.
@@ -144,9 +147,9 @@ def lead_in(exercise: Exercise, phrases: Phrases, countdown_sound: bool) -> Lead
     if tempo_s is not None:
         return LeadIn(exercise.name, exercise.lead_in, tempo_s)
     if countdown_sound:
-        return LeadIn(exercise.name, exercise.lead_in, Fraction(1), mark=COUNTDOWN_MARK)
+        return LeadIn(exercise.name, exercise.lead_in, COUNT_GAP_S, mark=COUNTDOWN_MARK)
     words = tuple(Line(line.text, "lead_in") for line in phrases.countdown(exercise.lead_in))
-    return LeadIn(exercise.name, exercise.lead_in, Fraction(1), words)
+    return LeadIn(exercise.name, exercise.lead_in, COUNT_GAP_S, words)
 
 
 def next_up(pack: Pack, routine_phrases: Mapping[str, str], following: Exercise | None,

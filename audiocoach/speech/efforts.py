@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Mapping, Protocol
 
 from audiocoach.routine.durations import Samples
-from audiocoach.speech.cues import COUNTDOWN_MARK, TICK, Line
+from audiocoach.speech.cues import COUNT_GAP_S, COUNTDOWN_MARK, TICK, Line
 from audiocoach.speech.script import Window
 
 CUE_GAP_S = Fraction(1, 5)  # least silence between a cue inside a hold and its neighbours
@@ -78,9 +78,9 @@ class Effort:
         if window.tempo_s is not None:
             self.beats()
         for n, line in enumerate(window.countdown[::-1], start=1):  # "one" first: it matters most
-            self.place(line, self.t1 - layout.samples(Fraction(n)), "countdown")
+            self.place(line, self.t1 - layout.samples(n * COUNT_GAP_S), "countdown")
         for n in range(1, window.countdown_sounds + 1):  # the same instants, with a sound
-            self.place_sound(self.t1 - layout.samples(Fraction(n)))
+            self.place_sound(self.t1 - layout.samples(n * COUNT_GAP_S))
         if window.halfway:
             self.place(window.halfway, self.t0 + layout.samples(window.length_s / 2), "halfway")
         for seconds, line in window.reminders:

@@ -89,7 +89,7 @@ class Pack:
         if amount == 1:
             return self.units[f"{unit}_one"]
         text = f"{float(amount):.3f}".rstrip("0").rstrip(".")
-        return self.units[f"{unit}_other"].format(n=text.replace(".", self.units["decimal"]))
+        return self.units[f"{unit}_other"].format(n=decimal(text, self.code))
 
     def summary_text(self, key: str, one: bool = False, **values: object) -> str:
         """A summary phrase filled in, in its singular form (`steps_one`) when its number is one."""
@@ -123,6 +123,11 @@ def cover_words(language: str) -> Mapping[str, str]:
     """The drawn cover's words in `language`'s pack (English's where there is none): `minutes`,
     `exercises` (`exercises_one` for one) and `more`, each with an `{n}` blank."""
     return pack_words(language, "cover")
+
+
+def decimal(number: str, language: str) -> str:
+    """A number written with a point (`1.2`) as `language` writes it: German "1,2"."""
+    return number.replace(".", pack_words(language, "units")["decimal"])
 
 
 @lru_cache(maxsize=None)

@@ -15,6 +15,16 @@ def script_json(script: Script, routine: Routine, language: str | None = None) -
             "warnings": script.warnings}
 
 
+# The script knows no voice and so no lengths: it cannot tell which lead-ins fit their gap.
+LEAD_IN_NOTE = ("note: lead_in lines are said only where they fit before the start cue; "
+                "`audiocoach plan` warns where one is dropped")
+
+
 def script_rows(script: Script) -> list[str]:
-    """The script as a table: exercise, role and words, a line each."""
-    return [f"{exercise[:24]:<24}  {line.role:<11} {line.text}" for line, exercise in script.in_order()]
+    """The script as a table: exercise, role and words, a line each; with lead-in words, a last
+    row says they are dropped where they do not fit, as only `plan` can tell."""
+    lines = script.in_order()
+    rows = [f"{exercise[:24]:<24}  {line.role:<11} {line.text}" for line, exercise in lines]
+    if any(line.role == "lead_in" for line, _ in lines):
+        rows.append(LEAD_IN_NOTE)
+    return rows

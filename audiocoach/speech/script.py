@@ -7,6 +7,7 @@ efforts, whose length the timing contract fixes (docs/routine-format.md, "Timing
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -362,7 +363,7 @@ def build_script(routine: Routine, language: str | None = None,
             lines = ((Line(sentence(rest_for, pack), "rest"),) if item.rest_s >= 1 else ())
             if item.say:
                 lines += (Line(sentence(item.say, pack), "announce"),)
-            following = exercises[done] if done < len(exercises) else None
+            following = exercises[done] if _last_rest_before_exercise(routine.items, index) else None
             script.steps.append(Gap(f"rest at line {item.line}", item.rest_s, after=lines,
                                     closing=next_up(pack, routine.phrases, following, done + 1,
                                                     len(exercises))))
@@ -377,3 +378,13 @@ def build_script(routine: Routine, language: str | None = None,
     script.steps.append(Pause(Fraction(1)))
     return script
 
+
+def _last_rest_before_exercise(items: Sequence[object], index: int) -> bool:
+    """Whether the rest at `index` is the last one before an exercise: only it says what comes
+    next, so two rests in a row do not both announce the same exercise."""
+    for item in items[index + 1:]:
+        if isinstance(item, Exercise):
+            return True
+        if isinstance(item, Rest):
+            return False
+    return False

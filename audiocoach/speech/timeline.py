@@ -107,11 +107,12 @@ class Timeline:
         return "\n".join(rows)
 
     def table(self) -> str:
-        """A readable table of time, role and text for `plan`."""
+        """A readable table of time, role and text for `plan`; a sound shows as its name in
+        brackets (`[beep]`), so a lead-in or countdown given as sounds can be seen."""
         rows = [f"{'time':>10}  {'role':<11} text"]
         for e in self.events:
-            if e.kind == "speech":
-                rows.append(f"{display(self.seconds(e.start_sample)):>10}  {e.role:<11} {e.text}")
+            text = e.text if e.kind == "speech" else f"[{e.text}]"
+            rows.append(f"{display(self.seconds(e.start_sample)):>10}  {e.role:<11} {text}")
         length_s = self.seconds(self.length_samples)
         rows.append(f"total {display(length_s)} ({length_s:.3f} s), "
                     f"{plural(len(self.chapters), 'chapter')}, engine {self.engine}")
