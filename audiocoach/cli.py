@@ -139,7 +139,7 @@ def share_command(
         "https://example.org/stretches/ (a podcast app needs it to subscribe; default: the "
         "folder's from its last share).", show_default=False),
     title: Optional[str] = typer.Option(None, "--title", help="The feed's and index's title "
-                                        "(default: the folder's, else 'Exercise routines').",
+                                        "(default: the folder's, else one in its routines' language).",
                                         show_default=False),
     prune: bool = typer.Option(False, "--prune", help="Remove the routines the folder holds "
                                "that are not named here, files and all."),
