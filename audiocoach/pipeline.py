@@ -20,8 +20,8 @@ from audiocoach.audio.sounds import SoundSet
 from audiocoach.audio.track import Compiled
 from audiocoach.errors import AudiocoachError, Kind
 from audiocoach.options import Options
-from audiocoach.routine.definitions import AUTO, GTTS
 from audiocoach.routine.catalog import catalog_fields, resolve_routine
+from audiocoach.routine.definitions import AUTO, GTTS
 from audiocoach.routine.load import load_file, load_text
 from audiocoach.routine.model import Routine, Voice
 from audiocoach.routine.validation import FileChecks, build_routine

@@ -98,7 +98,6 @@ def encode_alone(pcm: Path, rate: int, out: Path) -> float:
 def lame_alone(pcm: Path, rate: int, out: Path) -> float:
     """audiocoach's own encoder (LAME in process) encoding the PCM, with nothing to mix."""
     from audiocoach.audio.mp3 import Mp3Writer
-
     from audiocoach.audio.render import MP3_KBPS, MP3_QUALITY
 
     samples = np.fromfile(pcm, dtype="<i2")

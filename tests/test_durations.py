@@ -6,7 +6,13 @@ from fractions import Fraction
 
 import pytest
 
-from audiocoach.routine.durations import clock, display, parse_duration, timestamp, to_samples
+from audiocoach.routine.durations import (
+    clock,
+    display,
+    parse_duration,
+    timestamp,
+    to_samples,
+)
 from audiocoach.speech.languages import spoken
 
 

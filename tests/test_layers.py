@@ -6,7 +6,6 @@ from __future__ import annotations
 from scripts.layers import MAX_CLI_LINES, MAX_MODULE_LINES, modules, report, wrong_way
 
 
-
 def test_no_stage_imports_a_later_one(capsys):
     with capsys.disabled():
         print("\n" + report())

@@ -7,7 +7,6 @@ import difflib
 import json
 
 import pytest
-
 from studio_page_support import (  # chromium, chromium_page, fake_voice: the fixtures
     COMMENTED,
     PHONE,
