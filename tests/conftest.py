@@ -145,28 +145,72 @@ def expected_mix(timeline, clips, sounds) -> np.ndarray:
     return np.round(np.clip(mix, -1, 1) * 32767).astype(np.int16)
 
 
-@contextmanager
-def serving(folder: Path) -> Iterator[int]:
-    """`audiocoach serve`'s app on a free port of 127.0.0.1, in a thread; yields the port."""
-    import uvicorn
-
-    from audiocoach.publish.serve import app
-
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app(folder), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def served(app, port: int) -> Iterator[None]:
+    """An ASGI app on `port` of 127.0.0.1, in a thread, until the block ends."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
     try:
-        yield port
+        yield
     finally:
         server.should_exit = True
-        thread.join(timeout=5)
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[int]:
+    """`audiocoach serve`'s app on a free port of 127.0.0.1, in a thread; yields the port."""
+    from audiocoach.publish.serve import app
+
+    port = free_port()
+    with served(app(folder), port):
+        yield port
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def headless_chromium(log_requests: bool = False):
+    """Debian's headless Chromium through chromedriver, or a skip that says what is missing.
+
+    Its console is logged, and with `log_requests` every request it makes."""
+    import os
+    import shutil
+
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    driver_path = shutil.which("chromedriver") or (CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else None)
+    if not binary or not driver_path:
+        pytest.skip("no Chromium here: install Debian's chromium and chromium-driver (.ci/run does)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--mute-audio", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(flag)
+    logs = {"browser": "ALL", **({"performance": "ALL"} if log_requests else {})}
+    options.set_capability("goog:loggingPrefs", logs)
+    try:
+        return webdriver.Chrome(service=Service(driver_path), options=options)
+    except WebDriverException as error:
+        pytest.skip(f"Chromium would not start: {error.msg}")
 
 
 # Google Translate's TTS, faked at its HTTP boundary (requests.Session.send).

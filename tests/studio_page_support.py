@@ -6,19 +6,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pytest
-from conftest import MS_PER_CHAR, FakeEngine
+from conftest import MS_PER_CHAR, FakeEngine, free_port, headless_chromium, served
 from typer.testing import CliRunner
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENSHOT_ENV = "AUDIOCOACH_STUDIO_SCREENSHOT"  # where to copy the README's screenshot
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
@@ -72,52 +68,22 @@ def cli(*args):
 def studio(path: Path, driver, token: str | None = None) -> Iterator[str]:
     """The studio for `path` on a free port of 127.0.0.1, in a thread; yields its address.
     The browser leaves the page before the server stops, closing the page's event stream."""
-    import uvicorn
-
     from audiocoach.studio.guard import own_hosts
     from audiocoach.studio.server import studio_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     app = studio_app(path, token=token, allowed_hosts=own_hosts("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        driver.get("about:blank")
-        server.should_exit = True
-        thread.join(timeout=5)
+    with served(app, port):
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            driver.get("about:blank")
 
 
 @pytest.fixture(name="browser", scope="module")
 def chromium(voice):
     """Debian's headless Chromium, desktop-sized, logging every request it makes."""
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
-    driver_path = shutil.which("chromedriver") or (CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else None)
-    if not binary or not driver_path:
-        pytest.skip("no Chromium here: install Debian's chromium and chromium-driver (.ci/run does)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--mute-audio", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    try:
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    except WebDriverException as error:
-        pytest.skip(f"Chromium would not start: {error.msg}")
+    driver = headless_chromium(log_requests=True)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
     yield driver
     driver.quit()

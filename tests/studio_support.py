@@ -8,13 +8,13 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
+from conftest import free_port, served
 
 from audiocoach.studio.guard import own_hosts
 from audiocoach.studio.server import studio_app
@@ -65,29 +65,6 @@ class Client:
             while chunk := connection.recv(65536):
                 answer += chunk
         return int(answer.split(b" ", 2)[1])
-
-
-@contextmanager
-def served(app, port: int):
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(name="studio")

@@ -7,6 +7,7 @@ import re
 
 import feedparser
 import pytest
+from conftest import headless_chromium
 from typer.testing import CliRunner
 
 from audiocoach.cli import app
@@ -183,33 +184,10 @@ def test_build_sidecars_writes_the_same_two_files_beside_a_build(shared, tmp_pat
         assert (tmp_path / name).read_bytes() == (site / name).read_bytes()
 
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
 @pytest.fixture
 def browser():
-    """Debian's headless Chromium through chromedriver, or a skip that says what is missing."""
-    import shutil
-
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or (CHROMIUM if shutil.os.path.exists(CHROMIUM) else None)
-    driver_path = shutil.which("chromedriver") or (CHROMEDRIVER if shutil.os.path.exists(CHROMEDRIVER) else None)
-    if not binary or not driver_path:
-        pytest.skip("no Chromium here: install Debian's chromium and chromium-driver (.ci/run does)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--mute-audio", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    except WebDriverException as error:
-        pytest.skip(f"Chromium would not start: {error.msg}")
+    """Debian's headless Chromium, phone-sized, or a skip that says what is missing."""
+    driver = headless_chromium()
     # A phone's viewport (iPhone 12 to 15): 390 x 844 CSS pixels.
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
