@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import socket
 import subprocess
 import textwrap
@@ -22,6 +23,13 @@ from audiocoach.routine.load import load_text
 from audiocoach.routine.model import Routine, Voice
 from audiocoach.routine.validation import build_routine
 from audiocoach.voice import engines
+
+# The suite runs a test process per core (`pytest -n auto`), so a build synthesizes in its test's
+# own process, where the voice stays loaded from one test to the next, instead of forking a pool
+# of its own for each build. The pool is tested where it matters: test_synthesize,
+# test_end_to_end (any number of workers, the same bytes) and test_interrupted (builds as users
+# run them).
+os.environ.setdefault("AUDIOCOACH_WORKERS", "1")
 
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
 MS_PER_CHAR = 40
@@ -188,7 +196,6 @@ def headless_chromium(log_requests: bool = False):
     """Debian's headless Chromium through chromedriver, or a skip that says what is missing.
 
     Its console is logged, and with `log_requests` every request it makes."""
-    import os
     import shutil
 
     from selenium import webdriver

@@ -25,10 +25,16 @@ outro: Done.
 """
 
 
+def as_users_run_it(**changes: str) -> dict[str, str]:
+    """The environment of a user's build: its worker processes as many as the cores (the suite
+    itself asks each build for one), and `changes`."""
+    return {**{k: v for k, v in os.environ.items() if k != "AUDIOCOACH_WORKERS"}, **changes}
+
+
 def build(folder, out, *extra, env=None):
     return subprocess.run([sys.executable, "-m", "audiocoach", "build", str(folder / "r.yaml"), "-o",
                            str(out), "--engine", "piper", "--cache-dir", str(folder / "cache"), *extra],
-                          capture_output=True, text=True, env=env, timeout=300)
+                          capture_output=True, text=True, env=env or as_users_run_it(), timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,8 @@ def reference(tmp_path_factory):
     (folder / "old.yaml").write_text(ROUTINE.replace("hold: 8s", "hold: 6s"))
     old = subprocess.run([sys.executable, "-m", "audiocoach", "build", str(folder / "old.yaml"), "-o",
                           str(folder / "old.mp3"), "--engine", "piper", "--cache-dir",
-                          str(folder / "cache")], capture_output=True, text=True, timeout=300)
+                          str(folder / "cache")], capture_output=True, text=True,
+                         env=as_users_run_it(), timeout=300)
     assert old.returncode == 0, old.stderr
     return folder
 
@@ -55,7 +62,7 @@ def test_a_build_killed_at_any_stage_loses_nothing(reference, tmp_path, stage):
     previous = (folder / "old.mp3").read_bytes()
     out.write_bytes(previous)  # the good file a user already has
     cache = folder / "cache" if stage != "synthesis" else tmp_path / "cold-cache"
-    env = {**os.environ, "AUDIOCOACH_PAUSE_AT": stage}
+    env = as_users_run_it(AUDIOCOACH_PAUSE_AT=stage)
     process = subprocess.Popen([sys.executable, "-m", "audiocoach", "build", str(folder / "r.yaml"),
                                 "-o", str(out), "--engine", "piper", "--cache-dir", str(cache)],
                                stderr=subprocess.PIPE, text=True, env=env)
