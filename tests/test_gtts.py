@@ -129,6 +129,7 @@ def test_gtts_failing_mid_build_exits_3_and_keeps_what_it_made(google, tmp_path,
     from audiocoach.cli import app
 
     monkeypatch.setattr("audiocoach.voice.engines.gtts.time.sleep", lambda s: None)
+    monkeypatch.chdir(tmp_path)  # the track goes to output/ here
     routine = tmp_path / "r.yaml"
     routine.write_text(GERMAN % "gtts")
     fake = google(200, 200, 200, 503)  # three clips, then Google fails for good
@@ -141,6 +142,7 @@ def test_gtts_failing_mid_build_exits_3_and_keeps_what_it_made(google, tmp_path,
     fake.statuses, fake.requests, fake.texts = [200], [], []
     again = runner.invoke(app, ["build", str(routine), "--cache-dir", str(tmp_path / "cache")])
     assert again.exit_code == 0, again.output
+    assert (tmp_path / "output" / "r.mp3").stat().st_size > 10_000
     # The rerun asks Google only for what the first run did not get.
     assert len(fake.texts) == len(set(fake.texts)) and len(list((tmp_path / "cache").rglob("*.clip"))) \
         == 3 + len(fake.texts)
