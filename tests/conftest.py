@@ -31,6 +31,12 @@ from audiocoach.voice import engines
 # run them).
 os.environ.setdefault("AUDIOCOACH_WORKERS", "1")
 
+# The commands the tests start (`python -m audiocoach ...`, a cluster's workers) import this
+# working tree too, not an installed copy, whatever folder they start in.
+ROOT = Path(__file__).resolve().parent.parent
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
 MS_PER_CHAR = 40
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -13,8 +15,12 @@ import audiocoach
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_tests_import_the_working_tree_not_an_installed_copy():
+def test_the_tests_import_the_working_tree_not_an_installed_copy(tmp_path):
     assert Path(audiocoach.__file__).resolve().parent == ROOT / "audiocoach"
+    # and so do the commands the tests start, from whatever folder they start them in
+    started = subprocess.run([sys.executable, "-c", "import audiocoach; print(audiocoach.__file__)"],
+                             cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert Path(started.stdout.strip()).resolve().parent == ROOT / "audiocoach"
 
 
 def _installed_files() -> list[str]:
