@@ -8,7 +8,6 @@ import re
 import zlib
 
 import numpy as np
-import pyloudnorm
 import pytest
 from conftest import decode
 
@@ -91,6 +90,8 @@ def build(routine, out, *options: str):
 
 def measured(path, rate: int = RATE) -> tuple[float, float]:
     """The decoded file's loudness by pyloudnorm (an independent BS.1770 meter), and its true peak."""
+    import pyloudnorm  # scipy takes seconds to import: only where it is used
+
     pcm = decode(path, rate).astype(np.float64)
     return pyloudnorm.Meter(rate).integrated_loudness(pcm), true_peak_db(pcm)
 

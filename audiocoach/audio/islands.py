@@ -10,6 +10,7 @@ is worked out once however often it plays; the silence between costs nothing.
 
 from __future__ import annotations
 
+import math
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -21,6 +22,7 @@ import numpy as np
 from audiocoach.audio.loudness import (
     gated_lufs,
     k_weighted_squares,
+    sample_true_peaks,
     step_samples,
 )
 from audiocoach.audio.mastering import Limiter
@@ -29,6 +31,7 @@ from audiocoach.routine.durations import Samples
 from audiocoach.voice.clips import to_int16
 
 PAD_S = 0.1  # silence kept on each side of an island; islands closer than twice this are one
+PEAK_BAND_DB = 6.0  # gains this close share an island's true peaks
 CACHE_BYTES = 64 << 20  # islands worked out are kept up to this much, least recently used out
 
 T = TypeVar("T")
@@ -165,13 +168,23 @@ class IslandMaster:
     def _mastered(self, island: Island, gain: float, limiter: Limiter) -> _Mastered:
         def make() -> _Mastered:
             context = limiter.context_samples
-            audio = self.mixer.voice(island.start_sample - context, island.end_sample + context) * gain
-            limited, peak = limiter.apply(audio, context)
+            audio = self.mixer.voice(island.start_sample - context, island.end_sample + context)
+            peaks = self._true_peaks(island, audio, gain, limiter) * gain
+            limited, peak = limiter.apply(audio * gain, context, peaks)
             squares = k_weighted_squares(limited, self.sample_rate_hz)
             return _Mastered(to_int16(limited), squares, peak)
 
         return self.kept.get(("master", gain, island.key), make,
                              lambda m: m.pcm.nbytes + m.squares.nbytes)
+
+    def _true_peaks(self, island: Island, audio: np.ndarray, gain: float, limiter: Limiter) -> np.ndarray:
+        """The island's sample true peaks before the gain, worked out once for every gain in a
+        6 dB band: true peaks grow with the gain, so only the floor of the oversampling moves
+        (the limiter needs them from a quarter of its ceiling, here up to the band's top gain)."""
+        band = math.floor(20 * math.log10(gain) / PEAK_BAND_DB) + 1
+        floor = limiter.peak_floor / 10 ** (band * PEAK_BAND_DB / 20)
+        return self.kept.get(("peaks", band, island.key), lambda: sample_true_peaks(audio, floor),
+                             lambda peaks: peaks.nbytes)
 
     def _add_steps(self, steps: np.ndarray, start: Samples, squares: np.ndarray) -> None:
         """Add an island's squares, placed at `start`, to the 100 ms steps they fall in."""

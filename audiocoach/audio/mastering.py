@@ -157,13 +157,18 @@ class Limiter:
         self.lookahead = max(1, round(LOOKAHEAD_S * sample_rate_hz))
         self.hold = round(HOLD_S * sample_rate_hz)
         self.context_samples = self.lookahead + self.hold + self.lookahead + INTERPOLATOR_REACH + 1
+        self.peak_floor = self.ceiling / 4  # quieter samples cannot reach the ceiling between them
 
-    def apply(self, padded: np.ndarray, context: int) -> tuple[np.ndarray, float]:
+    def apply(self, padded: np.ndarray, context: int,
+              peaks: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """The middle of `padded` (after `context` samples, before the last `context`), limited,
-        and the largest true peak in it after limiting (linear)."""
+        and the largest true peak in it after limiting (linear). `peaks`, when given, are
+        `padded`'s sample true peaks, oversampled at least where they pass a quarter of the
+        ceiling (`sample_true_peaks` with `floor` no higher than `peak_floor`)."""
         if context < self.context_samples:
             raise ValueError("not enough context for the limiter")
-        peaks = sample_true_peaks(padded, floor=self.ceiling / 4)
+        if peaks is None:
+            peaks = sample_true_peaks(padded, floor=self.peak_floor)
         if float(np.max(peaks, initial=0.0)) <= self.ceiling:  # nothing to limit: the common case
             middle = padded[context:padded.size - context]
             return middle.copy(), float(np.max(peaks[context:padded.size - context], initial=0.0))
