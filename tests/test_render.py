@@ -129,14 +129,16 @@ def test_every_track_length_decodes_from_mp3_to_exactly_its_plan(tmp_path, rate)
         assert decode(tmp_path / "t.mp3", rate).size == length, used
 
 
+@pytest.mark.parametrize("seconds", [0.5, 5])  # one FFT, or pieces added up
 @pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
-def test_k_weighting_is_pyloudnorms_filter(rate):
+def test_k_weighting_is_pyloudnorms_filter(rate, seconds):
     from pyloudnorm.iirfilter import IIRfilter
     from scipy.signal import lfilter
 
-    from audiocoach.audio.loudness import k_weighted
+    from audiocoach.audio.loudness import PIECE_FFT_SIZE, k_weighted
 
-    signal = np.random.default_rng(rate).standard_normal(rate // 2)
+    signal = np.random.default_rng(rate).standard_normal(round(rate * seconds))
+    assert (signal.size > PIECE_FFT_SIZE) == (seconds > 1)
     expected = signal
     for stage in (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
                   IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")):
