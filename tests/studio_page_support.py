@@ -80,6 +80,15 @@ def studio(path: Path, driver, token: str | None = None) -> Iterator[str]:
             driver.get("about:blank")
 
 
+@contextmanager
+def opened(path: Path, driver) -> Iterator[str]:
+    """`studio` for `path`, its page loaded in `driver` and settled; yields the studio's address."""
+    with studio(path, driver) as base:
+        driver.get(base)
+        settled(driver)
+        yield base
+
+
 @pytest.fixture(name="browser", scope="module")
 def chromium(voice):
     """Debian's headless Chromium, desktop-sized, logging every request it makes."""

@@ -213,13 +213,18 @@ def show_audiocoach() -> None:
         sys.modules[name.removeprefix("hidden:")] = sys.modules.pop(name)
 
 
-def test_workers_without_audiocoach_are_one_message_and_exit_code(client, folder):
-    client.run(hide_audiocoach)
+def build_on_changed_workers(client, folder: Path, change, undo):
+    """`build --cluster` of the first routine while every worker is `change`d, then `undo`ne."""
+    client.run(change)
     try:
-        result = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster",
-                        client.scheduler.address)
+        return invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster",
+                      client.scheduler.address)
     finally:
-        client.run(show_audiocoach)
+        client.run(undo)
+
+
+def test_workers_without_audiocoach_are_one_message_and_exit_code(client, folder):
+    result = build_on_changed_workers(client, folder, hide_audiocoach, show_audiocoach)
     assert result.exit_code == 5, result.output
     workers = ", ".join(sorted(client.scheduler_info()["workers"]))
     assert result.stderr == (f"error: --cluster: audiocoach is not installed on the workers "
@@ -242,12 +247,7 @@ def show_cluster_builds() -> None:
 
 
 def test_workers_with_an_audiocoach_without_cluster_builds_are_told_to_upgrade(client, folder):
-    client.run(hide_cluster_builds)
-    try:
-        result = invoke("build", routines(folder)[0], "-o", folder / "nowhere", "--cluster",
-                        client.scheduler.address)
-    finally:
-        client.run(show_cluster_builds)
+    result = build_on_changed_workers(client, folder, hide_cluster_builds, show_cluster_builds)
     assert result.exit_code == 5, result.output
     assert result.stderr == ("error: --cluster: the cluster's workers run an audiocoach that cannot "
                              "build on a cluster (an older one) (upgrade audiocoach on every worker "

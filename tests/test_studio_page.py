@@ -20,6 +20,7 @@ from studio_page_support import (  # chromium, chromium_page, fake_voice: the fi
     keep_screenshot,
     labelled,
     named,
+    opened,
     plan_shown,
     problem_of,
     requested,
@@ -130,9 +131,7 @@ def test_a_commented_routine_saved_after_one_hold_changed_differs_in_that_line_a
 
     path = tmp_path / "Übungen am Morgen.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         named(page, "Edit Heel press").click()
         retype(labelled(exercise(page, "Heel press"), "Hold"), "40s")
         settled(page)
@@ -153,9 +152,7 @@ def test_an_exercise_played_in_the_page_lasts_its_chapter(page, tmp_path):
     path.write_text(COMMENTED, encoding="utf-8")
     plan = json.loads(cli("plan", path, "--json").stdout)
     second = plan["chapters"][1]
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         named(page, "Play Quad stretch").click()
         duration = wait(page, lambda d: d.execute_script(
             "const a = document.getElementById('preview');"
@@ -170,9 +167,7 @@ def test_a_build_ends_in_a_player_that_plays_the_mp3(page, tmp_path):
 
     path = tmp_path / "knees.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page) as base:
         named(page, "Build MP3").click()
         wait(page, lambda d: d.find_element(By.ID, "player-box").is_displayed(), 60)
         page.execute_script("document.getElementById('player').play()")
@@ -214,9 +209,7 @@ def test_share_writes_the_folder_and_shows_its_address_and_a_qr_code_that_loads(
 
     path = tmp_path / "knees.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         named(page, "Share").click()
         wait(page, lambda d: d.find_element(By.ID, "share-box").is_displayed(), 60)
         folder = page.find_element(By.ID, "share-folder").text
@@ -238,9 +231,7 @@ def test_undo_and_redo_bring_back_and_take_away_a_deleted_exercise(page, tmp_pat
 
     path = tmp_path / "knees.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         names = item_names(page)
         named(page, "Delete Heel press").click()
         assert item_names(page) == names[1:]
@@ -260,9 +251,7 @@ def test_an_edit_in_the_yaml_view_reaches_the_form_and_the_plan(page, tmp_path):
 
     path = tmp_path / "knees.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         text = page.find_element(By.ID, "yaml")
         page.execute_script("arguments[0].value = arguments[1];"
                             "arguments[0].dispatchEvent(new Event('input'))",
@@ -292,9 +281,7 @@ def test_axe_finds_no_serious_violation(page, tmp_path, scheme, paper):
     path.write_text(COMMENTED, encoding="utf-8")
     page.execute_cdp_cmd("Emulation.setEmulatedMedia",
                          {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         for name in item_names(page):
             named(page, f"Edit {name}").click()
         named(page, "Play Heel press").click()
@@ -322,9 +309,7 @@ def test_a_phone_sized_window_needs_no_sideways_scrolling(page, tmp_path):
     path = tmp_path / "a routine with a long name, to see where it wraps.yaml"
     path.write_text(COMMENTED, encoding="utf-8")
     page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         for name in item_names(page):
             named(page, f"Edit {name}").click()
         settled(page)
@@ -344,9 +329,7 @@ def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(pa
     broken = COMMENTED.replace("hold: 30s", "hold: [30s")
     path.write_text(broken, encoding="utf-8")
     said = cli("validate", path).output.strip()
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         problems = page.find_element(By.ID, "yaml-problems").text
         closed = page.execute_script("return [editor.inert, catalog.inert]")
         warned = page.find_element(By.ID, "yaml-broken").is_displayed()
@@ -354,13 +337,13 @@ def test_a_file_that_is_not_yaml_is_fixed_in_the_text_view_and_saved_as_typed(pa
         page.execute_script("arguments[0].value = arguments[1];"
                             "arguments[0].dispatchEvent(new Event('input'))", text, COMMENTED)
         settled(page)
-        opened = page.execute_script("return [editor.inert, catalog.inert]"), item_names(page)
+        unlocked = page.execute_script("return [editor.inert, catalog.inert]"), item_names(page)
         named(page, "Save").click()
         wait(page, lambda d: d.find_element(By.ID, "status").text == "Saved knees.yaml.")
     line, col, words = said.split(":", 3)[1:]
     assert problems == f"line {line}, column {col}:{words}"
     assert closed == [True, True] and warned
-    assert opened == ([False, False], ["Heel press", "Quad stretch"])
+    assert unlocked == ([False, False], ["Heel press", "Quad stretch"])
     assert path.read_text(encoding="utf-8") == COMMENTED
 
 
@@ -370,9 +353,7 @@ def test_an_item_that_is_no_mapping_shows_validates_problem_at_its_place(page, t
     path.write_text(COMMENTED.replace("  - use: quad-stretch\n", "  - Plank\n  - use: quad-stretch\n"),
                     encoding="utf-8")
     said = cli("validate", path).output.strip()
-    with studio(path, page) as base:
-        page.get(base)
-        settled(page)
+    with opened(path, page):
         shown = page.execute_script(
             "return document.querySelectorAll('#exercise-list .item')[1].querySelector('.problem')"
             ".textContent")
