@@ -1,7 +1,7 @@
 """How fast audiocoach builds, and how much memory it takes, as ratios against baselines measured
 in the same run (these machines are shared: only ratios of one run mean anything).
 
-Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music scaling cluster]
+Run: .venv/bin/python scripts/benchmark.py [--parts warm cold voice batch memory music scaling cluster]
 
 - warm: a generated 60-minute routine (four foot exercises over and over), every clip cached,
   rebuilt by `audiocoach build`, against (a) ffmpeg alone encoding the same PCM at the same
@@ -10,6 +10,10 @@ Run: .venv/bin/python scripts/benchmark.py [--parts warm cold batch memory music
 - cold: `legs-hips-low-back` from an empty cache: unique clips synthesized per second with one
   worker (AUDIOCOACH_WORKERS=1) against the default (one per core), whose MP3s must be identical,
   and against one worker on as many threads as cores; the faster of two runs of each.
+- voice: a short routine built from an empty clip cache in a fresh process (its few clips
+  synthesized by as many workers, each loading the offline voice), with the voice prepared on
+  this machine before against with no prepared voice (an empty user cache folder, as on the
+  first build after installing); the faster of three runs of each.
 - batch: the five bundled routines in one `build`: clips cached, `--jobs 1` against `--jobs 2`;
   from an empty cache, one worker and one job against the defaults.
 - memory: peak memory of the warm build of a generated 4-hour routine against its PCM size, and
@@ -41,13 +45,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The processes it starts (builds, cluster workers) run this working tree too, not an installed copy.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 from audiocoach.ffmpeg import executable  # noqa: E402
 
 BUNDLED = ["morning-feet", "feet-for-hips-knees-back", "hip-balancing", "legs-hips-low-back",
            "hip-to-heel"]
 FOOT_ROUND = ["heel-raises", "ankle-circles-lying", "towel-toe-curls", "tibialis-band-pull"]
-PART_NAMES = ["warm", "cold", "batch", "memory", "music", "scaling", "cluster"]
+PART_NAMES = ["warm", "cold", "voice", "batch", "memory", "music", "scaling", "cluster"]
 
 
 def generated_routine(minutes: float, folder: Path, cache: Path) -> Path:
@@ -194,6 +200,27 @@ def cold(folder: Path) -> list[str]:
             f"{one:.1f} s ({clips / one:.2f} clips/s), defaults ({cores} workers) {default:.1f} s "
             f"({clips / default:.2f} clips/s); x{one / default:.2f}; MP3s identical: {same}",
             f"  1 worker on {cores} threads instead: {threads:.1f} s; x{one / threads:.2f}"]
+
+
+def voice(folder: Path) -> list[str]:
+    routine = folder / "short.yaml"
+    routine.write_text("title: Short\nexercises:\n  - {name: Calf stretch, hold: 20s, sides: both}\n")
+    prepared_home = folder / "prepared-home"
+    timings: dict[str, list[float]] = {"prepared": [], "unprepared": []}
+    outputs: set[bytes] = set()
+    for turn in range(4):  # in turns; the first run prepares the voice in prepared_home
+        for label in timings:
+            home = prepared_home if label == "prepared" else Path(tempfile.mkdtemp(dir=folder))
+            out = folder / "short.mp3"
+            seconds = command("build", str(routine), "--engine", "piper", "-o", str(out),
+                              cache=Path(tempfile.mkdtemp(dir=folder)), XDG_CACHE_HOME=str(home))
+            if turn:
+                timings[label].append(seconds)
+            outputs.add(out.read_bytes())
+    prepared, unprepared = min(timings["prepared"]), min(timings["unprepared"])
+    return [f"voice load, a short routine from an empty clip cache: voice prepared {prepared:.2f} s, "
+            f"not prepared {unprepared:.2f} s; x{unprepared / prepared:.2f}; "
+            f"MP3s identical: {len(outputs) == 1}"]
 
 
 def batch(folder: Path) -> list[str]:
@@ -412,7 +439,7 @@ def main() -> None:
         for part in args.parts:
             if part == "warm":
                 lines = warm(folder, cache, args.no_pydub)
-            elif part in ("cold", "batch", "scaling", "cluster"):
+            elif part in ("cold", "voice", "batch", "scaling", "cluster"):
                 lines = globals()[part](folder)
             elif part == "music":
                 lines = music(folder, cache)

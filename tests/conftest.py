@@ -47,6 +47,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept within
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache_folder(tmp_path_factory) -> Path:
+    """The user cache folder (`XDG_CACHE_HOME`) of this test run, for this process and the
+    commands it starts: the offline voice is prepared there once per run (piper_graph.py), not in
+    the home folder of whoever runs the tests."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
 FAKE_RATE = 1000  # one sample per millisecond keeps golden timelines readable
 MS_PER_CHAR = 40
 

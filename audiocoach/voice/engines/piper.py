@@ -14,7 +14,8 @@ from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.routine.definitions import PIPER
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale, same_language, suggested_voice
-from audiocoach.voice.engines.piper_noise import SeededNoise, patch_noise_inputs
+from audiocoach.voice.engines.piper_graph import load_session
+from audiocoach.voice.engines.piper_noise import SeededNoise
 
 BUNDLED_VOICE = "en_US-joe-medium"
 SENTENCE_PAUSE_S = 0.25  # piper returns one chunk per sentence with no pause between them
@@ -175,21 +176,15 @@ def session_threads() -> int:
 def _load(model: Path, config: Path, threads: int):
     """The voice, its graph's noise drawn from inputs, and those inputs' names.
 
-    Loading takes seconds: once per voice (and thread count) per process.
+    Once per voice (and thread count) per process, from the voice prepared once per machine
+    (piper_graph.py).
     """
-    import onnxruntime
     from piper import PiperConfig, PiperVoice
 
     try:
-        graph, noise_inputs = patch_noise_inputs(model)
+        session, noise_inputs = load_session(model, model.stem, file_digest(model), threads)
         with open(config, encoding="utf-8") as handle:
             piper_config = PiperConfig.from_dict(json.load(handle))
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 4  # a retry with more noise is not worth a logged error
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(graph, sess_options=options,
-                                               providers=["CPUExecutionProvider"])
     except Exception as error:  # onnx, onnxruntime and json raise many types for a broken voice
         detail = f"missing {error}" if isinstance(error, KeyError) else str(error).strip()
         raise AudiocoachError.engine(f"the piper voice cannot be loaded ({detail[:300]})",

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 NOISE_OP = "RandomNormalLike"
+NOISE_INPUT_PREFIX = "audiocoach_noise_"
 
 
-def patch_noise_inputs(model_path: Path) -> tuple[bytes, list[str]]:
-    """The voice model with each random-noise node fed from an input, and those inputs' names.
+def patch_noise_inputs(model_path: Path) -> bytes:
+    """The voice model with each random-noise node fed from an input named `audiocoach_noise_N`.
 
     Each input is a flat float32 vector at least as long as the noise the node drew; the graph
     takes the first `prod(shape)` values and shapes them like the node's input.
@@ -39,7 +40,7 @@ def patch_noise_inputs(model_path: Path) -> tuple[bytes, list[str]]:
         if node.op_type != NOISE_OP:
             nodes.append(node)
             continue
-        name = f"audiocoach_noise_{len(names)}"
+        name = f"{NOISE_INPUT_PREFIX}{len(names)}"
         names.append(name)
         graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [f"{name}_size"]))
         shape, count, flat = (f"{name}_shape", f"{name}_count", f"{name}_flat")
@@ -51,7 +52,7 @@ def patch_noise_inputs(model_path: Path) -> tuple[bytes, list[str]]:
         ]
     del graph.node[:]
     graph.node.extend(nodes)
-    return model.SerializeToString(), names
+    return model.SerializeToString()
 
 
 class SeededNoise:
