@@ -134,10 +134,25 @@ def named(scope, name: str):
     """The button a screen reader calls `name`, inside `scope` (the page or a part of it)."""
     from selenium.webdriver.common.by import By
 
-    for button in scope.find_elements(By.TAG_NAME, "button"):
+    driver = getattr(scope, "parent", scope)  # a part of the page knows its browser
+    # The buttons whose label, labelling elements or text not hidden from screen readers read
+    # `name`, found in one call; each is held to the name the browser's accessibility tree gives
+    # it, and only when none has it, every button is.
+    likely = driver.execute_script("""
+        const [scope, name] = arguments;
+        const said = text => (text || '').replace(/\\s+/g, ' ').trim();
+        const labels = b => (b.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)
+          .map(id => document.getElementById(id)).filter(Boolean).map(e => e.textContent).join(' ');
+        const heard = node => node.nodeType === Node.TEXT_NODE ? node.textContent
+          : node.nodeType === Node.ELEMENT_NODE && node.getAttribute('aria-hidden') !== 'true'
+            ? [...node.childNodes].map(heard).join('') : '';
+        return [...(scope || document).querySelectorAll('button')].filter(b =>
+          [b.getAttribute('aria-label'), labels(b), heard(b)].some(t => said(t) === name));""",
+        None if scope is driver else scope, name)
+    for button in [*likely, *scope.find_elements(By.TAG_NAME, "button")]:
         if button.accessible_name == name:
             # in the middle of the window, as a user scrolls to it, not under the sticky bar
-            button.parent.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
             return button
     raise AssertionError(f"no button named {name!r}")
 
