@@ -184,15 +184,24 @@ def test_build_sidecars_writes_the_same_two_files_beside_a_build(shared, tmp_pat
         assert (tmp_path / name).read_bytes() == (site / name).read_bytes()
 
 
-@pytest.fixture
-def browser():
-    """Debian's headless Chromium, phone-sized, or a skip that says what is missing."""
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium, or a skip that says what is missing: one for the module."""
     driver = headless_chromium()
-    # A phone's viewport (iPhone 12 to 15): 390 x 844 CSS pixels.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The browser phone-sized, its console emptied of earlier tests' messages, and left on a
+    blank page afterwards."""
+    # A phone's viewport (iPhone 12 to 15): 390 x 844 CSS pixels.
+    chromium.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                             {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    chromium.get_log("browser")
+    yield chromium
+    chromium.get("about:blank")
 
 
 def test_the_player_page_in_a_real_browser(shared, browser, tmp_path):
