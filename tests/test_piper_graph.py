@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiocoach.voice.engines.piper import BUNDLED_VOICE, _bundled, file_digest
+from audiocoach.voice.engines.piper import _bundled, file_digest
 from audiocoach.voice.engines.piper_graph import load_session, prepared_dir, prepared_name
 
 # "Breathe out slowly." as the bundled voice's phoneme ids, with fixed noise
@@ -38,13 +38,13 @@ def fresh_cache(tmp_path, monkeypatch) -> Path:
 
 def load() -> tuple[bytes, list[str]]:
     model, _ = _bundled()
-    session, noise_inputs = load_session(model, BUNDLED_VOICE, file_digest(model), threads=1)
+    session, noise_inputs = load_session(model, file_digest(model), threads=1)
     return spoken(session, noise_inputs), noise_inputs
 
 
 def prepared_file() -> Path:
     model, _ = _bundled()
-    return prepared_dir() / prepared_name(BUNDLED_VOICE, file_digest(model))
+    return prepared_dir() / prepared_name(file_digest(model))
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +55,11 @@ def reference() -> tuple[bytes, Path]:
 
 def test_the_first_load_prepares_the_voice_and_later_loads_speak_the_same(reference, fresh_cache):
     fresh_cache.mkdir(parents=True)
-    older = [f"{BUNDLED_VOICE}-0123456789abcdef-onnxruntime1.20.0-graph1.onnx",
-             f"{BUNDLED_VOICE}-fedcba9876543210-onnxruntime1.32.0-graph1.onnx"]
-    others = ["en_US-joe-0123456789abcdef-onnxruntime1.20.0-graph1.onnx",  # a name it begins with
-              "de_DE-thorsten-medium-0123456789abcdef-onnxruntime1.20.0-graph1.onnx",
+    digest = file_digest(_bundled()[0])[:16]
+    older = [f"{digest}-onnxruntime1.20.0-graph1.onnx",  # another onnxruntime's, another patch's
+             "0123456789abcdef-onnxruntime1.20.0-graph1.onnx",
+             prepared_file().name.replace("-graph1.onnx", "-graph0.onnx")]
+    others = ["fedcba9876543210" + prepared_file().name[16:],  # another voice's, this onnxruntime's
               "notes.txt"]
     for name in older + others:
         (fresh_cache / name).write_bytes(b"x")
@@ -67,7 +68,7 @@ def test_the_first_load_prepares_the_voice_and_later_loads_speak_the_same(refere
     # both noise nodes of the voice (rhythm, melody) draw from inputs
     assert sorted(noise_inputs) == ["audiocoach_noise_0", "audiocoach_noise_1"]
     prepared = prepared_file()
-    # the voice's graphs from another file or onnxruntime are gone, no partial file is left
+    # what another onnxruntime or patch prepared is gone, no partial file is left
     assert sorted(p.name for p in fresh_cache.iterdir()) == sorted([prepared.name, *others])
     assert prepared.stat().st_size > 50_000_000
     written = prepared.stat().st_mtime_ns
@@ -100,3 +101,25 @@ def test_with_a_cache_folder_that_cannot_be_written_the_voice_still_speaks(refer
         fresh_cache.chmod(0o700)
         assert list(fresh_cache.iterdir()) == []
     assert list(scratch.iterdir()) == []  # prepared in a temporary folder, removed after
+
+
+def test_removing_a_voice_removes_its_prepared_graph_and_no_other(fresh_cache, tmp_path, monkeypatch):
+    from audiocoach.voice import voices
+
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    monkeypatch.setenv("AUDIOCOACH_VOICES_DIR", str(folder))
+    config = _bundled()[1].read_bytes()
+    for name, model in (("xx_XX-mine-medium", b"my voice"), ("xx_XX-copy-medium", None)):
+        (folder / f"{name}.onnx").write_bytes(model or _bundled()[0].read_bytes())
+        (folder / f"{name}.onnx.json").write_bytes(config)
+    fresh_cache.mkdir(parents=True)
+    mine, bundled = (prepared_name(file_digest(path)) for path in
+                     (folder / "xx_XX-mine-medium.onnx", _bundled()[0]))
+    for name in (mine, bundled):
+        (fresh_cache / name).write_bytes(b"x")
+    voices.remove("xx_XX-mine-medium")
+    assert [p.name for p in fresh_cache.iterdir()] == [bundled]
+    voices.remove("xx_XX-copy-medium")  # the bundled voice's own copy: its graph stays
+    assert [p.name for p in fresh_cache.iterdir()] == [bundled]
+    assert sorted(p.name for p in folder.iterdir()) == []

@@ -16,8 +16,10 @@ from audiocoach.voice.engines.piper import (
     BUNDLED_VOICE,
     _bundled,
     add_voice_fix,
+    file_digest,
     voices_dir,
 )
+from audiocoach.voice.engines.piper_graph import forget_prepared
 
 DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 URL_VARIABLE = "AUDIOCOACH_VOICES_URL"
@@ -194,7 +196,8 @@ def _download(url: str, part: Path, size: int, md5: str, progress: Callable[[int
 
 
 def remove(name: str) -> list[Path]:
-    """Delete an installed voice (never the bundled one) and any unfinished download of it."""
+    """Delete an installed voice (never the bundled one), any unfinished download of it, and
+    the graph prepared from it."""
     if name == BUNDLED_VOICE:
         raise _no_such(f"{BUNDLED_VOICE} is bundled with audiocoach and cannot be removed", "")
     folder = voices_dir()
@@ -205,6 +208,12 @@ def remove(name: str) -> list[Path]:
         names = [voice.name for voice in installed()]
         raise _no_such(f"there is no installed voice '{name}'",
                      suggest(name, names, "run `audiocoach voices` to see them"))
+    if paths[0].is_file():
+        digest = file_digest(paths[0])
+        # a copy of another voice (the bundled one under a new name) leaves that one's graph
+        others = [_bundled()[0], *(p for p in folder.glob("*.onnx") if p != paths[0])]
+        if all(file_digest(other) != digest for other in others):
+            forget_prepared(digest)
     for path in removed:
         path.unlink()
     return removed

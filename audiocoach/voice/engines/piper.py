@@ -182,7 +182,7 @@ def _load(model: Path, config: Path, threads: int):
     from piper import PiperConfig, PiperVoice
 
     try:
-        session, noise_inputs = load_session(model, model.stem, file_digest(model), threads)
+        session, noise_inputs = load_session(model, file_digest(model), threads)
         with open(config, encoding="utf-8") as handle:
             piper_config = PiperConfig.from_dict(json.load(handle))
     except Exception as error:  # onnx, onnxruntime and json raise many types for a broken voice

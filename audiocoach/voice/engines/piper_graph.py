@@ -30,23 +30,26 @@ def prepared_dir() -> Path:
     return Path(platformdirs.user_cache_dir("audiocoach")) / "prepared-voices"
 
 
-def prepared_name(voice_name: str, model_sha256: str) -> str:
-    """The prepared graph's file name: the voice, its file's digest, the onnxruntime that
-    optimized it and the patch's version, so a changed voice or a new onnxruntime prepares anew."""
+PREPARED = re.compile(r"(?P<digest>[0-9a-f]{16})-(?P<made_by>onnxruntime.+-graph[0-9]+)\.onnx")
+
+
+def prepared_name(model_sha256: str) -> str:
+    """The prepared graph's file name: the voice file's digest, the onnxruntime that optimized
+    it and the patch's version, so a changed voice or a new onnxruntime prepares anew (and one
+    voice installed under two names is prepared once)."""
     import onnxruntime
 
-    return (f"{voice_name}-{model_sha256[:16]}-onnxruntime{onnxruntime.__version__}"
-            f"-graph{GRAPH_VERSION}.onnx")
+    return f"{model_sha256[:16]}-onnxruntime{onnxruntime.__version__}-graph{GRAPH_VERSION}.onnx"
 
 
-def load_session(model: Path, voice_name: str, model_sha256: str, threads: int):
+def load_session(model: Path, model_sha256: str, threads: int):
     """An onnxruntime session of the voice at `model` on `threads` threads, and its noise inputs'
     names: from the prepared graph, prepared first when it is missing or does not load.
 
     Raises what onnx and onnxruntime raise for a broken voice; the engine reports it.
     """
     folder = prepared_dir()
-    prepared = folder / prepared_name(voice_name, model_sha256)
+    prepared = folder / prepared_name(model_sha256)
     if prepared.is_file():
         try:
             return _session(prepared, threads)
@@ -58,8 +61,17 @@ def load_session(model: Path, voice_name: str, model_sha256: str, threads: int):
     except Exception:  # the cache folder cannot be written: prepare in a temporary folder
         with tempfile.TemporaryDirectory(prefix="audiocoach-voice-") as scratch:
             return _session(_prepare(graph, Path(scratch), Path(scratch) / prepared.name), threads)
-    _forget_older(folder, voice_name, prepared)
+    _forget_made_otherwise(folder, prepared)
     return _session(prepared, threads)
+
+
+def forget_prepared(model_sha256: str) -> None:
+    """Removes the graphs prepared from the voice file with this digest (its voice is removed)."""
+    folder = prepared_dir()
+    for path in folder.iterdir() if folder.is_dir() else ():
+        match = PREPARED.fullmatch(path.name)
+        if match and match["digest"] == model_sha256[:16]:
+            path.unlink(missing_ok=True)
 
 
 def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
@@ -79,12 +91,14 @@ def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
     return prepared
 
 
-def _forget_older(folder: Path, voice_name: str, kept: Path) -> None:
-    """Removes this voice's graphs prepared from an older file or by another onnxruntime."""
-    pattern = re.compile(re.escape(voice_name) + r"-[0-9a-f]{16}-onnxruntime.+-graph[0-9]+\.onnx")
-    for older in folder.iterdir():
-        if older != kept and pattern.fullmatch(older.name):
-            older.unlink(missing_ok=True)
+def _forget_made_otherwise(folder: Path, kept: Path) -> None:
+    """Removes the graphs another onnxruntime or an older patch prepared: after an upgrade,
+    no longer used."""
+    made_by = PREPARED.fullmatch(kept.name)["made_by"]
+    for path in folder.iterdir():
+        match = PREPARED.fullmatch(path.name)
+        if match and match["made_by"] != made_by:
+            path.unlink(missing_ok=True)
 
 
 def _session(prepared: Path, threads: int):
