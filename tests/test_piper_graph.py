@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -60,15 +61,18 @@ def test_the_first_load_prepares_the_voice_and_later_loads_speak_the_same(refere
              "0123456789abcdef-onnxruntime1.20.0-graph1.onnx",
              prepared_file().name.replace("-graph1.onnx", "-graph0.onnx")]
     others = ["fedcba9876543210" + prepared_file().name[16:],  # another voice's, this onnxruntime's
-              "notes.txt"]
-    for name in older + others:
+              "notes.txt", ".x.123.partial.onnx"]  # and one being written by another process
+    for name in older + others + [".x.99.partial.onnx"]:
         (fresh_cache / name).write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(fresh_cache / ".x.99.partial.onnx", (two_hours_ago, two_hours_ago))  # left by a crash
     first, noise_inputs = load()
     assert first == reference[0] and len(first) // 4 > 22_050 // 2  # over half a second
     # both noise nodes of the voice (rhythm, melody) draw from inputs
     assert sorted(noise_inputs) == ["audiocoach_noise_0", "audiocoach_noise_1"]
     prepared = prepared_file()
-    # what another onnxruntime or patch prepared is gone, no partial file is left
+    # what another onnxruntime or patch prepared is gone, and what a crash left; no partial
+    # file of this load is left
     assert sorted(p.name for p in fresh_cache.iterdir()) == sorted([prepared.name, *others])
     assert prepared.stat().st_size > 50_000_000
     written = prepared.stat().st_mtime_ns

@@ -208,15 +208,25 @@ def remove(name: str) -> list[Path]:
         names = [voice.name for voice in installed()]
         raise _no_such(f"there is no installed voice '{name}'",
                      suggest(name, names, "run `audiocoach voices` to see them"))
-    if paths[0].is_file():
-        digest = file_digest(paths[0])
-        # a copy of another voice (the bundled one under a new name) leaves that one's graph
-        others = [_bundled()[0], *(p for p in folder.glob("*.onnx") if p != paths[0])]
-        if all(file_digest(other) != digest for other in others):
-            forget_prepared(digest)
+    _forget_graph(paths[0], folder)
     for path in removed:
         path.unlink()
     return removed
+
+
+def _forget_graph(model: Path, folder: Path) -> None:
+    """Removes the graph prepared from `model`, unless another voice is the same file (the
+    bundled one under another name). A graph left behind only takes room, so a file that cannot
+    be read or removed is left."""
+    try:
+        if not model.is_file():
+            return
+        digest = file_digest(model)
+        others = [_bundled()[0], *(path for path in folder.glob("*.onnx") if path != model)]
+        if all(file_digest(other) != digest for other in others):
+            forget_prepared(digest)
+    except OSError:
+        pass
 
 
 def listing(language: str | None = None, offered: bool = False) -> tuple[list[str], str | None]:

@@ -16,11 +16,14 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 from audiocoach.voice.engines.piper_noise import NOISE_INPUT_PREFIX, patch_noise_inputs
 
 GRAPH_VERSION = 1  # bump when patch_noise_inputs changes the graph it makes
+PARTIAL = ".partial.onnx"  # a graph being written; one left by a stopped process goes after
+STALE_PARTIAL_S = 3600  # an hour, when preparing takes seconds
 
 
 def prepared_dir() -> Path:
@@ -61,17 +64,13 @@ def load_session(model: Path, model_sha256: str, threads: int):
     except Exception:  # the cache folder cannot be written: prepare in a temporary folder
         with tempfile.TemporaryDirectory(prefix="audiocoach-voice-") as scratch:
             return _session(_prepare(graph, Path(scratch), Path(scratch) / prepared.name), threads)
-    _forget_made_otherwise(folder, prepared)
+    _forget_made_otherwise(prepared)
     return _session(prepared, threads)
 
 
 def forget_prepared(model_sha256: str) -> None:
     """Removes the graphs prepared from the voice file with this digest (its voice is removed)."""
-    folder = prepared_dir()
-    for path in folder.iterdir() if folder.is_dir() else ():
-        match = PREPARED.fullmatch(path.name)
-        if match and match["digest"] == model_sha256[:16]:
-            path.unlink(missing_ok=True)
+    _remove(lambda match: match["digest"] == model_sha256[:16])
 
 
 def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
@@ -79,7 +78,7 @@ def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
     import onnxruntime
 
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{prepared.stem}.{os.getpid()}.partial.onnx"
+    partial = folder / f".{prepared.stem}.{os.getpid()}{PARTIAL}"
     options = _options(threads=1)
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(partial)
@@ -91,14 +90,31 @@ def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
     return prepared
 
 
-def _forget_made_otherwise(folder: Path, kept: Path) -> None:
-    """Removes the graphs another onnxruntime or an older patch prepared: after an upgrade,
-    no longer used."""
+def _forget_made_otherwise(kept: Path) -> None:
+    """Removes the graphs another onnxruntime or an older patch prepared, no longer used after
+    an upgrade, and what a preparation stopped midway left."""
     made_by = PREPARED.fullmatch(kept.name)["made_by"]
-    for path in folder.iterdir():
+    _remove(lambda match: match["made_by"] != made_by, partial_older_than_s=STALE_PARTIAL_S)
+
+
+def _remove(which, partial_older_than_s: float | None = None) -> None:
+    """Removes the prepared graphs `which` picks (given the name's match), and partial files
+    older than `partial_older_than_s`. What cannot be removed stays: it only takes room."""
+    folder = prepared_dir()
+    try:
+        paths = list(folder.iterdir())
+    except OSError:
+        return
+    now = time.time()
+    for path in paths:
         match = PREPARED.fullmatch(path.name)
-        if match and match["made_by"] != made_by:
-            path.unlink(missing_ok=True)
+        try:
+            stale = (partial_older_than_s is not None and path.name.endswith(PARTIAL)
+                     and now - path.stat().st_mtime > partial_older_than_s)
+            if (match and which(match)) or stale:
+                path.unlink(missing_ok=True)
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
 
 
 def _session(prepared: Path, threads: int):
