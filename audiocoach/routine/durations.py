@@ -54,6 +54,8 @@ def parse_duration(value: object) -> Fraction:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("write a number of seconds such as 30s")
+        if value < 0:  # before rounding to the millisecond, which makes -0.0000001 zero
+            raise ValueError("durations cannot be negative")
         seconds = Fraction(value).limit_denominator(1000)
     elif isinstance(value, str):
         seconds = _parse_text(value)
