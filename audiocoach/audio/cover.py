@@ -108,9 +108,12 @@ def cover_image(title: str, length_s: float, exercises: list[str], language: str
 
 
 def draw_cover(title: str, length_s: float, exercises: list[str], language: str = "en") -> bytes:
-    """A 1400x1400 PNG a lock screen can show, its words in `language` where a pack has them."""
+    """A 1400x1400 PNG a lock screen can show, its words in `language` where a pack has them.
+
+    At zlib's usual effort: the most (`optimize`) makes it 2% smaller and takes twice as long,
+    0.14 s against 0.07 s, on every build."""
     buffer = io.BytesIO()
-    cover_image(title, length_s, exercises, language).save(buffer, format="PNG", optimize=True)
+    cover_image(title, length_s, exercises, language).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
