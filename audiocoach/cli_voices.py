@@ -51,7 +51,7 @@ def voices_add_command(
 def voices_remove_command(
     names: list[str] = typer.Argument(..., help="Installed voice names.", show_default=False),
 ) -> None:
-    """Delete installed voices."""
+    """Delete installed voices, and the graphs prepared from them."""
     for name in names:
         voices.remove(name)
         typer.echo(f"Removed {name}")

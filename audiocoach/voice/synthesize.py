@@ -98,6 +98,8 @@ def _synthesized(engine: Engine, texts: list[str], workers: int | None,
         for text in texts:
             yield text, _clip(engine, text)
         return
+    if hasattr(engine, "prepare"):
+        engine.prepare()  # once here, not once in every worker
     # Longest texts first, so no worker is left with a long clip while the others sit idle.
     jobs = [(engine, text) for text in sorted(texts, key=len, reverse=True)]
     if pool is not None:

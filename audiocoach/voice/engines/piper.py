@@ -14,7 +14,7 @@ from audiocoach.errors import AudiocoachError, Kind, Problem
 from audiocoach.routine.definitions import PIPER
 from audiocoach.routine.model import Voice
 from audiocoach.speech.languages import locale, same_language, suggested_voice
-from audiocoach.voice.engines.piper_graph import load_session
+from audiocoach.voice.engines.piper_graph import load_session, prepare
 from audiocoach.voice.engines.piper_noise import SeededNoise
 
 BUNDLED_VOICE = "en_US-joe-medium"
@@ -186,11 +186,15 @@ def _load(model: Path, config: Path, threads: int):
         with open(config, encoding="utf-8") as handle:
             piper_config = PiperConfig.from_dict(json.load(handle))
     except Exception as error:  # onnx, onnxruntime and json raise many types for a broken voice
-        detail = f"missing {error}" if isinstance(error, KeyError) else str(error).strip()
-        raise AudiocoachError.engine(f"the piper voice cannot be loaded ({detail[:300]})",
-                                     "download the voice again, or leave `model` out to use the "
-                                     "bundled voice", str(model)) from None
+        raise _cannot_load(error, model) from None
     return PiperVoice(config=piper_config, session=session), noise_inputs
+
+
+def _cannot_load(error: Exception, model: Path) -> AudiocoachError:
+    detail = f"missing {error}" if isinstance(error, KeyError) else str(error).strip()
+    return AudiocoachError.engine(f"the piper voice cannot be loaded ({detail[:300]})",
+                                  "download the voice again, or leave `model` out to use the "
+                                  "bundled voice", str(model))
 
 
 def read_config(config: Path) -> dict:
@@ -271,6 +275,14 @@ class PiperEngine:
             "noise_w_scale": self.noise_w_scale,
             "threads": self.threads,
         }
+
+    def prepare(self) -> None:
+        """Prepares the voice for this machine if it is not yet (piper_graph.py): called before
+        worker processes start, so that they load it rather than each preparing it."""
+        try:
+            prepare(self.model_path, file_digest(self.model_path))
+        except Exception as error:  # as in _load
+            raise _cannot_load(error, self.model_path) from None
 
     def synthesize(self, text: str) -> np.ndarray:
         """The clip for `text`: one run of the voice per sentence, joined by short pauses."""

@@ -5,7 +5,9 @@ Patching and optimizing a 63 MB voice takes over a second of CPU, and every proc
 speaks paid it: each build, each of a build's worker processes, each cluster worker. The
 prepared graph loads in a fifth of that (`scripts/benchmark.py --parts voice`). Every process,
 the one that prepares it included, runs the voice from that same file, so a voice prepared just
-now and one prepared last week give the same samples, byte for byte.
+now and one prepared last week give the same samples, byte for byte; the file's name carries
+the digest of its contents, and a file that no longer matches it is prepared again, so a
+damaged file never speaks (nor fills the clip cache with what it said).
 
 Only the optimizations that suit any processor are stored (onnxruntime's "extended" level); the
 ones that depend on this processor are made again at each load.
@@ -13,6 +15,7 @@ ones that depend on this processor are made again at each load.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -24,6 +27,12 @@ from audiocoach.voice.engines.piper_noise import NOISE_INPUT_PREFIX, patch_noise
 GRAPH_VERSION = 1  # bump when patch_noise_inputs changes the graph it makes
 PARTIAL = ".partial.onnx"  # a graph being written; one left by a stopped process goes after
 STALE_PARTIAL_S = 3600  # an hour, when preparing takes seconds
+# Another onnxruntime's graphs (an older install, or a second one sharing this cache) go when
+# no build has used them for this long: a load marks its file as used.
+UNUSED_S = 30 * 24 * 3600
+# voice file's digest - who made it (onnxruntime, patch) . digest of the prepared file's bytes
+PREPARED = re.compile(r"(?P<digest>[0-9a-f]{16})-(?P<made_by>onnxruntime.+?-graph[0-9]+)"
+                      r"\.(?P<check>[0-9a-f]{16})\.onnx")
 
 
 def prepared_dir() -> Path:
@@ -33,94 +42,151 @@ def prepared_dir() -> Path:
     return Path(platformdirs.user_cache_dir("audiocoach")) / "prepared-voices"
 
 
-PREPARED = re.compile(r"(?P<digest>[0-9a-f]{16})-(?P<made_by>onnxruntime.+-graph[0-9]+)\.onnx")
-
-
-def prepared_name(model_sha256: str) -> str:
-    """The prepared graph's file name: the voice file's digest, the onnxruntime that optimized
-    it and the patch's version, so a changed voice or a new onnxruntime prepares anew (and one
-    voice installed under two names is prepared once)."""
+def made_by() -> str:
+    """Who prepares graphs here: this onnxruntime, and this version of the patch."""
     import onnxruntime
 
-    return f"{model_sha256[:16]}-onnxruntime{onnxruntime.__version__}-graph{GRAPH_VERSION}.onnx"
+    return f"onnxruntime{onnxruntime.__version__}-graph{GRAPH_VERSION}"
 
 
 def load_session(model: Path, model_sha256: str, threads: int):
     """An onnxruntime session of the voice at `model` on `threads` threads, and its noise inputs'
-    names: from the prepared graph, prepared first when it is missing or does not load.
+    names: from the prepared graph, prepared first when it is missing or damaged.
 
     Raises what onnx and onnxruntime raise for a broken voice; the engine reports it.
     """
+    graph = _prepared_graph(model_sha256)
+    if graph is None:
+        graph = prepare(model, model_sha256)
+    return _session(graph, threads)
+
+
+def prepare(model: Path, model_sha256: str) -> bytes:
+    """The voice's prepared graph, prepared now and kept (unless it already is): before a
+    build's worker processes start, so that they load it instead of each preparing it."""
+    graph = _prepared_graph(model_sha256)
+    if graph is not None:
+        return graph
+    patched = patch_noise_inputs(model)
     folder = prepared_dir()
-    prepared = folder / prepared_name(model_sha256)
-    if prepared.is_file():
-        try:
-            return _session(prepared, threads)
-        except Exception:  # damaged, or written by something else: prepare it again
-            pass
-    graph = patch_noise_inputs(model)
     try:
-        _prepare(graph, folder, prepared)
-    except Exception:  # the cache folder cannot be written: prepare in a temporary folder
+        partial = _optimized_into(patched, folder)
+    except OSError:  # the cache folder cannot be written: prepared for this process only
         with tempfile.TemporaryDirectory(prefix="audiocoach-voice-") as scratch:
-            return _session(_prepare(graph, Path(scratch), Path(scratch) / prepared.name), threads)
-    _forget_made_otherwise(prepared)
-    return _session(prepared, threads)
+            return _optimized_into(patched, Path(scratch)).read_bytes()
+    try:
+        graph = partial.read_bytes()
+        kept = folder / f"{model_sha256[:16]}-{made_by()}.{hashlib.sha256(graph).hexdigest()[:16]}.onnx"
+        os.replace(partial, kept)
+    finally:
+        _unlink(partial)  # after the replace, nothing is there
+    _tidy(folder, keep=kept)
+    return graph
 
 
 def forget_prepared(model_sha256: str) -> None:
     """Removes the graphs prepared from the voice file with this digest (its voice is removed)."""
-    _remove(lambda match: match["digest"] == model_sha256[:16])
+    _remove(prepared_dir(), lambda path, match: match["digest"] == model_sha256[:16])
 
 
-def _prepare(graph: bytes, folder: Path, prepared: Path) -> Path:
-    """Optimizes `graph` and writes it to `prepared`, whole or not at all."""
+def _prepared_graph(model_sha256: str) -> bytes | None:
+    """The kept graph of this voice by this onnxruntime, if there is one whose bytes still
+    match their digest; marks it as used. A damaged one is removed."""
+    folder = prepared_dir()
+    mine = f"{model_sha256[:16]}-{made_by()}."
+    try:
+        candidates = [path for path in folder.iterdir() if path.name.startswith(mine)]
+    except OSError:
+        return None
+    for path in candidates:
+        match = PREPARED.fullmatch(path.name)
+        try:
+            graph = path.read_bytes()
+        except OSError:
+            continue
+        if match and hashlib.sha256(graph).hexdigest()[:16] == match["check"]:
+            _touch(path)
+            _tidy(folder)
+            return graph
+        _unlink(path)
+    return None
+
+
+def _optimized_into(patched: bytes, folder: Path) -> Path:
+    """A partial file in `folder` holding `patched` optimized by onnxruntime (which writes an
+    optimized graph only to a file); OSError when it cannot be written there."""
     import onnxruntime
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidArgument
 
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{prepared.stem}.{os.getpid()}{PARTIAL}"
+    partial = folder / f".{os.getpid()}-{time.monotonic_ns()}{PARTIAL}"
     options = _options(threads=1)
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(partial)
     try:
-        onnxruntime.InferenceSession(graph, sess_options=options, providers=["CPUExecutionProvider"])
-        os.replace(partial, prepared)
-    finally:
-        partial.unlink(missing_ok=True)
-    return prepared
+        onnxruntime.InferenceSession(patched, sess_options=options, providers=["CPUExecutionProvider"])
+    except (Fail, InvalidArgument) as error:
+        _unlink(partial)
+        if not partial.parent.is_dir() or not os.access(folder, os.W_OK) or "SystemError" in str(error):
+            raise OSError(str(error)) from None  # the file could not be written
+        raise
+    except BaseException:
+        _unlink(partial)
+        raise
+    return partial
 
 
-def _forget_made_otherwise(kept: Path) -> None:
-    """Removes the graphs another onnxruntime or an older patch prepared, no longer used after
-    an upgrade, and what a preparation stopped midway left."""
-    made_by = PREPARED.fullmatch(kept.name)["made_by"]
-    _remove(lambda match: match["made_by"] != made_by, partial_older_than_s=STALE_PARTIAL_S)
+def _tidy(folder: Path, keep: Path | None = None) -> None:
+    """Removes this voice's and other voices' graphs no build has used for `UNUSED_S` that
+    another onnxruntime or patch made, and partial files a stopped process left."""
+    now = time.time()
+    mine = made_by()
+
+    def stale(path: Path, match) -> bool:
+        if match is None:
+            return path.name.endswith(PARTIAL) and now - path.stat().st_mtime > STALE_PARTIAL_S
+        return path != keep and match["made_by"] != mine and now - path.stat().st_mtime > UNUSED_S
+
+    _remove(folder, stale, partials=True)
 
 
-def _remove(which, partial_older_than_s: float | None = None) -> None:
-    """Removes the prepared graphs `which` picks (given the name's match), and partial files
-    older than `partial_older_than_s`. What cannot be removed stays: it only takes room."""
-    folder = prepared_dir()
+def _remove(folder: Path, which, partials: bool = False) -> None:
+    """Removes the prepared graphs (and, with `partials`, the partial files) `which` picks,
+    given the path and its name's match. What cannot be removed stays: it only takes room."""
     try:
         paths = list(folder.iterdir())
     except OSError:
         return
-    now = time.time()
     for path in paths:
         match = PREPARED.fullmatch(path.name)
+        if match is None and not (partials and path.name.endswith(PARTIAL)):
+            continue
         try:
-            stale = (partial_older_than_s is not None and path.name.endswith(PARTIAL)
-                     and now - path.stat().st_mtime > partial_older_than_s)
-            if (match and which(match)) or stale:
-                path.unlink(missing_ok=True)
-        except OSError:  # gone meanwhile, or not ours to remove
+            if which(path, match):
+                _unlink(path)
+        except OSError:  # gone meanwhile
             continue
 
 
-def _session(prepared: Path, threads: int):
+def _touch(path: Path) -> None:
+    """Marks a kept graph as used now (its age is what `_tidy` goes by)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _session(graph: bytes, threads: int):
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(str(prepared), sess_options=_options(threads),
+    session = onnxruntime.InferenceSession(graph, sess_options=_options(threads),
                                            providers=["CPUExecutionProvider"])
     names = [node.name for node in session.get_inputs() if node.name.startswith(NOISE_INPUT_PREFIX)]
     return session, names
