@@ -3,7 +3,7 @@
 
 Patching and optimizing a 63 MB voice takes over a second of CPU, and every process that
 speaks paid it: each build, each of a build's worker processes, each cluster worker. The
-prepared graph loads in a fifth of that (`scripts/benchmark.py --parts voice`). Every process,
+prepared graph loads in a quarter of that (`scripts/benchmark.py --parts voice`). Every process,
 the one that prepares it included, runs the voice from that same file, so a voice prepared just
 now and one prepared last week give the same samples, byte for byte; the file's name carries
 the digest of its contents, and a file that no longer matches it is prepared again, so a
