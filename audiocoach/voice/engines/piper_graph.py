@@ -55,10 +55,7 @@ def load_session(model: Path, model_sha256: str, threads: int):
 
     Raises what onnx and onnxruntime raise for a broken voice; the engine reports it.
     """
-    graph = _prepared_graph(model_sha256)
-    if graph is None:
-        graph = prepare(model, model_sha256)
-    return _session(graph, threads)
+    return _session(prepare(model, model_sha256), threads)
 
 
 def prepare(model: Path, model_sha256: str) -> bytes:
@@ -127,7 +124,7 @@ def _optimized_into(patched: bytes, folder: Path) -> Path:
         onnxruntime.InferenceSession(patched, sess_options=options, providers=["CPUExecutionProvider"])
     except (Fail, InvalidArgument) as error:
         _unlink(partial)
-        if not partial.parent.is_dir() or not os.access(folder, os.W_OK) or "SystemError" in str(error):
+        if "SystemError" in str(error) or not os.access(folder, os.W_OK):
             raise OSError(str(error)) from None  # the file could not be written
         raise
     except BaseException:
